@@ -1,0 +1,111 @@
+// Command auditbench fills an audit log with a realistic mix of entries and
+// measures the queries behind the console's audit page:
+//
+//	go run ./bench/auditbench -n 1000000
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/store"
+)
+
+func main() {
+	n := flag.Int("n", 100000, "entries to append")
+	runs := flag.Int("runs", 200, "timed runs per query")
+	batch := flag.Int("batch", 1000, "entries per append transaction while filling")
+	keep := flag.Bool("keep", false, "keep the store file and print its path")
+	flag.Parse()
+	if err := run(*n, *runs, *batch, *keep); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(n, runs, batch int, keep bool) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "auditbench-")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, store.FileName)
+	if keep {
+		fmt.Println("store:", path)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	const span = 90 * 24 * time.Hour
+	clock, start := spreadClock(n, span)
+	l := audit.New(db, audit.WithClock(clock))
+	began := time.Now()
+	if err := fill(ctx, db, l, n, batch); err != nil {
+		return err
+	}
+	fillTime := time.Since(began)
+	size := fileSize(path) + fileSize(path+"-wal")
+	fmt.Printf("filled %d entries in %s (%.0f entries/s), store %.0f MiB\n\n",
+		n, fillTime.Round(time.Millisecond), float64(n)/fillTime.Seconds(), float64(size)/(1<<20))
+
+	b := &bench{runs: runs}
+	page := func(f audit.Filter) func() error {
+		return func() error {
+			entries, _, err := l.List(ctx, f, 0, audit.DefaultLimit)
+			if err == nil && len(entries) == 0 && n > 0 {
+				err = errors.New("empty page")
+			}
+			return err
+		}
+	}
+	day := audit.Filter{From: start.Add(span / 2), To: start.Add(span/2 + 24*time.Hour)}
+	b.measure("first page (50, no filter)", page(audit.Filter{}))
+	b.measure("page 100 (keyset cursor)", func() error {
+		_, _, err := l.List(ctx, audit.Filter{}, int64(n-100*audit.DefaultLimit), audit.DefaultLimit)
+		return err
+	})
+	b.measure("filter actor=bob", page(audit.Filter{Actor: "bob"}))
+	b.measure("filter actor=walter (rare)", page(audit.Filter{Actor: "walter"}))
+	b.measure("filter action=USER_CREATED", page(audit.Filter{Action: "USER_CREATED"}))
+	b.measure("filter outcome=denied", page(audit.Filter{Outcome: audit.OutcomeDenied}))
+	b.measure("filter target=repository-3", page(audit.Filter{Target: "repository-3"}))
+	b.measure("filter target=user:user-4", page(audit.Filter{Target: "user:user-4"}))
+	b.measure("filter time range (one day)", page(day))
+	b.measure("filter actor=bob + outcome=denied", page(audit.Filter{Actor: "bob", Outcome: audit.OutcomeDenied}))
+	b.measure("filter action + time range", page(audit.Filter{Action: "LOGIN_FAILED", From: day.From, To: day.To}))
+	b.measure("get by id", func() error { _, err := l.Get(ctx, int64(n/2)); return err })
+	b.measure("actions (distinct)", func() error { _, err := l.Actions(ctx); return err })
+	b.measure("actors (distinct)", func() error { _, err := l.Actors(ctx); return err })
+	b.measureN("export outcome=denied (jsonl)", 5, func() error {
+		return l.Export(ctx, audit.Filter{Outcome: audit.OutcomeDenied}, io.Discard, audit.FormatJSONL)
+	})
+	b.measureN("verify whole chain", 3, func() error {
+		res, err := l.Verify(ctx)
+		if err == nil && (!res.OK || res.Checked != int64(n)) {
+			err = fmt.Errorf("verify: %+v", res)
+		}
+		return err
+	})
+	b.print(os.Stdout)
+	return nil
+}
+
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/stratabackup/strata/internal/auth"
+	"github.com/stratabackup/strata/internal/config"
+	"github.com/stratabackup/strata/internal/server"
+)
+
+const (
+	chainCheckEvery   = time.Hour
+	sessionPurgeEvery = time.Hour
+	shutdownGrace     = 15 * time.Second
+)
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, err := config.Parse(args, os.Getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	slog.SetDefault(log)
+
+	a, err := openApp(ctx, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	hashKey, blockKey, err := auth.LoadOrCreateKeys(cfg.DataDir, cfg.SessionKey)
+	if err != nil {
+		return err
+	}
+	sessions, err := auth.NewSessions(a.auth, hashKey, blockKey, auth.SessionOptions{
+		IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.MaxSessionAge, Secure: cfg.SecureCookies,
+	})
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Options{
+		DB: a.db, Auth: a.auth, Sessions: sessions, Audit: a.audit, Logger: log,
+		CookieKeys: [2][]byte{hashKey, blockKey}, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxy,
+	})
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go srv.Chain().Loop(ctx, chainCheckEvery)
+	go every(ctx, sessionPurgeEvery, func() {
+		if _, err := sessions.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("purging expired sessions", "error", err)
+		}
+	})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w (is another program using the port? choose one with --addr)", cfg.Addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() {
+		scheme := "http"
+		if cfg.TLSCert != "" {
+			scheme = "https"
+			errc <- hs.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+			return
+		}
+		log.Info("console listening", "url", scheme+"://"+ln.Addr().String(), "data_dir", cfg.DataDir)
+		errc <- hs.Serve(ln)
+	}()
+	if cfg.TLSCert != "" {
+		log.Info("console listening", "url", "https://"+ln.Addr().String(), "data_dir", cfg.DataDir)
+	}
+
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer scancel()
+	return hs.Shutdown(sctx)
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// every runs fn each interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func()) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
+		}
+	}
+}

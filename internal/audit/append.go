@@ -1,0 +1,142 @@
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Append records e and returns it as stored: with ID, Time, PrevHash and Hash
+// set and secret params redacted. Fields of e that Append sets are ignored.
+func (l *Log) Append(ctx context.Context, e Entry) (Entry, error) {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
+
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Entry{}, fmt.Errorf("audit: append: %w", err)
+	}
+	defer tx.Rollback()
+	stored, err := l.AppendTx(ctx, tx, e)
+	if err != nil {
+		return Entry{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return Entry{}, fmt.Errorf("audit: append: %w", err)
+	}
+	return stored[0], nil
+}
+
+// AppendTx appends entries, in order, inside tx: to record them atomically
+// with the caller's own changes, or to append many in one transaction. The
+// entries are only recorded if tx commits.
+//
+// tx must come from a store opened by store.Open, whose transactions take the
+// write lock at BEGIN: that is what stops two appenders, even in different
+// processes, from both extending the same chain head.
+func (l *Log) AppendTx(ctx context.Context, tx *sql.Tx, entries ...Entry) ([]Entry, error) {
+	head, err := readHead(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit_log
+		(id, time, actor, role, source, action, target_type, target_id, params,
+		 outcome, message, client_addr, request_id, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, fmt.Errorf("audit: append: %w", err)
+	}
+	defer stmt.Close()
+
+	stored := make([]Entry, 0, len(entries))
+	var buf []byte
+	for _, e := range entries {
+		if err := validate(e); err != nil {
+			return nil, err
+		}
+		params, cleanParams, err := encodeParams(e.Params)
+		if err != nil {
+			return nil, err
+		}
+		// Times never go backwards along the chain, even if the clock
+		// does, so a time range maps to an id range (see idRange).
+		t := l.now().UTC()
+		if t.Before(head.time) {
+			t = head.time
+		}
+		r := row{
+			id:         head.id + 1,
+			time:       t.Format(timeLayout),
+			actor:      clean(e.Actor),
+			role:       clean(e.Role),
+			source:     e.Source,
+			action:     clean(e.Action),
+			targetType: clean(e.TargetType),
+			targetID:   clean(e.TargetID),
+			params:     params,
+			outcome:    e.Outcome,
+			message:    clean(e.Message),
+			clientAddr: clean(e.ClientAddr),
+			reqID:      clean(e.RequestID),
+			prevHash:   head.hash,
+		}
+		r.hash, buf = computeHash(&r, buf)
+		_, err = stmt.ExecContext(ctx, r.id, r.time, r.actor, r.role, r.source, r.action,
+			r.targetType, r.targetID, r.params, r.outcome, r.message, r.clientAddr,
+			r.reqID, r.prevHash, r.hash)
+		if err != nil {
+			return nil, fmt.Errorf("audit: append: %w", err)
+		}
+		entry, err := r.entry()
+		if err != nil {
+			return nil, err
+		}
+		entry.Params = cleanParams
+		stored = append(stored, entry)
+		head = chainHead{id: r.id, time: t, hash: r.hash}
+	}
+	return stored, nil
+}
+
+type chainHead struct {
+	id   int64
+	time time.Time
+	hash string
+}
+
+func readHead(ctx context.Context, tx *sql.Tx) (chainHead, error) {
+	var h chainHead
+	var t string
+	err := tx.QueryRowContext(ctx,
+		`SELECT id, time, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&h.id, &t, &h.hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return chainHead{hash: zeroHash}, nil
+	}
+	if err != nil {
+		return h, fmt.Errorf("audit: read chain head: %w", err)
+	}
+	if h.time, err = time.Parse(time.RFC3339Nano, t); err != nil {
+		return h, fmt.Errorf("audit: entry %d: bad time %q", h.id, t)
+	}
+	return h, nil
+}
+
+func validate(e Entry) error {
+	switch {
+	case e.Action == "":
+		return errors.New("audit: entry has no action")
+	case e.Source != SourceUI && e.Source != SourceAPI && e.Source != SourceCLI:
+		return fmt.Errorf("audit: %s: unknown source %q", e.Action, e.Source)
+	case e.Outcome != OutcomeOK && e.Outcome != OutcomeDenied && e.Outcome != OutcomeError:
+		return fmt.Errorf("audit: %s: unknown outcome %q", e.Action, e.Outcome)
+	}
+	return nil
+}
+
+// clean makes s valid UTF-8, so what is stored is what is displayed.
+func clean(s string) string {
+	return strings.ToValidUTF8(s, "\uFFFD")
+}

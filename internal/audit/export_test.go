@@ -1,0 +1,80 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"testing"
+)
+
+func TestExport(t *testing.T) {
+	l, _, _ := newLog(t)
+	all := fill(t, l, 2*exportPage+300) // several export pages
+	f := Filter{Outcome: OutcomeOK, From: all[10].Time}
+	want := ids(listAll(t, l, f, MaxLimit))
+	if len(want) <= exportPage {
+		t.Fatalf("filter matches only %d entries; the test wants more than one export page", len(want))
+	}
+
+	t.Run("csv", func(t *testing.T) {
+		var buf bytes.Buffer
+		if err := l.Export(context.Background(), f, &buf, FormatCSV); err != nil {
+			t.Fatal(err)
+		}
+		records, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(records[0], csvHeader) {
+			t.Fatalf("header = %v", records[0])
+		}
+		var got []int64
+		for _, rec := range records[1:] {
+			id, _ := strconv.ParseInt(rec[0], 10, 64)
+			got = append(got, id)
+			if rec[9] != OutcomeOK {
+				t.Fatalf("record with outcome %q: %v", rec[9], rec)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("exported %d ids, want %d (%v... vs %v...)", len(got), len(want), got[:3], want[:3])
+		}
+		e := all[want[0]-1]
+		first := records[1]
+		if first[1] != e.Time.Format(timeLayout) || first[5] != e.Action || first[8] != `{"n":`+strconv.FormatInt(e.ID-1, 10)+`}` || first[14] != e.Hash {
+			t.Fatalf("first record = %v, want entry %+v", first, e)
+		}
+	})
+
+	t.Run("jsonl", func(t *testing.T) {
+		var buf bytes.Buffer
+		if err := l.Export(context.Background(), f, &buf, FormatJSONL); err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		sc := bufio.NewScanner(&buf)
+		for sc.Scan() {
+			var e Entry
+			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+				t.Fatalf("line %q: %v", sc.Text(), err)
+			}
+			if want := all[e.ID-1]; e.Hash != want.Hash || e.Outcome != OutcomeOK || !e.Time.Equal(want.Time) {
+				t.Fatalf("line %s, want entry %+v", sc.Text(), want)
+			}
+			got = append(got, e.ID)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("exported %d ids, want %d", len(got), len(want))
+		}
+	})
+
+	t.Run("unknown format", func(t *testing.T) {
+		if err := l.Export(context.Background(), f, new(bytes.Buffer), "xml"); err == nil {
+			t.Fatal("no error for format xml")
+		}
+	})
+}

@@ -1,0 +1,96 @@
+package audit
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+)
+
+// zeroHash is the prev_hash of the first entry.
+var zeroHash = strings.Repeat("0", 64)
+
+// timeLayout is how entry times are stored and hashed: UTC, RFC 3339 with
+// exactly nine fractional digits, so stored times sort as text.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// row is an entry as stored: every column as its SQLite text, which is
+// exactly what the hash covers.
+type row struct {
+	id                                  int64
+	time, actor, role, source, action   string
+	targetType, targetID, params        string
+	outcome, message, clientAddr, reqID string
+	prevHash, hash                      string
+}
+
+// computeHash returns the lowercase hex SHA-256 of r's canonical encoding.
+// buf is scratch space, returned for reuse.
+func computeHash(r *row, buf []byte) (string, []byte) {
+	buf = appendCanonical(buf[:0], r)
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:]), buf
+}
+
+// appendCanonical appends the canonical encoding of r, which the hash covers.
+// It is a JSON object without whitespace, with the keys in this order:
+//
+//	{"id":42,"time":"2026-01-02T03:04:05.000000000Z","actor":"…","role":"…",
+//	 "source":"…","action":"…","target_type":"…","target_id":"…",
+//	 "params":"…","outcome":"…","message":"…","client_addr":"…",
+//	 "request_id":"…","prev_hash":"…"}
+//
+// id is a decimal integer. Every other value is a JSON string holding the
+// column's stored text byte for byte: time in timeLayout, params as its stored
+// JSON text (json.Marshal output: sorted keys, compact). In strings only '"'
+// and '\' are escaped with a backslash, \n, \r and \t as such, other bytes
+// below 0x20 as \u00xx (lowercase hex); all other bytes are copied as they are.
+// Every value being a string or a number keeps the encoding unambiguous.
+func appendCanonical(b []byte, r *row) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, r.id, 10)
+	b = appendField(b, "time", r.time)
+	b = appendField(b, "actor", r.actor)
+	b = appendField(b, "role", r.role)
+	b = appendField(b, "source", r.source)
+	b = appendField(b, "action", r.action)
+	b = appendField(b, "target_type", r.targetType)
+	b = appendField(b, "target_id", r.targetID)
+	b = appendField(b, "params", r.params)
+	b = appendField(b, "outcome", r.outcome)
+	b = appendField(b, "message", r.message)
+	b = appendField(b, "client_addr", r.clientAddr)
+	b = appendField(b, "request_id", r.reqID)
+	b = appendField(b, "prev_hash", r.prevHash)
+	return append(b, '}')
+}
+
+func appendField(b []byte, key, value string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return appendString(b, value)
+}
+
+func appendString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}

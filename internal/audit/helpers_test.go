@@ -1,0 +1,128 @@
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stratabackup/strata/internal/store"
+)
+
+var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// stepClock returns a clock that starts at t0 and advances one second per call.
+func stepClock() func() time.Time {
+	var mu sync.Mutex
+	next := t0
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		t := next
+		next = next.Add(time.Second)
+		return t
+	}
+}
+
+func openStore(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// newLog returns a log on a fresh store, its db and the store's path.
+func newLog(t *testing.T) (*Log, *sql.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), store.FileName)
+	db := openStore(t, path)
+	return New(db, WithClock(stepClock())), db, path
+}
+
+func mustAppend(t *testing.T, l *Log, e Entry) Entry {
+	t.Helper()
+	stored, err := l.Append(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stored
+}
+
+// sample returns the i-th entry of a deterministic mix used by several tests.
+func sample(i int) Entry {
+	actors := []string{"alice", "bob", "carol", ""}
+	actions := []string{"USER_CREATED", "LOGIN", "LOGIN_FAILED", "ACCESS_DENIED", "JOB_STARTED"}
+	targets := [][2]string{{"user", "alice"}, {"user", "bob"}, {"repository", "offsite"}, {"job", "nightly"}, {"", ""}}
+	outcomes := []string{OutcomeOK, OutcomeOK, OutcomeOK, OutcomeDenied, OutcomeError}
+	sources := []string{SourceUI, SourceAPI, SourceCLI}
+	tg := targets[i%len(targets)]
+	return Entry{
+		Actor:      actors[i%len(actors)],
+		Role:       "admin",
+		Source:     sources[i%len(sources)],
+		Action:     actions[(i/2)%len(actions)],
+		TargetType: tg[0],
+		TargetID:   tg[1],
+		Params:     map[string]any{"n": i},
+		Outcome:    outcomes[(i/3)%len(outcomes)],
+		ClientAddr: "192.0.2.1",
+		RequestID:  fmt.Sprintf("req-%d", i),
+	}
+}
+
+// fill appends n sample entries in one transaction.
+func fill(t *testing.T, l *Log, n int) []Entry {
+	t.Helper()
+	ctx := context.Background()
+	entries := make([]Entry, n)
+	for i := range entries {
+		entries[i] = sample(i)
+	}
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	stored, err := l.AppendTx(ctx, tx, entries...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return stored
+}
+
+// listAll pages through List with the given page size.
+func listAll(t *testing.T, l *Log, f Filter, limit int) []Entry {
+	t.Helper()
+	var all []Entry
+	var before int64
+	for range 10000 {
+		page, next, err := l.List(context.Background(), f, before, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page...)
+		if next == 0 {
+			return all
+		}
+		before = next
+	}
+	t.Fatal("List never ended")
+	return nil
+}
+
+func ids(entries []Entry) []int64 {
+	out := make([]int64, len(entries))
+	for i, e := range entries {
+		out[i] = e.ID
+	}
+	return out
+}

@@ -1,0 +1,194 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// APIKeyTokenPrefix starts every API key token.
+const APIKeyTokenPrefix = "strata_"
+
+// apiKeyTokenLength is the length of a token: the prefix and 32 random
+// bytes in unpadded base64url.
+const apiKeyTokenLength = len(APIKeyTokenPrefix) + 43
+
+// APIKey is an API key. The token itself is shown once, when created, and
+// never stored; Prefix, the first 8 characters after "strata_", identifies
+// the key in lists ("strata_" + Prefix + "…").
+type APIKey struct {
+	ID         int64
+	Name       string
+	Role       Role
+	Prefix     string
+	CreatedBy  string // name of the user who created it
+	CreatedAt  time.Time
+	LastUsedAt *time.Time // nil if never used; updated at most once a minute
+	RevokedAt  *time.Time // nil if active
+}
+
+const apiKeyColumns = `id, name, role, prefix, created_by, created_at, last_used_at, revoked_at`
+
+func scanAPIKey(row scanner) (APIKey, error) {
+	var k APIKey
+	var created int64
+	var lastUsed, revoked sql.NullInt64
+	err := row.Scan(&k.ID, &k.Name, &k.Role, &k.Prefix, &k.CreatedBy, &created, &lastUsed, &revoked)
+	if err != nil {
+		return APIKey{}, err
+	}
+	k.CreatedAt = fromDBTime(created)
+	k.LastUsedAt, k.RevokedAt = fromDBNullTime(lastUsed), fromDBNullTime(revoked)
+	return k, nil
+}
+
+func validateAPIKeyName(name string) error {
+	if name == "" {
+		return ErrAPIKeyNameRequired
+	}
+	if utf8.RuneCountInString(name) > 64 {
+		return ErrAPIKeyNameTooLong
+	}
+	for _, c := range name {
+		if unicode.IsControl(c) || c == utf8.RuneError {
+			return ErrAPIKeyNameInvalid
+		}
+	}
+	return nil
+}
+
+// CreateAPIKey creates an API key with role, named name (unique, case-
+// insensitively, among keys not revoked; surrounding spaces removed).
+// createdBy is the name of the creating user. It returns the key and its
+// token, which must be shown to the user now: it cannot be recovered.
+func (s *Service) CreateAPIKey(ctx context.Context, name string, role Role, createdBy string) (APIKey, string, error) {
+	name = strings.TrimSpace(name)
+	if err := validateAPIKeyName(name); err != nil {
+		return APIKey{}, "", err
+	}
+	if !role.Valid() {
+		return APIKey{}, "", ErrInvalidRole
+	}
+	random, err := newToken()
+	if err != nil {
+		return APIKey{}, "", err
+	}
+	token := APIKeyTokenPrefix + random
+	k := APIKey{
+		Name:      name,
+		Role:      role,
+		Prefix:    random[:8],
+		CreatedBy: createdBy,
+		CreatedAt: s.now().UTC(),
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var exists bool
+		err := tx.QueryRowContext(ctx, `
+			SELECT EXISTS (SELECT 1 FROM api_keys WHERE name = ? COLLATE NOCASE AND revoked_at IS NULL)`,
+			name).Scan(&exists)
+		if err != nil {
+			return fmt.Errorf("auth: look up API key %q: %w", name, err)
+		}
+		if exists {
+			return ErrAPIKeyNameTaken
+		}
+		// The token is 256 random bits, so SHA-256 suffices; unlike a
+		// password it cannot be guessed, and a slow hash would only slow
+		// down every API request.
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO api_keys (name, role, token_hash, prefix, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`,
+			k.Name, k.Role, hashToken(token), k.Prefix, k.CreatedBy, dbTime(k.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("auth: insert API key %q: %w", name, err)
+		}
+		k.ID, err = res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("auth: insert API key %q: %w", name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return APIKey{}, "", err
+	}
+	return k, token, nil
+}
+
+// AuthenticateAPIKey returns the active key whose token is token, or
+// [ErrInvalidAPIKey]. It records the use, at most once a minute per key.
+func (s *Service) AuthenticateAPIKey(ctx context.Context, token string) (APIKey, error) {
+	token = strings.TrimSpace(token)
+	if len(token) != apiKeyTokenLength || !strings.HasPrefix(token, APIKeyTokenPrefix) {
+		return APIKey{}, ErrInvalidAPIKey
+	}
+	k, err := scanAPIKey(s.db.QueryRowContext(ctx,
+		`SELECT `+apiKeyColumns+` FROM api_keys WHERE token_hash = ? AND revoked_at IS NULL`,
+		hashToken(token)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return APIKey{}, ErrInvalidAPIKey
+	}
+	if err != nil {
+		return APIKey{}, fmt.Errorf("auth: look up API key: %w", err)
+	}
+	now := s.now().UTC()
+	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= touchInterval {
+		_, err := s.db.ExecContext(ctx, `
+			UPDATE api_keys SET last_used_at = ?
+			WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`,
+			dbTime(now), k.ID, dbTime(now.Add(-touchInterval)))
+		if err != nil {
+			return APIKey{}, fmt.Errorf("auth: record use of API key %d: %w", k.ID, err)
+		}
+		k.LastUsedAt = &now
+	}
+	return k, nil
+}
+
+// ListAPIKeys returns every API key, revoked ones included, oldest first.
+func (s *Service) ListAPIKeys(ctx context.Context) ([]APIKey, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("auth: list API keys: %w", err)
+	}
+	defer rows.Close()
+	var keys []APIKey
+	for rows.Next() {
+		k, err := scanAPIKey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("auth: list API keys: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("auth: list API keys: %w", err)
+	}
+	return keys, nil
+}
+
+// RevokeAPIKey revokes the key with id, for good. Revoking a revoked key
+// does nothing; an unknown id is [ErrAPIKeyNotFound].
+func (s *Service) RevokeAPIKey(ctx context.Context, id int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var revoked sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT revoked_at FROM api_keys WHERE id = ?`, id).Scan(&revoked)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrAPIKeyNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("auth: revoke API key %d: %w", id, err)
+		}
+		if revoked.Valid {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ?`, dbTime(s.now()), id)
+		if err != nil {
+			return fmt.Errorf("auth: revoke API key %d: %w", id, err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,126 @@
+package auth
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestAPIKeys(t *testing.T) {
+	e := newEnv(t)
+	k, token, err := e.svc.CreateAPIKey(e.ctx, " ci ", RoleAuditor, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(token, "strata_") || len(token) != 50 || strings.ContainsAny(token, "=+/") {
+		t.Fatalf("token = %q", token)
+	}
+	if k.ID == 0 || k.Name != "ci" || k.Role != RoleAuditor || k.Prefix != token[7:15] ||
+		k.CreatedBy != "alice" || k.LastUsedAt != nil || k.RevokedAt != nil {
+		t.Fatalf("key = %+v", k)
+	}
+
+	got, err := e.svc.AuthenticateAPIKey(e.ctx, token)
+	if err != nil || got.ID != k.ID || got.Role != RoleAuditor || got.LastUsedAt == nil {
+		t.Fatalf("AuthenticateAPIKey = %+v, %v", got, err)
+	}
+	for _, bad := range []string{"", "strata_", token[:len(token)-1] + "x", strings.TrimPrefix(token, "strata_")} {
+		if _, err := e.svc.AuthenticateAPIKey(e.ctx, bad); err != ErrInvalidAPIKey {
+			t.Errorf("AuthenticateAPIKey(%q) error = %v", bad, err)
+		}
+	}
+
+	_, _, err = e.svc.CreateAPIKey(e.ctx, "CI", RoleAdmin, "alice")
+	wantErr(t, err, ErrAPIKeyNameTaken)
+	_, _, err = e.svc.CreateAPIKey(e.ctx, "  ", RoleAdmin, "alice")
+	wantErr(t, err, ErrAPIKeyNameRequired)
+	_, _, err = e.svc.CreateAPIKey(e.ctx, "a\nb", RoleAdmin, "alice")
+	wantErr(t, err, ErrAPIKeyNameInvalid)
+	_, _, err = e.svc.CreateAPIKey(e.ctx, "deploy", "root", "alice")
+	wantErr(t, err, ErrInvalidRole)
+
+	if err := e.svc.RevokeAPIKey(e.ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.RevokeAPIKey(e.ctx, k.ID); err != nil {
+		t.Fatalf("revoke twice: %v", err)
+	}
+	wantErr(t, e.svc.RevokeAPIKey(e.ctx, 999), ErrAPIKeyNotFound)
+	_, err = e.svc.AuthenticateAPIKey(e.ctx, token)
+	wantErr(t, err, ErrInvalidAPIKey)
+
+	// The name is free again once revoked.
+	k2, token2, err := e.svc.CreateAPIKey(e.ctx, "ci", RoleAdmin, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.svc.AuthenticateAPIKey(e.ctx, token2); err != nil || got.Role != RoleAdmin {
+		t.Fatalf("second key: %+v, %v", got, err)
+	}
+	keys, err := e.svc.ListAPIKeys(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 || keys[0].ID != k.ID || keys[0].RevokedAt == nil || keys[1].ID != k2.ID || keys[1].RevokedAt != nil {
+		t.Fatalf("ListAPIKeys = %+v", keys)
+	}
+}
+
+func TestAPIKeyLastUsedOncePerMinute(t *testing.T) {
+	e := newEnv(t)
+	_, token, err := e.svc.CreateAPIKey(e.ctx, "ci", RoleAdmin, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := e.svc.AuthenticateAPIKey(e.ctx, token)
+	lastUsed := func() time.Time {
+		keys, _ := e.svc.ListAPIKeys(e.ctx)
+		return *keys[0].LastUsedAt
+	}
+	e.clock.Advance(30 * time.Second)
+	e.svc.AuthenticateAPIKey(e.ctx, token)
+	if !lastUsed().Equal(*first.LastUsedAt) {
+		t.Fatal("last_used_at written twice within a minute")
+	}
+	e.clock.Advance(30 * time.Second)
+	e.svc.AuthenticateAPIKey(e.ctx, token)
+	if !lastUsed().Equal(e.clock.Now()) {
+		t.Fatalf("last_used_at = %v, want %v", lastUsed(), e.clock.Now())
+	}
+}
+
+func TestAPIKeyTokenNotStored(t *testing.T) {
+	e := newEnv(t)
+	_, token, err := e.svc.CreateAPIKey(e.ctx, "ci", RoleAdmin, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := strings.TrimPrefix(token, "strata_")
+
+	var hash, prefix string
+	e.db.QueryRow(`SELECT token_hash, prefix FROM api_keys`).Scan(&hash, &prefix)
+	if hash != hashToken(token) || strings.Contains(hash, secret[8:]) || len(prefix) != 8 {
+		t.Fatalf("stored token_hash %q, prefix %q", hash, prefix)
+	}
+
+	// Neither the database file nor its WAL holds the token.
+	if _, err := e.db.Exec(`PRAGMA wal_checkpoint(FULL)`); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(e.dir, "strata.db*"))
+	if len(files) == 0 {
+		t.Fatal("no database files found")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, []byte(secret[8:])) {
+			t.Fatalf("%s contains the token", f)
+		}
+	}
+}

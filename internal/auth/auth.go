@@ -1,0 +1,104 @@
+// Package auth manages users, roles, passwords, sessions and API keys.
+package auth
+
+import (
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// UserError is an error whose message is written for the person using the
+// console: it says what to fix and can be shown as is. Every other error
+// returned by this package is internal, starts with "auth: " and should be
+// logged rather than shown.
+type UserError string
+
+func (e UserError) Error() string { return string(e) }
+
+// IsUserError reports whether err (or an error it wraps) is a [UserError],
+// whose message can be shown to the user.
+func IsUserError(err error) bool {
+	var ue UserError
+	return errors.As(err, &ue)
+}
+
+// Errors the handlers can show as is (all are [UserError]s).
+var (
+	ErrInvalidRole        = UserError("role must be admin or auditor")
+	ErrNameRequired       = UserError("name is required")
+	ErrNameTooLong        = UserError("name must be at most 64 characters")
+	ErrNameInvalid        = UserError("name may only contain letters (a-z, A-Z), digits and . _ - @")
+	ErrNameTaken          = UserError("a user with that name already exists")
+	ErrPasswordTooShort   = UserError("password must be at least 12 characters")
+	ErrPasswordTooLong    = UserError("password must be at most 1024 characters")
+	ErrUserNotFound       = UserError("user not found")
+	ErrSetupDone          = UserError("setup is already done; log in instead")
+	ErrLastAdmin          = UserError("at least one active admin must remain")
+	ErrInvalidCredentials = UserError("invalid user name or password")
+	ErrUserDisabled       = UserError("this account is disabled; ask an admin to enable it")
+	ErrThrottled          = UserError("too many failed login attempts; try again later")
+	ErrAPIKeyNameRequired = UserError("API key name is required")
+	ErrAPIKeyNameTooLong  = UserError("API key name must be at most 64 characters")
+	ErrAPIKeyNameInvalid  = UserError("API key name must not contain control characters")
+	ErrAPIKeyNameTaken    = UserError("an active API key with that name already exists")
+	ErrAPIKeyNotFound     = UserError("API key not found")
+	ErrInvalidAPIKey      = UserError("invalid or revoked API key")
+)
+
+// ErrNoSession means the request carries no valid session: no cookie, or an
+// unknown, revoked or expired one, or one of a disabled user. Handlers
+// usually redirect to the login page.
+var ErrNoSession = errors.New("auth: no valid session")
+
+// Service stores users and API keys in the state store and checks logins.
+// It is safe for concurrent use.
+type Service struct {
+	db       *sql.DB
+	now      func() time.Time
+	throttle *Throttle
+}
+
+// Option configures a [Service].
+type Option func(*Service)
+
+// WithClock makes the service (and its default [Throttle]) read the time
+// from now instead of time.Now. For tests.
+func WithClock(now func() time.Time) Option {
+	return func(s *Service) { s.now = now }
+}
+
+// WithThrottle sets the login throttle, instead of a new one with the
+// default limits.
+func WithThrottle(t *Throttle) Option {
+	return func(s *Service) { s.throttle = t }
+}
+
+// New returns a service over db, a state store opened with store.Open.
+func New(db *sql.DB, opts ...Option) *Service {
+	s := &Service{db: db, now: time.Now}
+	for _, opt := range opts {
+		opt(s)
+	}
+	if s.throttle == nil {
+		s.throttle = NewThrottle(s.now)
+	}
+	return s
+}
+
+// Throttle returns the service's login throttle.
+func (s *Service) Throttle() *Throttle { return s.throttle }
+
+// Times are stored as INTEGER Unix nanoseconds, which are UTC by definition
+// and compare correctly in SQL.
+
+func dbTime(t time.Time) int64 { return t.UnixNano() }
+
+func fromDBTime(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+func fromDBNullTime(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromDBTime(n.Int64)
+	return &t
+}

@@ -1,0 +1,100 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stratabackup/strata/internal/store"
+)
+
+func TestMain(m *testing.M) {
+	// Cheap hashes keep the tests fast; TestHashDefaultParams checks the
+	// real parameters.
+	hashParams = argonParams{memory: 64, time: 1, threads: 1, saltLen: 16, keyLen: 32}
+	os.Exit(m.Run())
+}
+
+// fakeClock is a settable clock for tests.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+const testPassword = "correct horse battery"
+
+type env struct {
+	ctx   context.Context
+	db    *sql.DB
+	dir   string
+	clock *fakeClock
+	svc   *Service
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	clock := newFakeClock()
+	return &env{ctx: ctx, db: db, dir: dir, clock: clock, svc: New(db, WithClock(clock.Now))}
+}
+
+func (e *env) createUser(t *testing.T, name string, role Role) User {
+	t.Helper()
+	u, err := e.svc.CreateUser(e.ctx, name, testPassword, role)
+	if err != nil {
+		t.Fatalf("CreateUser(%q): %v", name, err)
+	}
+	return u
+}
+
+func wantErr(t *testing.T, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("error = %v, want %v", err, want)
+	}
+}
+
+func TestUserErrors(t *testing.T) {
+	for _, err := range []error{
+		ErrPasswordTooShort,
+		fmt.Errorf("wrapped: %w", ErrLastAdmin),
+		&ThrottledError{RetryAfter: time.Minute},
+	} {
+		if !IsUserError(err) {
+			t.Errorf("IsUserError(%v) = false", err)
+		}
+	}
+	for _, err := range []error{ErrNoSession, errors.New("auth: disk full"), nil} {
+		if IsUserError(err) {
+			t.Errorf("IsUserError(%v) = true", err)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+// Package config reads the console's settings from flags and STRATA_* environment variables.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every setting of `strata serve`. Flags win over environment
+// variables, which win over the defaults.
+type Config struct {
+	Addr          string
+	DataDir       string
+	LogLevel      string
+	LogFormat     string
+	SessionKey    string // base64, optional; otherwise kept in DataDir
+	SecureCookies bool
+	TLSCert       string
+	TLSKey        string
+	IdleTimeout   time.Duration
+	MaxSessionAge time.Duration
+	TrustedProxy  []*net.IPNet
+}
+
+// Setting describes one setting for the flag set and the README table.
+type Setting struct {
+	Flag, Env, Default, Help string
+}
+
+// Settings lists every setting in the order the README documents them.
+var Settings = []Setting{
+	{"addr", "STRATA_ADDR", "127.0.0.1:8080", "address the console listens on"},
+	{"data-dir", "STRATA_DATA_DIR", "./data", "folder for the state store, keys and local collections"},
+	{"log-level", "STRATA_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"log-format", "STRATA_LOG_FORMAT", "text", "text or json"},
+	{"session-key", "STRATA_SESSION_KEY", "", "base64 of 96 random bytes (64-byte signing key then 32-byte encryption key); default: generated into DATA_DIR/session.key"},
+	{"secure-cookies", "STRATA_SECURE_COOKIES", "false", "mark cookies Secure; set true behind a TLS-terminating proxy (always on with --tls-cert)"},
+	{"tls-cert", "STRATA_TLS_CERT", "", "PEM certificate file; serve HTTPS when set together with --tls-key"},
+	{"tls-key", "STRATA_TLS_KEY", "", "PEM private key file"},
+	{"session-idle-timeout", "STRATA_SESSION_IDLE_TIMEOUT", "30m", "a session ends after this long without a request"},
+	{"session-max-age", "STRATA_SESSION_MAX_AGE", "12h", "a session ends this long after login, active or not"},
+	{"trusted-proxies", "STRATA_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed for the client address"},
+}
+
+// Parse reads args (without the sub-command) and the environment.
+func Parse(args []string, getenv func(string) string) (Config, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	values := make(map[string]*string, len(Settings))
+	for _, s := range Settings {
+		def := s.Default
+		if v := getenv(s.Env); v != "" {
+			def = v
+		}
+		values[s.Flag] = fs.String(s.Flag, def, s.Help+" (env "+s.Env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	get := func(name string) string { return strings.TrimSpace(*values[name]) }
+
+	c := Config{
+		Addr:       get("addr"),
+		DataDir:    get("data-dir"),
+		LogLevel:   get("log-level"),
+		LogFormat:  get("log-format"),
+		SessionKey: get("session-key"),
+		TLSCert:    get("tls-cert"),
+		TLSKey:     get("tls-key"),
+	}
+	var err error
+	if c.SecureCookies, err = strconv.ParseBool(get("secure-cookies")); err != nil {
+		return Config{}, fmt.Errorf("secure-cookies must be true or false, not %q", get("secure-cookies"))
+	}
+	if c.IdleTimeout, err = parsePositiveDuration("session-idle-timeout", get("session-idle-timeout")); err != nil {
+		return Config{}, err
+	}
+	if c.MaxSessionAge, err = parsePositiveDuration("session-max-age", get("session-max-age")); err != nil {
+		return Config{}, err
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return Config{}, fmt.Errorf("tls-cert and tls-key must be set together")
+	}
+	if c.TLSCert != "" {
+		c.SecureCookies = true
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return Config{}, fmt.Errorf("addr must be HOST:PORT, for example 127.0.0.1:8080 (got %q)", c.Addr)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return Config{}, fmt.Errorf("log-level must be debug, info, warn or error (got %q)", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return Config{}, fmt.Errorf("log-format must be text or json (got %q)", c.LogFormat)
+	}
+	if c.DataDir == "" {
+		return Config{}, fmt.Errorf("data-dir must not be empty")
+	}
+	for _, cidr := range strings.Split(get("trusted-proxies"), ",") {
+		if cidr = strings.TrimSpace(cidr); cidr == "" {
+			continue
+		}
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			return Config{}, fmt.Errorf("trusted-proxies: %q is not a CIDR such as 10.0.0.0/8", cidr)
+		}
+		c.TrustedProxy = append(c.TrustedProxy, n)
+	}
+	return c, nil
+}
+
+func parsePositiveDuration(name, v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s must be a positive duration such as 30m or 12h (got %q)", name, v)
+	}
+	return d, nil
+}
+
+// DataDirFromArgs returns the data dir for the smaller sub-commands (user,
+// apikey, audit), which take only --data-dir.
+func DataDirFromArgs(fs *flag.FlagSet) *string {
+	def := os.Getenv("STRATA_DATA_DIR")
+	if def == "" {
+		def = "./data"
+	}
+	return fs.String("data-dir", def, "folder of the state store (env STRATA_DATA_DIR)")
+}

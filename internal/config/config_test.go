@@ -1,0 +1,47 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaultsEnvAndFlags(t *testing.T) {
+	c, err := Parse(nil, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.IdleTimeout != 30*time.Minute {
+		t.Fatalf("defaults: %+v", c)
+	}
+	c, err = Parse([]string{"--addr", "127.0.0.1:9999"}, env(map[string]string{
+		"STRATA_ADDR": "127.0.0.1:7000", "STRATA_DATA_DIR": "/tmp/x", "STRATA_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.0/24",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9999" || c.DataDir != "/tmp/x" || len(c.TrustedProxy) != 2 {
+		t.Fatalf("flag over env: %+v", c)
+	}
+}
+
+func TestBadValuesSayWhatToFix(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--addr", "nohostport"}, "HOST:PORT"},
+		{[]string{"--session-idle-timeout", "soon"}, "positive duration"},
+		{[]string{"--tls-cert", "a.pem"}, "together"},
+		{[]string{"--trusted-proxies", "10.0.0.1"}, "CIDR"},
+		{[]string{"--log-level", "loud"}, "log-level"},
+		{[]string{"--secure-cookies", "maybe"}, "true or false"},
+	} {
+		_, err := Parse(tc.args, env(nil))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err = %v, want mention of %q", tc.args, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,56 @@
+package server
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/stratabackup/strata/internal/audit"
+)
+
+// event is what a handler says happened; record adds who, from where and when.
+type event struct {
+	Action     string
+	TargetType string
+	TargetID   string
+	Params     map[string]any
+	// Actor names the subject when nobody is logged in yet (a failed login).
+	Actor string
+}
+
+// record appends an audit entry for this request. A failed append is logged
+// loudly; the action it describes has already happened and cannot be undone.
+func (s *Server) record(c echo.Context, ev event, outcome, message string) {
+	e := audit.Entry{
+		Actor:      ev.Actor,
+		Source:     audit.SourceUI,
+		Action:     ev.Action,
+		TargetType: ev.TargetType,
+		TargetID:   ev.TargetID,
+		Params:     ev.Params,
+		Outcome:    outcome,
+		Message:    message,
+		ClientAddr: c.RealIP(),
+		RequestID:  c.Response().Header().Get(echo.HeaderXRequestID),
+	}
+	if isAPI(c) {
+		e.Source = audit.SourceAPI
+	}
+	if id := identityOf(c); id != nil {
+		e.Actor, e.Role, e.Source = id.Name, string(id.Role), id.Source
+	}
+	if e.Actor == "" {
+		e.Actor = "anonymous"
+	}
+	if _, err := s.audit.Append(c.Request().Context(), e); err != nil {
+		s.log.Error("audit entry not written", "error", err, "action", ev.Action, "request_id", e.RequestID)
+	}
+}
+
+// recordResult records ok when err is nil, else an error with the
+// user-facing message.
+func (s *Server) recordResult(c echo.Context, ev event, err error) {
+	if err == nil {
+		s.record(c, ev, audit.OutcomeOK, "")
+		return
+	}
+	s.record(c, ev, audit.OutcomeError, userMessage(err))
+}

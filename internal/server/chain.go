@@ -1,0 +1,66 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/web/templates"
+)
+
+// chainChecker verifies the audit hash chain in the background and on demand,
+// and remembers the newest result for the pages.
+type chainChecker struct {
+	audit  *audit.Log
+	log    *slog.Logger
+	mu     sync.Mutex // one verification at a time
+	status atomic.Pointer[templates.ChainStatus]
+}
+
+func newChainChecker(a *audit.Log, log *slog.Logger) *chainChecker {
+	return &chainChecker{audit: a, log: log}
+}
+
+// Status is the newest result (Checked is false before the first run).
+func (cc *chainChecker) Status() templates.ChainStatus {
+	if s := cc.status.Load(); s != nil {
+		return *s
+	}
+	return templates.ChainStatus{}
+}
+
+// Verify walks the whole chain now.
+func (cc *chainChecker) Verify(ctx context.Context) (templates.ChainStatus, error) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	start := time.Now()
+	r, err := cc.audit.Verify(ctx)
+	if err != nil {
+		return templates.ChainStatus{}, err
+	}
+	st := templates.ChainStatus{Checked: true, OK: r.OK, Entries: r.Checked, At: time.Now().UTC(), Problem: r.Reason, Duration: time.Since(start).Round(time.Millisecond)}
+	if !r.OK {
+		cc.log.Error("audit chain is broken", "first_bad_id", r.FirstBadID, "reason", r.Reason)
+	}
+	cc.status.Store(&st)
+	return st, nil
+}
+
+// Loop verifies at once and then every interval until ctx ends.
+func (cc *chainChecker) Loop(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := cc.Verify(ctx); err != nil && ctx.Err() == nil {
+			cc.log.Error("audit chain verification failed to run", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,160 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/auth"
+	"github.com/stratabackup/strata/internal/store"
+)
+
+const testPassword = "correct horse battery"
+
+// testEnv is a console on a temp state store, served by httptest.
+type testEnv struct {
+	t     *testing.T
+	srv   *Server
+	http  *httptest.Server
+	auth  *auth.Service
+	audit *audit.Log
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	svc := auth.New(db)
+	hashKey, blockKey, err := auth.LoadOrCreateKeys(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := auth.NewSessions(svc, hashKey, blockKey, auth.SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := audit.New(db)
+	srv := New(Options{DB: db, Auth: svc, Sessions: sessions, Audit: log, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		CookieKeys: [2][]byte{hashKey, blockKey}})
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	return &testEnv{t: t, srv: srv, http: hs, auth: svc, audit: log}
+}
+
+func (e *testEnv) addUser(name string, role auth.Role) auth.User {
+	e.t.Helper()
+	u, err := e.auth.CreateUser(context.Background(), name, testPassword, role)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u
+}
+
+func (e *testEnv) apiKey(name string, role auth.Role) string {
+	e.t.Helper()
+	_, token, err := e.auth.CreateAPIKey(context.Background(), name, role, "test")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return token
+}
+
+// client is a browser-like HTTP client: it keeps cookies and the newest CSRF
+// token, and does not follow redirects so tests can see them.
+type client struct {
+	env  *testEnv
+	http *http.Client
+	csrf string
+}
+
+func (e *testEnv) client() *client {
+	jar, _ := cookiejar.New(nil)
+	c := &client{env: e, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	c.get("/login") // sets the CSRF cookie
+	return c
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+func (c *client) do(req *http.Request) (*http.Response, string) {
+	c.env.t.Helper()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.env.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if m := csrfField.FindSubmatch(body); m != nil {
+		c.csrf = string(m[1])
+	}
+	return resp, string(body)
+}
+
+func (c *client) get(path string) (*http.Response, string) {
+	req, _ := http.NewRequest(http.MethodGet, c.env.http.URL+path, nil)
+	return c.do(req)
+}
+
+// post submits a form with the client's CSRF token.
+func (c *client) post(path string, form url.Values) (*http.Response, string) {
+	if form == nil {
+		form = url.Values{}
+	}
+	if form.Get("_csrf") == "" {
+		form.Set("_csrf", c.csrf)
+	}
+	req, _ := http.NewRequest(http.MethodPost, c.env.http.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+func (c *client) login(name string) {
+	c.env.t.Helper()
+	resp, body := c.post("/login", url.Values{"username": {name}, "password": {testPassword}})
+	if resp.StatusCode != http.StatusSeeOther {
+		c.env.t.Fatalf("login %s: status %d: %s", name, resp.StatusCode, body)
+	}
+	c.get("/") // picks up a CSRF token from a logged-in page
+}
+
+func (e *testEnv) apiRequest(method, path, token, body string) (*http.Response, string) {
+	e.t.Helper()
+	req, _ := http.NewRequest(method, e.http.URL+path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// auditActions lists the actions of every entry, oldest first.
+func (e *testEnv) entries(f audit.Filter) []audit.Entry {
+	e.t.Helper()
+	list, _, err := e.audit.List(context.Background(), f, 0, 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return list
+}

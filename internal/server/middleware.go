@@ -1,0 +1,195 @@
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/auth"
+)
+
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+
+// identity is who made the request: a logged-in user or an API key.
+type identity struct {
+	Name    string
+	Role    auth.Role
+	UserID  int64 // 0 for API keys
+	Source  string
+	Session *auth.Session
+}
+
+const identityKey = "strata.identity"
+
+func identityOf(c echo.Context) *identity {
+	id, _ := c.Get(identityKey).(*identity)
+	return id
+}
+
+func (s *Server) useMiddleware() {
+	s.echo.Use(middleware.RequestID())
+	s.echo.Use(s.logRequests())
+	s.echo.Use(middleware.Recover())
+	s.echo.Use(securityHeaders)
+	s.echo.Use(middleware.BodyLimit("2M"))
+	s.echo.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
+		// The API authenticates only with bearer tokens, never cookies, so a
+		// forged cross-site request carries no credentials there.
+		Skipper:        func(c echo.Context) bool { return isAPI(c) || isStatic(c) },
+		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+		CookieName:     "strata_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.secure,
+		CookieSameSite: http.SameSiteLaxMode,
+		ErrorHandler:   s.csrfRejected,
+	}))
+	s.echo.Use(s.authenticate)
+}
+
+func isAPI(c echo.Context) bool    { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+func isStatic(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/static/") }
+
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if !isStatic(c) {
+			h.Set("Cache-Control", "no-store")
+		}
+		return next(c)
+	}
+}
+
+// authenticate finds who is calling: a bearer API key on /api/, a session
+// cookie elsewhere. It never refuses; requireRole does, per route.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if isStatic(c) {
+			return next(c)
+		}
+		if isAPI(c) {
+			token, ok := bearerToken(c.Request())
+			if !ok {
+				return next(c)
+			}
+			key, err := s.auth.AuthenticateAPIKey(c.Request().Context(), token)
+			if err != nil {
+				if !errors.Is(err, auth.ErrInvalidAPIKey) {
+					return err
+				}
+				s.record(c, event{Action: "API_AUTH_FAILED"}, audit.OutcomeDenied, "invalid or revoked API key")
+				return echo.NewHTTPError(http.StatusUnauthorized, "invalid or revoked API key")
+			}
+			c.Set(identityKey, &identity{Name: "apikey:" + key.Name, Role: key.Role, Source: audit.SourceAPI})
+			return next(c)
+		}
+		sess, user, err := s.sessions.Load(c.Request())
+		if err != nil {
+			if !errors.Is(err, auth.ErrNoSession) {
+				return err
+			}
+			return next(c)
+		}
+		if err := s.sessions.Touch(c.Request().Context(), sess); err != nil {
+			s.log.Warn("session last-seen not updated", "error", err)
+		}
+		c.Set(identityKey, &identity{Name: user.Name, Role: user.Role, UserID: user.ID, Source: audit.SourceUI, Session: &sess})
+		return next(c)
+	}
+}
+
+func bearerToken(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return "", false
+	}
+	t := strings.TrimSpace(h[7:])
+	return t, t != ""
+}
+
+// requireRole enforces the role a route was declared with.
+func (s *Server) requireRole(r Route) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if r.Role == Public {
+				return next(c)
+			}
+			id := identityOf(c)
+			if id == nil {
+				if !isSafeMethod(c.Request().Method) {
+					s.record(c, event{Action: "ACCESS_DENIED", Params: map[string]any{"method": r.Method, "path": c.Request().URL.Path}},
+						audit.OutcomeDenied, "not logged in")
+				}
+				if isAPI(c) {
+					return echo.NewHTTPError(http.StatusUnauthorized, "this API needs an API key: send Authorization: Bearer <token>")
+				}
+				if isSafeMethod(c.Request().Method) {
+					return c.Redirect(http.StatusSeeOther, "/login?next="+urlQueryEscape(c.Request().URL.RequestURI()))
+				}
+				return echo.NewHTTPError(http.StatusUnauthorized, "log in first")
+			}
+			if !id.Role.Allows(r.Role) {
+				s.record(c, event{Action: "ACCESS_DENIED", Params: map[string]any{"method": r.Method, "path": c.Request().URL.Path}},
+					audit.OutcomeDenied, "role "+string(id.Role)+" may not do this")
+				return echo.NewHTTPError(http.StatusForbidden, "your role ("+string(id.Role)+") cannot do this; ask an admin")
+			}
+			return next(c)
+		}
+	}
+}
+
+func (s *Server) csrfRejected(err error, c echo.Context) error {
+	s.record(c, event{Action: "CSRF_REJECTED", Params: map[string]any{"method": c.Request().Method, "path": c.Request().URL.Path}},
+		audit.OutcomeDenied, "missing or invalid CSRF token")
+	return echo.NewHTTPError(http.StatusForbidden, "this form has expired or came from another site; reload the page and try again")
+}
+
+func (s *Server) logRequests() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogRemoteIP: true, LogError: true,
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelInfo
+			if v.Status >= 500 {
+				level = slog.LevelError
+			} else if isStatic(c) || c.Request().URL.Path == "/healthz" || c.Request().URL.Path == "/readyz" {
+				level = slog.LevelDebug
+			}
+			attrs := []slog.Attr{
+				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency.Round(time.Microsecond)), slog.String("request_id", v.RequestID),
+				slog.String("client", v.RemoteIP),
+			}
+			if v.Error != nil {
+				attrs = append(attrs, slog.String("error", v.Error.Error()))
+			}
+			s.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
+			return nil
+		},
+	})
+}
+
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}

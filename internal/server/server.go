@@ -1,0 +1,71 @@
+// Package server serves the console's pages and JSON API over Echo.
+package server
+
+import (
+	"database/sql"
+	"log/slog"
+	"net"
+
+	"github.com/gorilla/securecookie"
+	"github.com/labstack/echo/v4"
+
+	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/auth"
+)
+
+// Options wires the server to the rest of the console.
+type Options struct {
+	DB             *sql.DB
+	Auth           *auth.Service
+	Sessions       *auth.Sessions
+	Audit          *audit.Log
+	Logger         *slog.Logger
+	CookieKeys     [2][]byte // hash and block keys, for the flash cookie
+	SecureCookies  bool
+	TrustedProxies []*net.IPNet
+}
+
+// Server is the console's HTTP handler.
+type Server struct {
+	echo     *echo.Echo
+	db       *sql.DB
+	auth     *auth.Service
+	sessions *auth.Sessions
+	audit    *audit.Log
+	log      *slog.Logger
+	flash    *securecookie.SecureCookie
+	secure   bool
+	chain    *chainChecker
+	routes   []Route
+}
+
+// New builds the server with every route registered.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	s := &Server{
+		echo:     echo.New(),
+		db:       o.DB,
+		auth:     o.Auth,
+		sessions: o.Sessions,
+		audit:    o.Audit,
+		log:      o.Logger,
+		flash:    securecookie.New(o.CookieKeys[0], o.CookieKeys[1]),
+		secure:   o.SecureCookies,
+		chain:    newChainChecker(o.Audit, o.Logger),
+	}
+	s.echo.HideBanner = true
+	s.echo.HidePort = true
+	s.echo.IPExtractor = ipExtractor(o.TrustedProxies)
+	s.echo.HTTPErrorHandler = s.handleError
+	s.useMiddleware()
+	s.registerRoutes()
+	return s
+}
+
+// Handler returns the http.Handler to serve.
+func (s *Server) Handler() *echo.Echo { return s.echo }
+
+// Chain returns the background verifier of the audit chain, for start-up wiring.
+func (s *Server) Chain() *chainChecker { return s.chain }

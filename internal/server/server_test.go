@@ -1,0 +1,299 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/auth"
+)
+
+func TestSetupCreatesFirstAdminOnce(t *testing.T) {
+	env := newTestEnv(t)
+	c := env.client()
+	resp, _ := c.get("/login")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/setup" {
+		t.Fatalf("login before setup: %d %q, want redirect to /setup", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	c.get("/setup")
+
+	var wg sync.WaitGroup
+	codes := make(chan int, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, _ := c.post("/setup", url.Values{"username": {"admin" + string(rune('a'+i))}, "password": {testPassword}, "password_confirm": {testPassword}})
+			codes <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	ok := 0
+	for code := range codes {
+		if code == http.StatusSeeOther {
+			ok++
+		}
+	}
+	users, _ := env.auth.ListUsers(t.Context())
+	if ok != 1 || len(users) != 1 || users[0].Role != auth.RoleAdmin {
+		t.Fatalf("%d setups succeeded, users = %+v; want exactly one admin", ok, users)
+	}
+	if resp, _ := c.get("/setup"); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("setup page after setup: %d, want 404", resp.StatusCode)
+	}
+	if len(env.entries(audit.Filter{Action: "SETUP_COMPLETED"})) != 1 {
+		t.Fatal("setup not audited once")
+	}
+}
+
+func TestLoginFailureLogoutAndAudit(t *testing.T) {
+	env := newTestEnv(t)
+	env.addUser("root", auth.RoleAdmin)
+	c := env.client()
+	resp, body := c.post("/login", url.Values{"username": {"root"}, "password": {"wrong password!!"}})
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "Wrong user name or password") {
+		t.Fatalf("bad login: %d", resp.StatusCode)
+	}
+	c.login("root")
+	if resp, _ := c.get("/users"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("users page after login: %d", resp.StatusCode)
+	}
+	cookies := c.http.Jar.Cookies(mustURL(env.http.URL))
+	if resp, _ := c.post("/logout", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	// The old session cookie, replayed, no longer works.
+	replay := env.client()
+	replay.http.Jar.SetCookies(mustURL(env.http.URL), cookies)
+	if resp, _ := replay.get("/users"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("replayed session after logout: %d, want redirect to login", resp.StatusCode)
+	}
+	var got []string
+	for _, e := range env.entries(audit.Filter{Target: "user:root"}) {
+		got = append(got, e.Action+"/"+e.Outcome)
+	}
+	want := "LOGOUT/ok LOGIN/ok LOGIN_FAILED/denied"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("audit = %v, want %s", got, want)
+	}
+}
+
+func TestFailedLoginsAreThrottled(t *testing.T) {
+	env := newTestEnv(t)
+	env.addUser("root", auth.RoleAdmin)
+	c := env.client()
+	for range 5 {
+		c.post("/login", url.Values{"username": {"root"}, "password": {"not the password"}})
+	}
+	resp, body := c.post("/login", url.Values{"username": {"root"}, "password": {testPassword}})
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Too many failed attempts") {
+		t.Fatalf("right password while throttled: %d, want 429", resp.StatusCode)
+	}
+}
+
+func TestDisablingAUserEndsTheirSession(t *testing.T) {
+	env := newTestEnv(t)
+	env.addUser("root", auth.RoleAdmin)
+	eve := env.addUser("eve", auth.RoleAuditor)
+	admin, auditor := env.client(), env.client()
+	admin.login("root")
+	auditor.login("eve")
+	if resp, _ := auditor.get("/audit"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("auditor audit page: %d", resp.StatusCode)
+	}
+	admin.get("/users/" + itoa(eve.ID))
+	if resp, body := admin.post("/users/"+itoa(eve.ID)+"/disable", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("disable: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := auditor.get("/audit"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("disabled user's session still works: %d", resp.StatusCode)
+	}
+	resp, body := auditor.post("/login", url.Values{"username": {"eve"}, "password": {testPassword}})
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "disabled") {
+		t.Fatalf("disabled user login: %d", resp.StatusCode)
+	}
+}
+
+func TestLastAdminCannotBeDemotedOrDisabled(t *testing.T) {
+	env := newTestEnv(t)
+	root := env.addUser("root", auth.RoleAdmin)
+	c := env.client()
+	c.login("root")
+	for _, action := range []url.Values{{"role": {"auditor"}}, nil} {
+		path := "/users/" + itoa(root.ID) + "/role"
+		if action == nil {
+			path = "/users/" + itoa(root.ID) + "/disable"
+		}
+		resp, body := c.post(path, action)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "admin must remain") {
+			t.Fatalf("%s: %d, want 400 naming the rule", path, resp.StatusCode)
+		}
+	}
+	u, _ := env.auth.GetUser(t.Context(), root.ID)
+	if u.Role != auth.RoleAdmin || u.Disabled {
+		t.Fatalf("last admin changed: %+v", u)
+	}
+}
+
+func TestCSRFIsRequiredAndAudited(t *testing.T) {
+	env := newTestEnv(t)
+	env.addUser("root", auth.RoleAdmin)
+	c := env.client()
+	c.login("root")
+	resp, _ := c.post("/users", url.Values{"_csrf": {"forged"}, "username": {"mallory"}, "password": {testPassword}, "role": {"admin"}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("forged token: %d, want 403", resp.StatusCode)
+	}
+	// A cross-site request from a browser is refused whatever token it has.
+	form := url.Values{"_csrf": {c.csrf}, "username": {"mallory"}, "password": {testPassword}, "role": {"admin"}}
+	req, _ := http.NewRequest(http.MethodPost, env.http.URL+"/users", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if resp, _ := c.do(req); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site POST: %d, want 403", resp.StatusCode)
+	}
+	if _, err := env.auth.GetUserByName(t.Context(), "mallory"); err == nil {
+		t.Fatal("a forged request created a user")
+	}
+	if n := len(env.entries(audit.Filter{Action: "CSRF_REJECTED"})); n < 1 {
+		t.Fatal("CSRF rejection not audited")
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	env := newTestEnv(t)
+	resp, _ := env.client().get("/login")
+	for k, want := range map[string]string{
+		"X-Content-Type-Options": "nosniff",
+		"X-Frame-Options":        "DENY",
+		"Referrer-Policy":        "same-origin",
+	} {
+		if got := resp.Header.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	csp := resp.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP = %q", csp)
+	}
+}
+
+func TestAPI(t *testing.T) {
+	env := newTestEnv(t)
+	env.addUser("root", auth.RoleAdmin)
+	adminKey := env.apiKey("ops", auth.RoleAdmin)
+	auditorKey := env.apiKey("reader", auth.RoleAuditor)
+
+	resp, body := env.apiRequest("GET", "/api/v1/whoami", auditorKey, "")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"role":"auditor"`) {
+		t.Fatalf("whoami: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := env.apiRequest("GET", "/api/v1/whoami", "strata_notatoken", ""); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("bad token: %d", resp.StatusCode)
+	}
+	resp, body = env.apiRequest("POST", "/api/v1/users", auditorKey, `{"name":"x","password":"`+testPassword+`","role":"admin"}`)
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("auditor creates user: %d %s", resp.StatusCode, body)
+	}
+	resp, body = env.apiRequest("POST", "/api/v1/users", adminKey, `{"name":"alice","password":"short","role":"auditor"}`)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "at least 12") {
+		t.Fatalf("short password: %d %s", resp.StatusCode, body)
+	}
+	resp, body = env.apiRequest("POST", "/api/v1/users", adminKey, `{"name":"alice","password":"`+testPassword+`","role":"auditor"}`)
+	if resp.StatusCode != http.StatusCreated || strings.Contains(body, testPassword) {
+		t.Fatalf("create user: %d %s", resp.StatusCode, body)
+	}
+	resp, body = env.apiRequest("GET", "/api/v1/users", auditorKey, "")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"name":"alice"`) {
+		t.Fatalf("list users: %d %s", resp.StatusCode, body)
+	}
+
+	resp, body = env.apiRequest("GET", "/api/v1/audit?limit=50", auditorKey, "")
+	var out struct {
+		Entries []audit.Entry `json:"entries"`
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("audit: %d %v %s", resp.StatusCode, err, body)
+	}
+	seen := map[string]bool{}
+	for _, e := range out.Entries {
+		seen[e.Action+"/"+e.Outcome+"/"+e.Actor] = true
+		if params, _ := json.Marshal(e.Params); strings.Contains(string(params), testPassword) {
+			t.Fatal("a password reached the audit log")
+		}
+	}
+	for _, want := range []string{"USER_CREATED/ok/apikey:ops", "USER_CREATED/error/apikey:ops", "ACCESS_DENIED/denied/apikey:reader", "API_AUTH_FAILED/denied/anonymous"} {
+		if !seen[want] {
+			t.Errorf("audit has no %s; has %v", want, seen)
+		}
+	}
+	resp, body = env.apiRequest("GET", "/api/v1/audit?action=USER_CREATED&outcome=ok", auditorKey, "")
+	if !strings.Contains(body, "alice") || strings.Contains(body, "ACCESS_DENIED") {
+		t.Fatalf("filtered audit: %s", body)
+	}
+	if resp, _ := env.apiRequest("GET", "/api/v1/audit?from=yesterday", auditorKey, ""); resp.StatusCode != 400 {
+		t.Fatalf("bad time filter: %d", resp.StatusCode)
+	}
+}
+
+func TestAuditPageAndExport(t *testing.T) {
+	env := newTestEnv(t)
+	env.addUser("root", auth.RoleAdmin)
+	env.addUser("eve", auth.RoleAuditor)
+	c := env.client()
+	c.login("eve")
+	c.post("/users", url.Values{"username": {"x"}, "password": {testPassword}, "role": {"admin"}}) // refused, audited
+
+	resp, body := c.get("/audit?outcome=denied")
+	if resp.StatusCode != 200 || !strings.Contains(body, "ACCESS_DENIED") || strings.Contains(body, "<code>LOGIN</code>") {
+		t.Fatalf("filtered audit page: %d", resp.StatusCode)
+	}
+	resp, body = c.get("/audit/export?format=csv&actor=eve")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("csv export: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	lines := strings.Split(strings.TrimSpace(body), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[1], "ACCESS_DENIED") || !strings.Contains(lines[2], "LOGIN") {
+		t.Fatalf("csv export rows: %q", lines)
+	}
+	resp, body = c.get("/audit/export?format=jsonl&actor=eve")
+	if resp.StatusCode != 200 || len(strings.Split(strings.TrimSpace(body), "\n")) != 2 {
+		t.Fatalf("jsonl export: %d %q", resp.StatusCode, body)
+	}
+	if resp, _ := c.get("/audit/export?format=xml"); resp.StatusCode != 400 {
+		t.Fatalf("bad export format: %d", resp.StatusCode)
+	}
+	if resp, body := c.get("/audit/verify"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("verify: %d %s", resp.StatusCode, body)
+	}
+	if _, body := c.get("/audit"); !strings.Contains(body, "chain intact") {
+		t.Fatal("audit page does not show the verified chain")
+	}
+}
+
+func TestLocalPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/users": "/users", "/audit?x=1": "/audit?x=1", "": "/", "//evil.example": "/", "/\\evil": "/",
+		"https://evil.example/": "/", "users": "/",
+	} {
+		if got := localPath(in); got != want {
+			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
