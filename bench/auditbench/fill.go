@@ -129,7 +129,7 @@ func appendBatch(ctx context.Context, db *sql.DB, l *audit.Log, entries []audit.
 func spreadClock(n int, span time.Duration) (clock func() time.Time, start time.Time) {
 	start = time.Now().UTC().Add(-span)
 	step := span / time.Duration(max(n, 1))
-	var calls int64 // appends are serialized, but keep the clock simple and single-user
+	var calls int64 // the bench appends from one goroutine
 	return func() time.Time {
 		t := start.Add(time.Duration(calls) * step)
 		calls++

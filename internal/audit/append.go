@@ -11,6 +11,8 @@ import (
 
 // Append records e and returns it as stored: with ID, Time, PrevHash and Hash
 // set and secret params redacted. Fields of e that Append sets are ignored.
+// Append runs its own transaction: a caller already in a transaction on the
+// same store holds the write lock Append would wait for, and must use AppendTx.
 func (l *Log) Append(ctx context.Context, e Entry) (Entry, error) {
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()

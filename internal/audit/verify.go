@@ -5,8 +5,9 @@ import (
 	"fmt"
 )
 
-// VerifyResult is the outcome of checking the hash chain. When OK is false,
-// FirstBadID is the first entry that fails and Reason says why.
+// VerifyResult is the outcome of checking the hash chain. Checked counts the
+// entries found good. When OK is false, FirstBadID is the first entry that
+// fails and Reason says why, for people.
 type VerifyResult struct {
 	OK         bool
 	Checked    int64

@@ -36,14 +36,11 @@ const apiKeyColumns = `id, name, role, prefix, created_by, created_at, last_used
 
 func scanAPIKey(row scanner) (APIKey, error) {
 	var k APIKey
-	var created int64
-	var lastUsed, revoked sql.NullInt64
-	err := row.Scan(&k.ID, &k.Name, &k.Role, &k.Prefix, &k.CreatedBy, &created, &lastUsed, &revoked)
+	err := row.Scan(&k.ID, &k.Name, &k.Role, &k.Prefix, &k.CreatedBy,
+		timeDest{&k.CreatedAt}, nullTimeDest{&k.LastUsedAt}, nullTimeDest{&k.RevokedAt})
 	if err != nil {
 		return APIKey{}, err
 	}
-	k.CreatedAt = fromDBTime(created)
-	k.LastUsedAt, k.RevokedAt = fromDBNullTime(lastUsed), fromDBNullTime(revoked)
 	return k, nil
 }
 
@@ -174,7 +171,7 @@ func (s *Service) ListAPIKeys(ctx context.Context) ([]APIKey, error) {
 // does nothing; an unknown id is [ErrAPIKeyNotFound].
 func (s *Service) RevokeAPIKey(ctx context.Context, id int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var revoked sql.NullInt64
+		var revoked sql.NullString
 		err := tx.QueryRowContext(ctx, `SELECT revoked_at FROM api_keys WHERE id = ?`, id).Scan(&revoked)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrAPIKeyNotFound

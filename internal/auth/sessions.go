@@ -140,23 +140,22 @@ func (s *Sessions) Load(r *http.Request) (Session, User, error) {
 		return Session{}, User{}, ErrNoSession
 	}
 	var sess Session
-	var created, lastSeen int64
-	var revoked sql.NullInt64
+	var revoked *time.Time
 	row := s.svc.db.QueryRowContext(r.Context(), `
 		SELECT u.id, u.name, u.role, u.disabled, u.created_at, u.updated_at,
 			s.id, s.user_id, s.created_at, s.last_seen_at, s.client_addr, s.user_agent, s.revoked_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.id = ?`, hashToken(token))
-	u, err := scanUser(row, &sess.ID, &sess.UserID, &created, &lastSeen, &sess.ClientAddr, &sess.UserAgent, &revoked)
+	u, err := scanUser(row, &sess.ID, &sess.UserID, timeDest{&sess.CreatedAt}, timeDest{&sess.LastSeenAt},
+		&sess.ClientAddr, &sess.UserAgent, nullTimeDest{&revoked})
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, User{}, ErrNoSession
 	}
 	if err != nil {
 		return Session{}, User{}, fmt.Errorf("auth: load session: %w", err)
 	}
-	sess.CreatedAt, sess.LastSeenAt = fromDBTime(created), fromDBTime(lastSeen)
 	now := s.svc.now()
-	if revoked.Valid || u.Disabled ||
+	if revoked != nil || u.Disabled ||
 		now.Sub(sess.LastSeenAt) >= s.idle || now.Sub(sess.CreatedAt) >= s.absolute {
 		return Session{}, User{}, ErrNoSession
 	}

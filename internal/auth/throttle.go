@@ -56,6 +56,7 @@ type Throttle struct {
 }
 
 type attempts struct {
+	pending     int // attempts in progress
 	failures    int // failures in the window that started at windowStart
 	windowStart time.Time
 	lastFailure time.Time
@@ -83,16 +84,28 @@ func NewThrottle(now func() time.Time) *Throttle {
 	}
 }
 
-// Check returns how long a login for name from addr must wait, or 0 when it
-// may go ahead. Either may be empty, meaning unknown.
-func (t *Throttle) Check(name, addr string) time.Duration {
+// Begin starts a login attempt for name from addr (either may be empty,
+// meaning unknown). It returns how long the caller must wait, or 0 when the
+// attempt may go ahead; then the caller must end it with exactly one of
+// Fail, Succeed or Release.
+//
+// An attempt in progress counts as a failure until it ends, so a burst of
+// concurrent attempts cannot get more password checks than the limit.
+func (t *Throttle) Begin(name, addr string) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
-	return max(t.wait(t.names, nameKey(name), now), t.wait(t.addrs, addrKey(addr), now))
+	wait := max(t.wait(t.names, nameKey(name), t.MaxNameFailures, now),
+		t.wait(t.addrs, addrKey(addr), t.MaxAddrFailures, now))
+	if wait > 0 {
+		return wait
+	}
+	t.entry(t.names, nameKey(name), now).pending++
+	t.entry(t.addrs, addrKey(addr), now).pending++
+	return 0
 }
 
-// Fail records a failed login for name from addr.
+// Fail ends an attempt that failed: wrong password or unknown user.
 func (t *Throttle) Fail(name, addr string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -101,37 +114,74 @@ func (t *Throttle) Fail(name, addr string) {
 	t.fail(t.addrs, addrKey(addr), t.MaxAddrFailures, now)
 }
 
-// Succeed forgets the failed logins of name.
-func (t *Throttle) Succeed(name string) {
+// Succeed ends an attempt that succeeded, forgetting the failures of name.
+func (t *Throttle) Succeed(name, addr string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.names, nameKey(name))
+	t.release(t.addrs, addrKey(addr))
 }
 
-func (t *Throttle) wait(m map[string]*attempts, key string, now time.Time) time.Duration {
+// Release ends an attempt that neither failed nor succeeded, such as one
+// that hit a database error.
+func (t *Throttle) Release(name, addr string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.release(t.names, nameKey(name))
+	t.release(t.addrs, addrKey(addr))
+}
+
+// wait returns how long key must wait: until its lockout ends, or, when
+// attempts in progress would reach the limit, the shortest lockout.
+func (t *Throttle) wait(m map[string]*attempts, key string, limit int, now time.Time) time.Duration {
 	if key == "" {
 		return 0
 	}
 	a := m[key]
-	if a == nil || !now.Before(a.lockedUntil) {
+	switch {
+	case a == nil:
 		return 0
+	case now.Before(a.lockedUntil):
+		return a.lockedUntil.Sub(now)
+	case a.failures+a.pending >= limit:
+		return t.MinLockout
 	}
-	return a.lockedUntil.Sub(now)
+	return 0
+}
+
+// entry returns the attempts of key, creating them if needed; key "" has a
+// throwaway entry.
+func (t *Throttle) entry(m map[string]*attempts, key string, now time.Time) *attempts {
+	if key == "" {
+		return &attempts{}
+	}
+	a := m[key]
+	if a != nil && t.stale(a, now) {
+		*a = attempts{pending: a.pending}
+	}
+	if a == nil {
+		if len(m) >= t.MaxEntries {
+			t.evict(m, now)
+		}
+		a = &attempts{}
+		m[key] = a
+	}
+	return a
+}
+
+func (t *Throttle) release(m map[string]*attempts, key string) {
+	if a := m[key]; a != nil && a.pending > 0 {
+		a.pending--
+	}
 }
 
 func (t *Throttle) fail(m map[string]*attempts, key string, limit int, now time.Time) {
 	if key == "" {
 		return
 	}
-	a := m[key]
-	if a == nil || t.stale(a, now) {
-		if a == nil && len(m) >= t.MaxEntries {
-			t.evict(m, now)
-		}
-		a = &attempts{windowStart: now}
-		m[key] = a
-	}
-	if now.Sub(a.windowStart) >= t.Window {
+	t.release(m, key)
+	a := t.entry(m, key, now)
+	if a.failures == 0 || now.Sub(a.windowStart) >= t.Window {
 		a.failures, a.windowStart = 0, now
 	}
 	a.failures++
@@ -139,7 +189,7 @@ func (t *Throttle) fail(m map[string]*attempts, key string, limit int, now time.
 	if a.failures >= limit {
 		a.lockedUntil = now.Add(t.lockout(a.lockouts))
 		a.lockouts++
-		a.failures, a.windowStart = 0, now
+		a.failures = 0
 	}
 }
 
@@ -151,9 +201,12 @@ func (t *Throttle) lockout(previous int) time.Duration {
 	return min(d, t.MaxLockout)
 }
 
-// stale reports whether a has been quiet for a whole window after its last
-// failure and its lockout.
+// stale reports whether a has no attempt in progress and has been quiet
+// for a whole window after its last failure and its lockout.
 func (t *Throttle) stale(a *attempts, now time.Time) bool {
+	if a.pending > 0 {
+		return false
+	}
 	quietSince := a.lastFailure
 	if a.lockedUntil.After(quietSince) {
 		quietSince = a.lockedUntil

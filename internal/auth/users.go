@@ -28,12 +28,10 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanUser(row scanner, extra ...any) (User, error) {
 	var u User
-	var created, updated int64
-	dest := append([]any{&u.ID, &u.Name, &u.Role, &u.Disabled, &created, &updated}, extra...)
+	dest := append([]any{&u.ID, &u.Name, &u.Role, &u.Disabled, timeDest{&u.CreatedAt}, timeDest{&u.UpdatedAt}}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return User{}, err
 	}
-	u.CreatedAt, u.UpdatedAt = fromDBTime(created), fromDBTime(updated)
 	return u, nil
 }
 

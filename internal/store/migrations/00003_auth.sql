@@ -1,6 +1,7 @@
 -- +goose Up
 -- Users, login sessions and API keys (package internal/auth).
--- Every *_at column holds Unix nanoseconds (UTC); NULL means "not yet".
+-- Every *_at column holds a UTC time, RFC 3339 with nine fractional digits
+-- (sorts as text), as in audit_log; NULL means "not (yet)".
 
 -- Console users. Users are never deleted, only disabled, so that audit
 -- entries keep naming someone who existed. Names are ASCII, so NOCASE makes
@@ -11,9 +12,9 @@ CREATE TABLE users (
     role          TEXT    NOT NULL CHECK (role IN ('admin', 'auditor')),
     password_hash TEXT    NOT NULL, -- argon2id, PHC string format
     disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
-    created_at    INTEGER NOT NULL,
-    updated_at    INTEGER NOT NULL
-);
+    created_at    TEXT    NOT NULL,
+    updated_at    TEXT    NOT NULL
+) STRICT;
 
 -- Server-side login sessions. The cookie holds a random token; id is the
 -- hex SHA-256 of that token, so a copy of the database cannot be used to
@@ -21,12 +22,12 @@ CREATE TABLE users (
 CREATE TABLE sessions (
     id           TEXT    PRIMARY KEY,
     user_id      INTEGER NOT NULL REFERENCES users (id),
-    created_at   INTEGER NOT NULL,
-    last_seen_at INTEGER NOT NULL,
+    created_at   TEXT    NOT NULL,
+    last_seen_at TEXT    NOT NULL,
     client_addr  TEXT    NOT NULL DEFAULT '',
     user_agent   TEXT    NOT NULL DEFAULT '',
-    revoked_at   INTEGER
-);
+    revoked_at   TEXT
+) STRICT;
 CREATE INDEX sessions_user_id ON sessions (user_id);
 
 -- API keys. token_hash is the hex SHA-256 of the whole token; prefix is the
@@ -38,10 +39,10 @@ CREATE TABLE api_keys (
     token_hash   TEXT    NOT NULL UNIQUE,
     prefix       TEXT    NOT NULL,
     created_by   TEXT    NOT NULL,
-    created_at   INTEGER NOT NULL,
-    last_used_at INTEGER,
-    revoked_at   INTEGER
-);
+    created_at   TEXT    NOT NULL,
+    last_used_at TEXT,
+    revoked_at   TEXT
+) STRICT;
 -- A name is unique among keys that are not revoked.
 CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name COLLATE NOCASE)
     WHERE revoked_at IS NULL;
