@@ -62,13 +62,12 @@ func userCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return nil
 	}
 	u, err := a.auth.GetUserByName(ctx, name)
-	if err != nil {
-		if errors.Is(err, auth.ErrUserNotFound) {
-			return fmt.Errorf("no user named %q", name)
-		}
-		return err
+	if errors.Is(err, auth.ErrUserNotFound) {
+		err = fmt.Errorf("no user named %q", name)
 	}
-	err = a.auth.SetPassword(ctx, u.ID, password)
+	if err == nil {
+		err = a.auth.SetPassword(ctx, u.ID, password)
+	}
 	if aerr := a.recordCLI(ctx, "USER_PASSWORD_RESET", "user", name, nil, err); aerr != nil {
 		return aerr
 	}

@@ -143,10 +143,18 @@ func (t *Throttle) wait(m map[string]*attempts, key string, limit int, now time.
 		return 0
 	case now.Before(a.lockedUntil):
 		return a.lockedUntil.Sub(now)
-	case a.failures+a.pending >= limit:
+	case t.failures(a, now)+a.pending >= limit:
 		return t.MinLockout
 	}
 	return 0
+}
+
+// failures returns the failures of a in the current window.
+func (t *Throttle) failures(a *attempts, now time.Time) int {
+	if now.Sub(a.windowStart) >= t.Window {
+		return 0
+	}
+	return a.failures
 }
 
 // entry returns the attempts of key, creating them if needed; key "" has a
@@ -181,7 +189,7 @@ func (t *Throttle) fail(m map[string]*attempts, key string, limit int, now time.
 	}
 	t.release(m, key)
 	a := t.entry(m, key, now)
-	if a.failures == 0 || now.Sub(a.windowStart) >= t.Window {
+	if t.failures(a, now) == 0 {
 		a.failures, a.windowStart = 0, now
 	}
 	a.failures++

@@ -84,12 +84,12 @@ func TestThrottleLockoutGrows(t *testing.T) {
 	th := NewThrottle(clock.Now)
 	for _, want := range []time.Duration{1, 2, 4, 8, 15, 15} {
 		for range 5 {
-			if d := th.Check("bob", ""); d != 0 {
-				t.Fatalf("Check while not locked = %v", d)
+			if d := th.Begin("bob", ""); d != 0 {
+				t.Fatalf("Begin while not locked = %v", d)
 			}
 			th.Fail("bob", "")
 		}
-		if d := th.Check("bob", ""); d != want*time.Minute {
+		if d := th.Begin("bob", ""); d != want*time.Minute {
 			t.Fatalf("lockout = %v, want %v", d, want*time.Minute)
 		}
 		clock.Advance(want * time.Minute)
@@ -97,9 +97,10 @@ func TestThrottleLockoutGrows(t *testing.T) {
 	// Quiet for a whole window: forgotten, back to the shortest lockout.
 	clock.Advance(15 * time.Minute)
 	for range 5 {
+		th.Begin("bob", "")
 		th.Fail("bob", "")
 	}
-	if d := th.Check("bob", ""); d != time.Minute {
+	if d := th.Begin("bob", ""); d != time.Minute {
 		t.Fatalf("lockout after quiet window = %v, want 1m", d)
 	}
 }
@@ -108,11 +109,17 @@ func TestThrottleWindow(t *testing.T) {
 	clock := newFakeClock()
 	th := NewThrottle(clock.Now)
 	for range 4 {
+		th.Begin("bob", "")
 		th.Fail("bob", "")
 	}
 	clock.Advance(15 * time.Minute)
+	for range 4 {
+		if d := th.Begin("bob", ""); d != 0 {
+			t.Fatalf("failures of an earlier window count: wait %v", d)
+		}
+	}
 	th.Fail("bob", "")
-	if d := th.Check("bob", ""); d != 0 {
+	if d := th.Begin("bob", ""); d != 0 {
 		t.Fatalf("5 failures over more than a window locked for %v", d)
 	}
 }
@@ -122,7 +129,9 @@ func TestThrottleBoundedMemory(t *testing.T) {
 	th := NewThrottle(clock.Now)
 	th.MaxEntries = 10
 	for i := range 100 {
-		th.Fail(fmt.Sprintf("user%d", i), fmt.Sprintf("192.0.2.%d", i))
+		name, addr := fmt.Sprintf("user%d", i), fmt.Sprintf("192.0.2.%d", i)
+		th.Begin(name, addr)
+		th.Fail(name, addr)
 		clock.Advance(time.Second)
 	}
 	if len(th.names) > 10 || len(th.addrs) > 10 {
@@ -130,5 +139,60 @@ func TestThrottleBoundedMemory(t *testing.T) {
 	}
 	if _, ok := th.names["user99"]; !ok {
 		t.Fatal("newest entry evicted")
+	}
+}
+
+func TestThrottleCountsAttemptsInProgress(t *testing.T) {
+	clock := newFakeClock()
+	th := NewThrottle(clock.Now)
+	for range 5 {
+		if d := th.Begin("bob", "192.0.2.1"); d != 0 {
+			t.Fatalf("Begin = %v", d)
+		}
+	}
+	if d := th.Begin("bob", "192.0.2.2"); d != time.Minute {
+		t.Fatalf("6th concurrent attempt: wait %v, want 1m", d)
+	}
+	th.Release("bob", "192.0.2.1")
+	if d := th.Begin("bob", "192.0.2.1"); d != 0 {
+		t.Fatalf("after Release: wait %v", d)
+	}
+	for range 5 {
+		th.Fail("bob", "192.0.2.1")
+	}
+	if d := th.Begin("bob", ""); d != time.Minute {
+		t.Fatalf("after 5 failures: wait %v", d)
+	}
+	if a := th.names["bob"]; a.pending != 0 {
+		t.Fatalf("%d attempts pending after all ended", a.pending)
+	}
+}
+
+func TestThrottleConcurrentLogins(t *testing.T) {
+	e := newEnv(t)
+	e.createUser(t, "alice", RoleAdmin)
+	const n = 50
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	for i := range n {
+		go func() {
+			<-start
+			_, err := e.svc.Authenticate(e.ctx, "alice", fmt.Sprintf("wrong password %d", i), fmt.Sprintf("192.0.2.%d", i))
+			errs <- err
+		}()
+	}
+	close(start)
+	checked := 0
+	for range n {
+		err := <-errs
+		switch {
+		case errors.Is(err, ErrInvalidCredentials):
+			checked++
+		case !errors.Is(err, ErrThrottled):
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	if checked > 5 {
+		t.Fatalf("%d passwords checked in a burst, want at most 5", checked)
 	}
 }

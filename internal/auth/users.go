@@ -305,10 +305,22 @@ func (s *Service) Authenticate(ctx context.Context, name, password, clientAddr s
 	if validateName(name) != nil {
 		name = "" // no such user; don't let junk names fill the throttle
 	}
-	if wait := s.throttle.Check(name, clientAddr); wait > 0 {
+	if wait := s.throttle.Begin(name, clientAddr); wait > 0 {
 		return User{}, &ThrottledError{RetryAfter: wait}
 	}
+	u, err := s.checkPassword(ctx, name, password)
+	switch {
+	case err == nil:
+		s.throttle.Succeed(name, clientAddr)
+	case errors.Is(err, ErrInvalidCredentials):
+		s.throttle.Fail(name, clientAddr)
+	default:
+		s.throttle.Release(name, clientAddr)
+	}
+	return u, err
+}
 
+func (s *Service) checkPassword(ctx context.Context, name, password string) (User, error) {
 	var u User
 	var hash string
 	err := sql.ErrNoRows
@@ -318,25 +330,21 @@ func (s *Service) Authenticate(ctx context.Context, name, password, clientAddr s
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		verifyDummy(password)
-		s.throttle.Fail(name, clientAddr)
 		return User{}, ErrInvalidCredentials
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("auth: get user %q: %w", name, err)
 	}
-
 	ok, err := verifyPassword(hash, password)
 	if err != nil {
 		return User{}, fmt.Errorf("auth: check password of user %d: %w", u.ID, err)
 	}
 	if !ok {
-		s.throttle.Fail(name, clientAddr)
 		return User{}, ErrInvalidCredentials
 	}
 	if u.Disabled {
 		return User{}, ErrUserDisabled
 	}
-	s.throttle.Succeed(name)
 	if needsRehash(hash) {
 		s.rehash(ctx, u.ID, hash, password)
 	}
