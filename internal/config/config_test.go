@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -43,5 +45,29 @@ func TestBadValuesSayWhatToFix(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: err = %v, want mention of %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// The README documents every setting, and CI runs exactly the README's test command.
+func TestReadmeStaysTrue(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range Settings {
+		if !strings.Contains(string(readme), "`--"+s.Flag+"` | `"+s.Env+"`") {
+			t.Errorf("README's configuration table lacks --%s / %s", s.Flag, s.Env)
+		}
+	}
+	ci, err := os.ReadFile("../../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`TEST_CMD=\((.*)\)`).FindSubmatch(ci)
+	if m == nil {
+		t.Fatal(".ci/run has no TEST_CMD=(...) line")
+	}
+	if !strings.Contains(string(readme), "```sh\n"+string(m[1])+"\n```") {
+		t.Errorf("README does not give the test command .ci/run runs: %s", m[1])
 	}
 }
