@@ -1,0 +1,125 @@
+// Package collection reads and writes Strata's self-describing backup format on a storage location.
+package collection
+
+import "time"
+
+// FormatVersion is the version of the collection format this code writes.
+// Readers refuse manifests with a newer version.
+const FormatVersion = 1
+
+// Kind says whether a layer is a full backup or an incremental on one.
+type Kind string
+
+const (
+	KindFull        Kind = "full"
+	KindIncremental Kind = "incremental"
+)
+
+// Manifest describes one layer (a full backup or an incremental). It is the
+// last file written for a layer: a layer without a manifest is incomplete and
+// never shown as restorable.
+type Manifest struct {
+	FormatVersion int    `json:"format_version"`
+	ID            string `json:"id"`             // unique id of this layer
+	Kind          Kind   `json:"kind"`           // full or incremental
+	Path          string `json:"path"`           // the layer's folder in the collection, e.g. "2026/11/23-193700.12"
+	Chain         string `json:"chain"`          // path of the full backup this layer belongs to (its own path for a full)
+	Parent        string `json:"parent"`         // path of the previous layer; empty for a full
+	Engine        string `json:"engine"`         // "postgres"
+	Cluster       string `json:"cluster"`        // cluster name when the backup was taken
+	SystemID      string `json:"system_id"`      // PostgreSQL system identifier of the source
+	ServerVersion string `json:"server_version"` // e.g. "15.18"
+	Database      string `json:"database"`
+	Encoding      string `json:"encoding"`
+	Collate       string `json:"collate"`
+	Ctype         string `json:"ctype"`
+
+	// The layer covers changes in (StartTime, EndTime]; a full backup has a
+	// zero StartTime. EndTime is the commit time of the consistent point.
+	StartTime time.Time `json:"start_time"`
+	EndTime   time.Time `json:"end_time"`
+	StartLSN  string    `json:"start_lsn"`
+	EndLSN    string    `json:"end_lsn"`
+
+	// SnapshotMethod is "replication-slot" (incrementals can follow from Slot)
+	// or "exported-snapshot" (wal_level below logical; full backups only).
+	SnapshotMethod  string `json:"snapshot_method"`
+	Slot            string `json:"slot,omitempty"`
+	Publication     string `json:"publication,omitempty"`
+	RevisionHistory bool   `json:"revision_history"`
+
+	// Scope: the whole database, or only Tables when Partial is set.
+	Partial bool `json:"partial"`
+
+	Schema    Schema     `json:"schema"`
+	Tables    []Table    `json:"tables"`
+	Sequences []Sequence `json:"sequences"`
+
+	CreatedBy  string    `json:"created_by"` // user or schedule that started the backup
+	StartedAt  time.Time `json:"started_at"` // wall-clock start and end of the job
+	FinishedAt time.Time `json:"finished_at"`
+}
+
+// Schema holds the schema files of a layer, from pg_dump --schema-only.
+type Schema struct {
+	PreData  FileInfo `json:"pre_data"`  // types, tables, functions, views…: what must exist before data loads
+	PostData FileInfo `json:"post_data"` // indexes, constraints, triggers, rules: applied after data loads
+	Roles    []string `json:"roles"`     // roles the schema names (owners, grantees), to create when missing on restore
+}
+
+// Table is one table's data in a layer.
+type Table struct {
+	OID         uint32     `json:"oid"`
+	Schema      string     `json:"schema"`
+	Name        string     `json:"name"`
+	Columns     []string   `json:"columns"`          // COPY column list, in order; generated columns excluded
+	Parent      string     `json:"parent,omitempty"` // "schema.name" of the partitioned parent, for a partition
+	Unlogged    bool       `json:"unlogged,omitempty"`
+	Rows        int64      `json:"rows"`
+	RawBytes    int64      `json:"raw_bytes"`    // COPY text bytes
+	StoredBytes int64      `json:"stored_bytes"` // bytes in storage after compression
+	Files       []FileInfo `json:"files"`
+}
+
+// QualifiedName is "schema.name" exactly as stored (case and spaces kept,
+// no quoting), the form users and the API name tables by.
+func (t Table) QualifiedName() string { return t.Schema + "." + t.Name }
+
+// Sequence is a sequence's state at the layer's end.
+type Sequence struct {
+	Schema    string `json:"schema"`
+	Name      string `json:"name"`
+	LastValue int64  `json:"last_value"`
+	IsCalled  bool   `json:"is_called"`
+}
+
+// FileInfo is one stored file of a layer.
+type FileInfo struct {
+	Name    string `json:"name"`     // path relative to the layer folder, e.g. "data/16384/0001.copy.zst"
+	Size    int64  `json:"size"`     // stored bytes
+	RawSize int64  `json:"raw_size"` // bytes before compression
+	Rows    int64  `json:"rows,omitempty"`
+	SHA256  string `json:"sha256"` // hex SHA-256 of the stored bytes
+}
+
+// Summary is what the collection's index says of a layer: enough to list
+// backups without reading any manifest.
+type Summary struct {
+	ID              string    `json:"id"`
+	Kind            Kind      `json:"kind"`
+	Path            string    `json:"path"`
+	Chain           string    `json:"chain"`
+	Cluster         string    `json:"cluster"`
+	Database        string    `json:"database"`
+	Partial         bool      `json:"partial"`
+	StartTime       time.Time `json:"start_time"`
+	EndTime         time.Time `json:"end_time"`
+	RevisionHistory bool      `json:"revision_history"`
+	Tables          int       `json:"tables"`
+	Rows            int64     `json:"rows"`
+	RawBytes        int64     `json:"raw_bytes"`
+	StoredBytes     int64     `json:"stored_bytes"`
+	StartedAt       time.Time `json:"started_at"`
+	FinishedAt      time.Time `json:"finished_at"`
+	CreatedBy       string    `json:"created_by"`
+}
