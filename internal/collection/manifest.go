@@ -60,11 +60,23 @@ type Manifest struct {
 	FinishedAt time.Time `json:"finished_at"`
 }
 
-// Schema holds the schema files of a layer, from pg_dump --schema-only.
+// Schema holds the layer's schema: a pg_dump custom-format archive taken
+// with --schema-only under the backup's snapshot. pg_restore reads its
+// sections (pre-data before the data, post-data after) and, with -L, the
+// subset a table restore needs.
 type Schema struct {
-	PreData  FileInfo `json:"pre_data"`  // types, tables, functions, views…: what must exist before data loads
-	PostData FileInfo `json:"post_data"` // indexes, constraints, triggers, rules: applied after data loads
-	Roles    []string `json:"roles"`     // roles the schema names (owners, grantees), to create when missing on restore
+	Archive FileInfo `json:"archive"`
+	Roles   []Role   `json:"roles"` // roles the schema names (owners, grantees), created when missing on restore
+}
+
+// Role is a role the schema refers to, with the attributes needed to
+// recreate it (never a password).
+type Role struct {
+	Name       string `json:"name"`
+	CanLogin   bool   `json:"can_login"`
+	Superuser  bool   `json:"superuser,omitempty"`
+	CreateDB   bool   `json:"create_db,omitempty"`
+	CreateRole bool   `json:"create_role,omitempty"`
 }
 
 // Table is one table's data in a layer.

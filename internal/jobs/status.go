@@ -1,0 +1,32 @@
+// Package jobs runs backups, restores and validations as durable jobs with leases, checkpoints, pause, resume and cancel.
+package jobs
+
+import "errors"
+
+// Status is a job's state, with CockroachDB's names.
+type Status string
+
+const (
+	StatusPending         Status = "pending"
+	StatusRunning         Status = "running"
+	StatusPauseRequested  Status = "pause-requested"
+	StatusPaused          Status = "paused"
+	StatusCancelRequested Status = "cancel-requested"
+	StatusReverting       Status = "reverting"
+	StatusSucceeded       Status = "succeeded"
+	StatusFailed          Status = "failed"
+	StatusCanceled        Status = "canceled"
+)
+
+// Terminal reports whether a job in this status will never run again.
+func (s Status) Terminal() bool {
+	return s == StatusSucceeded || s == StatusFailed || s == StatusCanceled
+}
+
+// Returned by Control.Boundary (and so by a handler that stops there): the
+// user asked to pause or cancel the job. A handler returns them (wrapped or
+// not) after saving its checkpoint (pause) or removing its partial work (cancel).
+var (
+	ErrPauseRequested  = errors.New("jobs: pause requested")
+	ErrCancelRequested = errors.New("jobs: cancel requested")
+)
