@@ -11,12 +11,12 @@ import (
 
 func TestCanonicalEncoding(t *testing.T) {
 	r := row{
-		id: 42, time: "2026-03-01T09:00:00.000000000Z", actor: "al\"ice", role: "admin",
+		id: 42, time: "2026-03-01T09:00:00.000000000Z", actor: "al\"ice", role: "ad\\min\t\r",
 		source: "ui", action: "USER_CREATED", targetType: "user", targetID: "bob\n\x01",
 		params: `{"a":1,"b":"x"}`, outcome: "ok", message: "", clientAddr: "192.0.2.1",
 		reqID: "r1", prevHash: zeroHash,
 	}
-	want := `{"id":42,"time":"2026-03-01T09:00:00.000000000Z","actor":"al\"ice","role":"admin",` +
+	want := `{"id":42,"time":"2026-03-01T09:00:00.000000000Z","actor":"al\"ice","role":"ad\\min\t\r",` +
 		`"source":"ui","action":"USER_CREATED","target_type":"user","target_id":"bob\n\u0001",` +
 		`"params":"{\"a\":1,\"b\":\"x\"}","outcome":"ok","message":"","client_addr":"192.0.2.1",` +
 		`"request_id":"r1","prev_hash":"` + zeroHash + `"}`
