@@ -1,5 +1,6 @@
 // Command auditbench fills an audit log with a realistic mix of entries and
-// measures the queries behind the console's audit page:
+// measures the queries behind the console's audit page, and the whole page
+// served by the real console over loopback:
 //
 //	go run ./bench/auditbench -n 1000000
 package main
@@ -98,6 +99,9 @@ func run(n, runs, batch int, keep bool) error {
 		}
 		return err
 	})
+	if err := measureHTTP(ctx, b, db, dir, l, day); err != nil {
+		return err
+	}
 	b.print(os.Stdout)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // Export formats.
@@ -84,9 +85,24 @@ func csvRecord(e Entry) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []string{
+	rec := []string{
 		strconv.FormatInt(e.ID, 10), e.Time.Format(timeLayout), e.Actor, e.Role, e.Source,
 		e.Action, e.TargetType, e.TargetID, string(params), e.Outcome, e.Message,
 		e.ClientAddr, e.RequestID, e.PrevHash, e.Hash,
-	}, nil
+	}
+	for i, v := range rec {
+		rec[i] = spreadsheetSafe(v)
+	}
+	return rec, nil
+}
+
+// spreadsheetSafe keeps a spreadsheet from running a cell as a formula: an
+// anonymous client chooses the user name of a failed login, and an auditor
+// may open the CSV in a spreadsheet. Such cells get a leading apostrophe;
+// the JSON Lines export keeps every value exactly as stored.
+func spreadsheetSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -77,4 +78,25 @@ func TestExport(t *testing.T) {
 			t.Fatal("no error for format xml")
 		}
 	})
+}
+
+func TestCSVExportDefusesFormulas(t *testing.T) {
+	l, _, _ := newLog(t)
+	ctx := context.Background()
+	if _, err := l.Append(ctx, Entry{Actor: "=HYPERLINK(\"http://evil\")", Source: SourceUI, Action: "LOGIN_FAILED", Outcome: OutcomeDenied}); err != nil {
+		t.Fatal(err)
+	}
+	var csvOut, jsonOut bytes.Buffer
+	if err := l.Export(ctx, Filter{}, &csvOut, FormatCSV); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(csvOut.String(), `'=HYPERLINK`) {
+		t.Fatalf("formula not defused in CSV: %s", csvOut.String())
+	}
+	if err := l.Export(ctx, Filter{}, &jsonOut, FormatJSONL); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(jsonOut.String(), `"actor":"=HYPERLINK`) {
+		t.Fatalf("JSON Lines must keep the value as stored: %s", jsonOut.String())
+	}
 }
