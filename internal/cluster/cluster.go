@@ -1,0 +1,116 @@
+// Package cluster talks to registered clusters through one interface, whatever their kind.
+//
+// The drivers live in this package rather than in sub-packages: [Open] has
+// to know every kind, and a driver here only inspects a cluster (the
+// PostgreSQL engine has its own code for backups and restores), so each is
+// a file or two.
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Kind is the kind of database a cluster runs.
+type Kind string
+
+// The kinds of cluster Strata knows.
+const (
+	KindPostgres  Kind = "postgres"
+	KindCockroach Kind = "cockroach" // not supported yet: ParseKind and Open refuse it
+)
+
+// ParseKind reads a kind as typed in a form or an API call.
+func ParseKind(s string) (Kind, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "postgres", "postgresql":
+		return KindPostgres, nil
+	case "cockroach", "cockroachdb":
+		return "", errCockroachNotYet
+	case "":
+		return "", UserError("choose the kind of cluster: postgres")
+	default:
+		return "", UserError(fmt.Sprintf("unknown kind of cluster %q: Strata supports postgres", s))
+	}
+}
+
+var errCockroachNotYet = UserError("CockroachDB clusters are not supported yet: only postgres clusters can be registered")
+
+// Driver inspects a cluster. It holds no connection between calls: each
+// call connects and disconnects.
+type Driver interface {
+	// Test connects and reports what Strata can do with the cluster.
+	Test(ctx context.Context) (TestReport, error)
+	// Databases lists the databases a backup can include, with their sizes.
+	Databases(ctx context.Context) ([]Database, error)
+}
+
+// Open returns the driver for a cluster of kind at connString, a full
+// connection string (password included). It checks the connection string
+// but does not connect.
+func Open(kind Kind, connString string) (Driver, error) {
+	switch kind {
+	case KindPostgres:
+		dsn, err := ParseDSN(connString)
+		if err != nil {
+			return nil, err
+		}
+		return newPostgres(dsn), nil
+	case KindCockroach:
+		return nil, errCockroachNotYet
+	default:
+		return nil, fmt.Errorf("cluster: unknown kind %q", kind)
+	}
+}
+
+// Database is a database on a cluster.
+type Database struct {
+	Name      string
+	SizeBytes int64
+}
+
+// Level says how serious a [Finding] is.
+type Level string
+
+// Finding levels.
+const (
+	LevelOK      Level = "ok"      // something checked and fine
+	LevelWarning Level = "warning" // works, but some features are off until fixed
+	LevelError   Level = "error"   // Strata cannot back up this cluster until fixed
+)
+
+// Finding is one result of a connection test, written for the user.
+type Finding struct {
+	Level Level
+	Text  string
+}
+
+// TestReport is what a connection test found out about a cluster.
+type TestReport struct {
+	User             string // the role Strata connected as
+	ServerVersion    string // as the server reports it, e.g. "16.4 (Debian 16.4-1.pgdg120+1)"
+	ServerVersionNum int    // e.g. 160004
+	WALLevel         string // minimal, replica or logical
+
+	Superuser    bool
+	CanReplicate bool // may create replication slots: superuser or REPLICATION
+	CanReadAll   bool // may read every table: superuser or member of pg_read_all_data
+
+	MaxReplicationSlots  int
+	UsedReplicationSlots int
+	MaxWALSenders        int
+
+	Databases []Database // the databases the role may connect to, templates excluded
+	Findings  []Finding
+}
+
+// OK reports whether no finding is an error, so that backups can run.
+func (r TestReport) OK() bool {
+	for _, f := range r.Findings {
+		if f.Level == LevelError {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,38 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stratabackup/strata/internal/secrets"
+	"github.com/stratabackup/strata/internal/store"
+)
+
+type env struct {
+	ctx context.Context
+	dir string // the data dir: state store and key file
+	db  *sql.DB
+	reg *Registry
+	now time.Time
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{ctx: context.Background(), dir: t.TempDir(), now: time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)}
+	db, err := store.Open(e.ctx, filepath.Join(e.dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	box, err := secrets.LoadOrCreate(e.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.db = db
+	e.reg = New(db, box)
+	e.reg.now = func() time.Time { return e.now }
+	return e
+}

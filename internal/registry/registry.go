@@ -1,0 +1,120 @@
+// Package registry keeps the console's registered clusters and collections, with their secrets encrypted at rest.
+//
+// Secrets (cluster passwords, storage credentials) are sealed with
+// internal/secrets under a context naming the row ("cluster:7:password"),
+// so a sealed value copied to another row does not open there. A row's id
+// is only known after its insert, so adding seals and stores the secret in a
+// second statement of the same transaction. No returned value, error or
+// String method holds a secret: only [Registry.ConnString] and
+// [Registry.Location] hand them out, for connecting.
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/stratabackup/strata/internal/cluster"
+	"github.com/stratabackup/strata/internal/secrets"
+)
+
+// UserError is an error whose message is written for the person using the
+// console and can be shown as is. Other errors from this package are
+// internal, start with "registry: " and belong in the log.
+type UserError string
+
+func (e UserError) Error() string { return string(e) }
+
+// IsUserError reports whether err can be shown to the user as is: a
+// [UserError] (ErrNotFound included) or a user error of package cluster,
+// which this package passes on for bad connection strings.
+func IsUserError(err error) bool {
+	var ue UserError
+	return errors.As(err, &ue) || cluster.IsUserError(err)
+}
+
+// ErrNotFound is wrapped by the error for a cluster or collection that does
+// not exist ("cluster not found"); test for it with errors.Is.
+var ErrNotFound = UserError("not found")
+
+// Registry stores clusters and collections in the state store. It is safe
+// for concurrent use.
+type Registry struct {
+	db  *sql.DB
+	box *secrets.Box
+	now func() time.Time
+}
+
+// New returns a registry over db, a state store opened with store.Open,
+// sealing secrets with box.
+func New(db *sql.DB, box *secrets.Box) *Registry {
+	return &Registry{db: db, box: box, now: time.Now}
+}
+
+// MaxNameLength is the longest cluster or collection name.
+const MaxNameLength = 63
+
+// validateName checks a cluster or collection name (what is "cluster" or
+// "collection"): 1 to 63 ASCII letters, digits and . _ -, starting with a
+// letter or digit, so that it is safe in URLs and file names as it is.
+func validateName(what, name string) error {
+	if name == "" {
+		return UserError(what + " name is required")
+	}
+	if len(name) > MaxNameLength {
+		return UserError(fmt.Sprintf("%s name must be at most %d characters", what, MaxNameLength))
+	}
+	for i, c := range name {
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '_' && c != '-') {
+			return UserError(what + " name may only contain letters (a-z, A-Z), digits and . _ -, and must start with a letter or digit")
+		}
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction, which (with the store's _txlock=immediate)
+// holds the write lock from its start, so a name checked in fn stays free
+// until fn's insert.
+func (r *Registry) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := r.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("registry: begin transaction: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("registry: commit: %w", err)
+	}
+	return nil
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Times are stored as TEXT in UTC, RFC 3339 with nine fractional digits,
+// like every table of the state store: fixed width, so they sort as text.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+func dbTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// timeDest scans a stored time into *t.
+type timeDest struct{ t *time.Time }
+
+func (d timeDest) Scan(src any) error {
+	s, ok := src.(string)
+	if !ok {
+		return fmt.Errorf("registry: stored time is %T, want text", src)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("registry: stored time: %w", err)
+	}
+	*d.t = t.UTC()
+	return nil
+}
