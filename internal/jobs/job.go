@@ -1,0 +1,124 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Job types.
+const (
+	TypeBackup   = "backup"
+	TypeRestore  = "restore"
+	TypeValidate = "validate"
+)
+
+// Job is one backup, restore or validation run.
+type Job struct {
+	ID          int64  `json:"id"`
+	Type        string `json:"type"`
+	Cluster     string `json:"cluster"`
+	Description string `json:"description"`
+	CreatedBy   string `json:"created_by"`
+	Status      Status `json:"status"`
+	Phase       string `json:"phase"` // what the handler is doing, e.g. "copying data"
+	Error       string `json:"error"` // written for the user
+
+	FractionCompleted float64 `json:"fraction_completed"`
+	BytesDone         int64   `json:"bytes_done"`
+	BytesTotal        int64   `json:"bytes_total"`
+	RowsDone          int64   `json:"rows_done"`
+	RowsTotal         int64   `json:"rows_total"`
+
+	Payload    json.RawMessage `json:"payload,omitempty"`    // the handler's parameters
+	Checkpoint json.RawMessage `json:"checkpoint,omitempty"` // the handler's resume state
+	Result     json.RawMessage `json:"result,omitempty"`     // the handler's output
+
+	// Attempt counts how many times a worker has claimed the job: a first
+	// run, each resume after a pause, each adoption after a worker died.
+	Attempt int `json:"attempt"`
+
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+
+	LeaseOwner     string     `json:"lease_owner,omitempty"`
+	LeaseExpiresAt *time.Time `json:"lease_expires_at,omitempty"`
+
+	// The current claim's start and the fraction completed then (for ETA).
+	runStartedAt     *time.Time
+	runStartFraction float64
+}
+
+// ETA estimates the time left from the progress made since the job was
+// last claimed, so time spent paused or before a crash does not count. It
+// reports false while the job is not running or has made no progress yet.
+func (j Job) ETA(now time.Time) (time.Duration, bool) {
+	if j.Status != StatusRunning && j.Status != StatusPauseRequested || j.runStartedAt == nil {
+		return 0, false
+	}
+	progress := j.FractionCompleted - j.runStartFraction
+	elapsed := now.Sub(*j.runStartedAt)
+	if progress <= 0 || j.FractionCompleted >= 1 || elapsed <= 0 {
+		return 0, false
+	}
+	left := (1 - j.FractionCompleted) / progress * float64(elapsed)
+	return time.Duration(left).Round(time.Second), true
+}
+
+// NewJob describes a job to create.
+type NewJob struct {
+	Type        string
+	Cluster     string
+	Description string
+	CreatedBy   string
+	Payload     any // marshaled to JSON; nil for none
+}
+
+// Filter selects jobs in List; zero fields match everything.
+type Filter struct {
+	Status  Status
+	Type    string
+	Cluster string
+}
+
+// UserError is an error whose message is written for the person using the
+// console and can be shown as is. The store's transition errors are
+// UserErrors; a handler returns one (or wraps one) to fail its job with that
+// message. Every other handler error fails the job with a generic message
+// and is logged.
+type UserError string
+
+func (e UserError) Error() string { return string(e) }
+
+// IsUserError reports whether err (or an error it wraps) is a [UserError].
+func IsUserError(err error) bool {
+	var ue UserError
+	return errors.As(err, &ue)
+}
+
+// ErrNotFound is returned for a job id that does not exist.
+var ErrNotFound = UserError("job not found")
+
+// ErrLeaseLost is returned by [Control] methods (and is the cause of the
+// handler's canceled context) when another worker has taken the job over,
+// because this one failed to renew its lease in time. The handler must stop
+// without touching the job's output; the new worker carries on. It matches
+// context.Canceled, like every reason to stop without cleaning up.
+var ErrLeaseLost = fmt.Errorf("jobs: lease lost to another worker: %w", context.Canceled)
+
+// internalErrorMessage is shown for a failure that is not a [UserError];
+// the detail goes to the log.
+const internalErrorMessage = "internal error; the console log has the details"
+
+// userMessage is the message a failed job shows for err.
+func userMessage(err error) string {
+	var ue UserError
+	if errors.As(err, &ue) {
+		return string(ue)
+	}
+	return internalErrorMessage
+}

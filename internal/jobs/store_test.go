@@ -1,0 +1,245 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestCreateAndGet(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 123, time.UTC)
+	s, db := newTestStore(t)
+	s = NewStore(db, WithClock(func() time.Time { return now }))
+
+	j, err := s.Create(ctx, NewJob{Type: TypeBackup, Cluster: "prod", Description: "full backup of prod",
+		CreatedBy: "alice", Payload: map[string]string{"collection": "file:///backups"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusPending || got.Type != TypeBackup || got.Cluster != "prod" || got.CreatedBy != "alice" ||
+		got.Description != "full backup of prod" || got.Attempt != 0 || !got.CreatedAt.Equal(now) ||
+		got.StartedAt != nil || got.FinishedAt != nil || got.LeaseExpiresAt != nil || got.Checkpoint != nil {
+		t.Fatalf("created job = %+v", got)
+	}
+	if string(got.Payload) != `{"collection":"file:///backups"}` {
+		t.Fatalf("payload = %s", got.Payload)
+	}
+	if _, err := s.Get(ctx, j.ID+1); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get(missing) = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Create(ctx, NewJob{}); err == nil {
+		t.Fatal("Create without a type succeeded")
+	}
+}
+
+func TestTransitions(t *testing.T) {
+	ctx := context.Background()
+	s, db := newTestStore(t)
+	type action struct {
+		name string
+		do   func(context.Context, int64) (Job, error)
+	}
+	pause, resume, cancel := action{"pause", s.Pause}, action{"resume", s.Resume}, action{"cancel", s.Cancel}
+	tests := []struct {
+		from    Status
+		attempt int
+		act     action
+		want    Status
+		wantErr string
+	}{
+		{StatusPending, 0, pause, StatusPaused, ""},
+		{StatusRunning, 1, pause, StatusPauseRequested, ""},
+		{StatusPauseRequested, 1, pause, "", "job %d is already pausing"},
+		{StatusPaused, 1, pause, "", "job %d is already paused"},
+		{StatusCancelRequested, 1, pause, "", "job %d is being canceled; only pending or running jobs can be paused"},
+		{StatusReverting, 1, pause, "", "job %d is being canceled; only pending or running jobs can be paused"},
+		{StatusSucceeded, 1, pause, "", "job %d has succeeded; only pending or running jobs can be paused"},
+		{StatusFailed, 1, pause, "", "job %d has failed; only pending or running jobs can be paused"},
+		{StatusCanceled, 1, pause, "", "job %d has been canceled; only pending or running jobs can be paused"},
+
+		{StatusPaused, 1, resume, StatusPending, ""},
+		{StatusPauseRequested, 1, resume, StatusRunning, ""},
+		{StatusPending, 0, resume, "", "job %d is pending; only paused jobs can be resumed"},
+		{StatusRunning, 1, resume, "", "job %d is running; only paused jobs can be resumed"},
+		{StatusCancelRequested, 1, resume, "", "job %d is being canceled; only paused jobs can be resumed"},
+		{StatusSucceeded, 1, resume, "", "job %d has succeeded; only paused jobs can be resumed"},
+
+		{StatusPending, 0, cancel, StatusCanceled, ""}, // never started: nothing to clean up
+		{StatusPending, 2, cancel, StatusCancelRequested, ""},
+		{StatusRunning, 1, cancel, StatusCancelRequested, ""},
+		{StatusPauseRequested, 1, cancel, StatusCancelRequested, ""},
+		{StatusPaused, 1, cancel, StatusCancelRequested, ""},
+		{StatusCancelRequested, 1, cancel, "", "job %d is already being canceled"},
+		{StatusReverting, 1, cancel, "", "job %d is already being canceled"},
+		{StatusSucceeded, 1, cancel, "", "job %d has succeeded; only pending, running or paused jobs can be canceled"},
+		{StatusFailed, 1, cancel, "", "job %d has failed; only pending, running or paused jobs can be canceled"},
+		{StatusCanceled, 1, cancel, "", "job %d has been canceled; only pending, running or paused jobs can be canceled"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s %s attempt %d", tt.act.name, tt.from, tt.attempt), func(t *testing.T) {
+			j := create(t, s, TypeBackup)
+			setState(t, db, j.ID, "status = ?, attempt = ?", tt.from, tt.attempt)
+			got, err := tt.act.do(ctx, j.ID)
+			if tt.wantErr != "" {
+				want := fmt.Sprintf(tt.wantErr, j.ID)
+				if err == nil || err.Error() != want || !IsUserError(err) {
+					t.Fatalf("error = %v, want UserError %q", err, want)
+				}
+				if after, _ := s.Get(ctx, j.ID); after.Status != tt.from {
+					t.Fatalf("status after refused %s = %s", tt.act.name, after.Status)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != tt.want {
+				t.Fatalf("status = %s, want %s", got.Status, tt.want)
+			}
+			if (got.FinishedAt != nil) != tt.want.Terminal() {
+				t.Fatalf("finished_at = %v for %s", got.FinishedAt, got.Status)
+			}
+		})
+	}
+	for _, act := range []action{pause, resume, cancel} {
+		if _, err := act.do(ctx, 999999); !errors.Is(err, ErrNotFound) || !IsUserError(err) {
+			t.Errorf("%s(missing) = %v, want ErrNotFound", act.name, err)
+		}
+	}
+}
+
+func TestResumeKeepsCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	s, db := newTestStore(t)
+	j := create(t, s, TypeBackup)
+	setState(t, db, j.ID, `status = 'paused', attempt = 1, checkpoint = '{"next":3}'`)
+	got, err := s.Resume(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusPending || string(got.Checkpoint) != `{"next":3}` {
+		t.Fatalf("resumed job: status %s, checkpoint %s", got.Status, got.Checkpoint)
+	}
+}
+
+func TestListFiltersAndPages(t *testing.T) {
+	ctx := context.Background()
+	s, db := newTestStore(t)
+	var want []int64 // backups of cluster a, newest first
+	for i := range 12 {
+		typ, cluster := TypeBackup, "a"
+		if i%3 == 1 {
+			typ = TypeRestore
+		}
+		if i%4 == 3 {
+			cluster = "b"
+		}
+		j, err := s.Create(ctx, NewJob{Type: typ, Cluster: cluster, CreatedBy: "alice"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%5 == 0 {
+			setState(t, db, j.ID, "status = 'failed'")
+		}
+		if typ == TypeBackup && cluster == "a" {
+			want = append([]int64{j.ID}, want...)
+		}
+	}
+
+	var got []int64
+	before := int64(0)
+	pages := 0
+	for {
+		page, next, err := s.List(ctx, Filter{Type: TypeBackup, Cluster: "a"}, before, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, j := range page {
+			got = append(got, j.ID)
+		}
+		if next == 0 {
+			break
+		}
+		before = next
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("paged ids = %v, want %v", got, want)
+	}
+	if wantPages := (len(want) + 1) / 2; pages != wantPages {
+		t.Fatalf("%d pages, want %d", pages, wantPages)
+	}
+
+	failed, next, err := s.List(ctx, Filter{Status: StatusFailed}, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(failed) != 3 || next != 0 { // jobs 0, 5 and 10
+		t.Fatalf("failed jobs = %d (next %d), want 3", len(failed), next)
+	}
+	for _, j := range failed {
+		if j.Status != StatusFailed {
+			t.Fatalf("status filter returned a %s job", j.Status)
+		}
+	}
+	all, _, err := s.List(ctx, Filter{}, 0, 100)
+	if err != nil || len(all) != 12 || all[0].ID < all[11].ID {
+		t.Fatalf("unfiltered list: %d jobs, %v", len(all), err)
+	}
+	none, next, err := s.List(ctx, Filter{Cluster: "nope"}, 0, 10)
+	if err != nil || len(none) != 0 || next != 0 {
+		t.Fatalf("list of unknown cluster = %v, %d, %v", none, next, err)
+	}
+}
+
+func TestETA(t *testing.T) {
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	now := start.Add(10 * time.Minute)
+	running := Job{Status: StatusRunning, runStartedAt: &start}
+	tests := []struct {
+		name   string
+		job    Job
+		want   time.Duration
+		wantOK bool
+	}{
+		{"a quarter in 10m", with(running, 0, 0.25), 30 * time.Minute, true},
+		{"resumed at half, 3/4 now", with(running, 0.5, 0.75), 10 * time.Minute, true},
+		{"no progress yet", with(running, 0.5, 0.5), 0, false},
+		{"done", with(running, 0, 1), 0, false},
+		{"never claimed", Job{Status: StatusRunning, FractionCompleted: 0.5}, 0, false},
+		{"paused", func() Job { j := with(running, 0, 0.5); j.Status = StatusPaused; return j }(), 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := tt.job.ETA(now)
+		if got != tt.want || ok != tt.wantOK {
+			t.Errorf("%s: ETA = %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}
+
+func with(j Job, startFraction, fraction float64) Job {
+	j.runStartFraction, j.FractionCompleted = startFraction, fraction
+	return j
+}
+
+func TestJobJSON(t *testing.T) {
+	s, _ := newTestStore(t)
+	j := create(t, s, TypeRestore)
+	b, err := json.Marshal(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	if m["status"] != "pending" || m["type"] != "restore" || m["created_by"] != "alice" {
+		t.Fatalf("json = %s", b)
+	}
+}
