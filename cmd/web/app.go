@@ -8,14 +8,19 @@ import (
 
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/secrets"
 	"github.com/stratabackup/strata/internal/store"
 )
 
 // app is the state every command works on.
 type app struct {
-	db    *sql.DB
-	auth  *auth.Service
-	audit *audit.Log
+	db       *sql.DB
+	auth     *auth.Service
+	audit    *audit.Log
+	registry *registry.Registry
+	jobs     *jobs.Store
 }
 
 func openApp(ctx context.Context, dataDir string) (*app, error) {
@@ -23,7 +28,12 @@ func openApp(ctx context.Context, dataDir string) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &app{db: db, auth: auth.New(db), audit: audit.New(db)}, nil
+	box, err := secrets.LoadOrCreate(dataDir)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &app{db: db, auth: auth.New(db), audit: audit.New(db), registry: registry.New(db, box), jobs: jobs.NewStore(db)}, nil
 }
 
 func (a *app) Close() error { return a.db.Close() }

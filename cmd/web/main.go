@@ -16,6 +16,7 @@ const usage = `Strata: backup and restore console for PostgreSQL-protocol databa
 
 Usage:
   strata serve [--addr HOST:PORT] [--data-dir DIR] [more flags: strata serve -h]
+  strata demo  [same flags as serve]           (serve with a demo PostgreSQL cluster and sample data)
   strata user add NAME --role admin|auditor    (password on standard input)
   strata user passwd NAME                      (password on standard input)
   strata apikey add NAME --role admin|auditor  (prints only the new token)
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, stderr)
+	case "demo":
+		return demoCommand(ctx, rest, stderr)
 	case "user":
 		return userCommand(ctx, rest, stdin, stdout, stderr)
 	case "apikey":

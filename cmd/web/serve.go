@@ -13,10 +13,14 @@ import (
 
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/config"
+	"github.com/stratabackup/strata/internal/engine"
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/server"
 )
 
 const (
+	jobWorkers        = 2
 	chainCheckEvery   = time.Hour
 	sessionPurgeEvery = time.Hour
 	shutdownGrace     = 15 * time.Second
@@ -27,6 +31,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	return serveWith(ctx, cfg, stderr, nil)
+}
+
+// serveWith runs the console; beforeServe, when given, runs once the state
+// store is open (the demo registers its cluster there).
+func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeServe func(context.Context, *app) error) error {
 	log := newLogger(cfg, stderr)
 	slog.SetDefault(log)
 
@@ -35,6 +45,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	if _, err := a.registry.EnsureDefaultCollection(ctx, cfg.DataDir); err != nil {
+		return err
+	}
+	if beforeServe != nil {
+		if err := beforeServe(ctx, a); err != nil {
+			return err
+		}
+	}
 
 	hashKey, blockKey, err := auth.LoadOrCreateKeys(cfg.DataDir, cfg.SessionKey)
 	if err != nil {
@@ -46,13 +64,24 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	runner := jobs.NewRunner(a.jobs, runnerOwner(), jobWorkers, log)
+	ops := operations.New(a.registry, a.jobs, engine.New(log), log)
+	ops.Register(runner)
 	srv := server.New(server.Options{
-		DB: a.db, Auth: a.auth, Sessions: sessions, Audit: a.audit, Logger: log,
-		CookieKeys: [2][]byte{hashKey, blockKey}, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxy,
+		DB: a.db, Auth: a.auth, Sessions: sessions, Audit: a.audit, Registry: a.registry, Jobs: a.jobs, Runner: runner, Ops: ops,
+		Logger: log, CookieKeys: [2][]byte{hashKey, blockKey}, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxy,
 	})
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	runner.Start(ctx)
+	defer func() {
+		sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer scancel()
+		if err := runner.Stop(sctx); err != nil {
+			log.Warn("stopping the job runner", "error", err)
+		}
+	}()
 	go srv.Chain().Loop(ctx, chainCheckEvery)
 	go every(ctx, sessionPurgeEvery, func() {
 		if _, err := sessions.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
@@ -97,6 +126,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer scancel()
 	return hs.Shutdown(sctx)
+}
+
+// runnerOwner names this process in job leases.
+func runnerOwner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d", host, os.Getpid())
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

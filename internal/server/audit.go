@@ -52,5 +52,9 @@ func (s *Server) recordResult(c echo.Context, ev event, err error) {
 		s.record(c, ev, audit.OutcomeOK, "")
 		return
 	}
-	s.record(c, ev, audit.OutcomeError, userMessage(err))
+	msg, ok := userMessage(err)
+	if !ok {
+		msg = "internal error; see the console log"
+	}
+	s.record(c, ev, audit.OutcomeError, msg)
 }

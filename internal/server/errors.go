@@ -7,20 +7,19 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/stratabackup/strata/internal/auth"
+	"github.com/stratabackup/strata/internal/operations"
 )
 
-// userMessage is the text a user may see for err: validation errors as they
-// are, anything else as a generic sentence (the detail goes to the log).
-func userMessage(err error) string {
-	if auth.IsUserError(err) {
-		return err.Error()
-	}
-	return "an internal error occurred; see the console log"
-}
+// userMessage returns err's message when it was written for users
+// (validation errors, refusals); other errors are failures whose detail
+// belongs in the log only.
+func userMessage(err error) (string, bool) { return operations.UserMessage(err) }
 
 // isUserError tells a validation error (shown on the form) from a failure.
-func isUserError(err error) bool { return auth.IsUserError(err) }
+func isUserError(err error) bool {
+	_, ok := userMessage(err)
+	return ok
+}
 
 var errNotFound = echo.NewHTTPError(http.StatusNotFound)
 

@@ -12,9 +12,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
+	"github.com/stratabackup/strata/internal/engine"
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/secrets"
 	"github.com/stratabackup/strata/internal/store"
 )
 
@@ -22,11 +28,14 @@ const testPassword = "correct horse battery"
 
 // testEnv is a console on a temp state store, served by httptest.
 type testEnv struct {
-	t     *testing.T
-	srv   *Server
-	http  *httptest.Server
-	auth  *auth.Service
-	audit *audit.Log
+	t        *testing.T
+	srv      *Server
+	http     *httptest.Server
+	auth     *auth.Service
+	audit    *audit.Log
+	registry *registry.Registry
+	jobs     *jobs.Store
+	dataDir  string
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -47,12 +56,27 @@ func newTestEnv(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	box, err := secrets.LoadOrCreate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	log := audit.New(db)
-	srv := New(Options{DB: db, Auth: svc, Sessions: sessions, Audit: log, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		CookieKeys: [2][]byte{hashKey, blockKey}})
+	reg := registry.New(db, box)
+	if _, err := reg.EnsureDefaultCollection(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	js := jobs.NewStore(db)
+	runner := jobs.NewRunner(js, "test", 2, logger, jobs.WithPollInterval(50*time.Millisecond))
+	ops := operations.New(reg, js, engine.New(logger), logger)
+	ops.Register(runner)
+	runner.Start(ctx)
+	t.Cleanup(func() { runner.Stop(context.Background()) })
+	srv := New(Options{DB: db, Auth: svc, Sessions: sessions, Audit: log, Registry: reg, Jobs: js, Runner: runner, Ops: ops,
+		Logger: logger, CookieKeys: [2][]byte{hashKey, blockKey}})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &testEnv{t: t, srv: srv, http: hs, auth: svc, audit: log}
+	return &testEnv{t: t, srv: srv, http: hs, auth: svc, audit: log, registry: reg, jobs: js, dataDir: dir}
 }
 
 func (e *testEnv) addUser(name string, role auth.Role) auth.User {

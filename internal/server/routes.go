@@ -54,10 +54,44 @@ func (s *Server) registerRoutes() {
 	s.page(http.MethodGet, "/audit/verify", auth.RoleAuditor, s.auditVerify)
 	s.page(http.MethodGet, "/audit/:id", auth.RoleAuditor, s.auditShow)
 
+	s.page(http.MethodGet, "/clusters", auth.RoleAuditor, s.clustersList)
+	s.page(http.MethodPost, "/clusters", auth.RoleAdmin, s.clusterCreate)
+	s.page(http.MethodGet, "/clusters/:name", auth.RoleAuditor, s.clusterShow)
+	s.page(http.MethodGet, "/clusters/:name/test", auth.RoleAuditor, s.clusterTest)
+	s.page(http.MethodPost, "/clusters/:name/remove", auth.RoleAdmin, s.clusterRemove)
+
+	s.page(http.MethodGet, "/collections", auth.RoleAuditor, s.collectionsList)
+	s.page(http.MethodPost, "/collections", auth.RoleAdmin, s.collectionCreate)
+	s.page(http.MethodGet, "/collections/:name", auth.RoleAuditor, s.collectionShow)
+	s.page(http.MethodGet, "/collections/:name/backup", auth.RoleAuditor, s.backupShow)
+
+	// The forms that start backups and restores are admin pages.
+	s.page(http.MethodGet, "/backups/new", auth.RoleAdmin, s.backupNew)
+	s.page(http.MethodPost, "/backups", auth.RoleAdmin, s.backupCreate)
+	s.page(http.MethodGet, "/restore", auth.RoleAdmin, s.restoreWizard)
+	s.page(http.MethodPost, "/restores", auth.RoleAdmin, s.restoreCreate)
+
+	s.page(http.MethodGet, "/jobs", auth.RoleAuditor, s.jobsList)
+	s.page(http.MethodGet, "/jobs/:id", auth.RoleAuditor, s.jobShow)
+	s.page(http.MethodGet, "/jobs/:id/progress", auth.RoleAuditor, s.jobProgress)
+	for _, action := range []string{"pause", "resume", "cancel"} {
+		s.page(http.MethodPost, "/jobs/:id/"+action, auth.RoleAdmin, s.jobAction(action))
+		s.page(http.MethodPost, "/api/v1/jobs/:id/"+action, auth.RoleAdmin, s.apiJobAction(action))
+	}
+
 	s.page(http.MethodGet, "/api/v1/whoami", auth.RoleAuditor, s.apiWhoami)
 	s.page(http.MethodGet, "/api/v1/users", auth.RoleAuditor, s.apiUsersList)
 	s.page(http.MethodPost, "/api/v1/users", auth.RoleAdmin, s.apiUserCreate)
 	s.page(http.MethodGet, "/api/v1/audit", auth.RoleAuditor, s.apiAuditList)
+	s.page(http.MethodGet, "/api/v1/clusters", auth.RoleAuditor, s.apiClustersList)
+	s.page(http.MethodPost, "/api/v1/clusters", auth.RoleAdmin, s.apiClusterCreate)
+	s.page(http.MethodGet, "/api/v1/collections", auth.RoleAuditor, s.apiCollectionsList)
+	s.page(http.MethodPost, "/api/v1/collections", auth.RoleAdmin, s.apiCollectionCreate)
+	s.page(http.MethodGet, "/api/v1/collections/:name/backups", auth.RoleAuditor, s.apiCollectionBackups)
+	s.page(http.MethodPost, "/api/v1/backups", auth.RoleAdmin, s.apiBackupCreate)
+	s.page(http.MethodPost, "/api/v1/restores", auth.RoleAdmin, s.apiRestoreCreate)
+	s.page(http.MethodGet, "/api/v1/jobs", auth.RoleAuditor, s.apiJobsList)
+	s.page(http.MethodGet, "/api/v1/jobs/:id", auth.RoleAuditor, s.apiJobShow)
 }
 
 // page registers a route that needs a login with at least role. Every

@@ -11,6 +11,9 @@ import (
 
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/registry"
 )
 
 // Options wires the server to the rest of the console.
@@ -19,11 +22,19 @@ type Options struct {
 	Auth           *auth.Service
 	Sessions       *auth.Sessions
 	Audit          *audit.Log
+	Registry       *registry.Registry
+	Jobs           *jobs.Store
+	Runner         Waker
+	Ops            *operations.Service
 	Logger         *slog.Logger
 	CookieKeys     [2][]byte // hash and block keys, for the flash cookie
 	SecureCookies  bool
 	TrustedProxies []*net.IPNet
 }
+
+// Waker is told when a job was queued or resumed, so it starts at once
+// (the job runner).
+type Waker interface{ Wake() }
 
 // Server is the console's HTTP handler.
 type Server struct {
@@ -32,6 +43,10 @@ type Server struct {
 	auth     *auth.Service
 	sessions *auth.Sessions
 	audit    *audit.Log
+	registry *registry.Registry
+	jobs     *jobs.Store
+	runner   Waker
+	ops      *operations.Service
 	log      *slog.Logger
 	flash    *securecookie.SecureCookie
 	secure   bool
@@ -50,6 +65,10 @@ func New(o Options) *Server {
 		auth:     o.Auth,
 		sessions: o.Sessions,
 		audit:    o.Audit,
+		registry: o.Registry,
+		jobs:     o.Jobs,
+		runner:   o.Runner,
+		ops:      o.Ops,
 		log:      o.Logger,
 		flash:    securecookie.New(o.CookieKeys[0], o.CookieKeys[1]),
 		secure:   o.SecureCookies,

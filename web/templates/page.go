@@ -4,6 +4,7 @@ package templates
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"time"
 )
@@ -64,3 +65,6 @@ func withQuery(base string, q url.Values) string {
 	}
 	return base + "?" + q.Encode()
 }
+
+// regexpQuote makes s a pattern attribute that matches exactly s.
+func regexpQuote(s string) string { return regexp.QuoteMeta(s) }

@@ -10,6 +10,14 @@
     }
   });
 
+  // A select with data-autosubmit submits its form when changed (inline
+  // handlers are not allowed by the page's Content-Security-Policy).
+  document.addEventListener("change", function (ev) {
+    if (ev.target.matches && ev.target.matches("[data-autosubmit]") && ev.target.form) {
+      ev.target.form.requestSubmit();
+    }
+  });
+
   // A form with data-confirm asks first, in the page's own dialog.
   var pending = null;
   document.addEventListener("submit", function (ev) {

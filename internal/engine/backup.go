@@ -1,0 +1,344 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/stratabackup/strata/internal/collection"
+	"github.com/stratabackup/strata/internal/jobs"
+)
+
+// BackupParams say what to back up and how.
+type BackupParams struct {
+	JobID      string   // key for keeping a paused backup's snapshot
+	DSN        string   // connection string to the database to back up
+	Database   string   // its name, for messages and the manifest
+	Tables     []string // "schema.table" exactly as stored (no quotes); empty = the whole database
+	Cluster    string
+	CreatedBy  string
+	Parallel   int   // COPY streams; default 2
+	ChunkBytes int64 // target COPY text bytes per data file; default 64 MiB
+	// Resume is the checkpoint of a previous run of this job (nil for a new
+	// backup). Attempt is the job's attempt number.
+	Resume  json.RawMessage
+	Attempt int
+}
+
+const (
+	defaultParallel   = 2
+	defaultChunkBytes = 64 << 20
+)
+
+// backupCheckpoint is the resume state saved after every chunk. Files are
+// the finished files (schema archive and data chunks); the chunks whose
+// files are not among them are still to copy.
+type backupCheckpoint struct {
+	Layer    string                `json:"layer"`
+	Slot     string                `json:"slot,omitempty"`
+	Snapshot string                `json:"snapshot"`
+	Chunks   []chunk               `json:"chunks"`
+	Files    []collection.FileInfo `json:"files"`
+}
+
+// backupRun is one backup in progress. A paused backup's run is kept in
+// Engine.held with its snapshot, and continues on resume.
+type backupRun struct {
+	e         *Engine
+	p         BackupParams
+	src       sourceInfo
+	snap      *snapshot
+	cat       *catalog
+	tables    map[uint32]*tableInfo
+	plan      []chunk
+	layer     *collection.Layer
+	files     []collection.FileInfo // finished, in completion order
+	startedAt time.Time
+	done      progressCounter // data copied, across pauses
+	total     struct{ bytes, rows int64 }
+}
+
+// afterSnapshot, when set (by tests), runs right after the snapshot is taken.
+var afterSnapshot func()
+
+// Backup takes a consistent full backup of the database p.DSN names into a
+// new layer of c, or continues a paused one (p.Resume). Everything — the
+// schema dump, every table's rows and the catalog — is read under one
+// snapshot; the manifest is written last, so a backup that does not finish
+// is never restorable. It returns jobs.ErrPauseRequested (the snapshot is
+// kept for the resume) or jobs.ErrCancelRequested (partial files removed)
+// when t asks for either at a chunk boundary.
+func (e *Engine) Backup(ctx context.Context, p BackupParams, c *collection.Collection, t Tracker) (*collection.Manifest, error) {
+	if p.Parallel <= 0 {
+		p.Parallel = defaultParallel
+	}
+	if p.ChunkBytes <= 0 {
+		p.ChunkBytes = defaultChunkBytes
+	}
+	var run *backupRun
+	var err error
+	if p.Resume != nil {
+		run, err = e.resumeBackup(ctx, p, c, t)
+	} else {
+		run, err = e.startBackup(ctx, p, c, t)
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := run.execute(ctx, t)
+	switch {
+	case err == nil:
+		return m, nil
+	case errors.Is(err, jobs.ErrPauseRequested):
+		e.hold(p.JobID, run)
+		return nil, err
+	default:
+		return nil, run.fail(ctx, t, err)
+	}
+}
+
+// startBackup connects, takes the snapshot, reads the catalog under it and
+// begins the layer.
+func (e *Engine) startBackup(ctx context.Context, p BackupParams, c *collection.Collection, t Tracker) (*backupRun, error) {
+	run := &backupRun{e: e, p: p, startedAt: time.Now().UTC()}
+	t.Progress("connecting", 0, 0, 0, 0)
+	meta, err := connect(ctx, p.DSN, "strata backup")
+	if err != nil {
+		return nil, err
+	}
+	if run.src, err = readSourceInfo(ctx, meta); err != nil {
+		meta.Close(context.WithoutCancel(ctx))
+		return nil, sourceError(err, "read server information", "")
+	}
+	t.Progress("snapshot", 0, 0, 0, 0)
+	if run.snap, err = e.takeSnapshot(ctx, p.DSN, p.JobID, run.src, meta); err != nil {
+		meta.Close(context.WithoutCancel(ctx))
+		return nil, sourceError(err, "take the backup's snapshot", "")
+	}
+	if afterSnapshot != nil {
+		afterSnapshot()
+	}
+	if run.cat, err = readCatalog(ctx, meta, p.Database, p.Tables); err != nil {
+		return nil, run.fail(ctx, t, sourceError(err, "read the catalog", ""))
+	}
+	if err := lockTables(ctx, meta, run.cat.tables); err != nil {
+		return nil, run.fail(ctx, t, err)
+	}
+	run.index()
+	run.plan = planChunks(run.cat.tables, p.ChunkBytes, run.cat.blockSize)
+	if run.layer, err = c.BeginLayer(ctx, collection.KindFull, run.snap.endTime, "", time.Time{}); err != nil {
+		return nil, run.fail(ctx, t, storageError(err))
+	}
+	// From here a crash leaves files and maybe a slot: checkpoint at once
+	// so the next attempt knows what to remove.
+	if err := run.checkpoint(t); err != nil {
+		return nil, run.fail(ctx, t, err)
+	}
+	return run, nil
+}
+
+// resumeBackup continues a paused backup from its held snapshot. Without it
+// (the console restarted, or the snapshot was released) the backup cannot
+// go on: mixing rows read under two snapshots would make an inconsistent
+// backup. Then the partial files and the slot are removed and the job fails.
+func (e *Engine) resumeBackup(ctx context.Context, p BackupParams, c *collection.Collection, t Tracker) (*backupRun, error) {
+	var cp backupCheckpoint
+	if err := json.Unmarshal(p.Resume, &cp); err != nil {
+		return nil, fmt.Errorf("backup checkpoint: %w", err)
+	}
+	run := e.takeHeld(p.JobID)
+	if run == nil || run.layer.Path() != cp.Layer || run.snap.released {
+		if run != nil {
+			run.snap.release(context.WithoutCancel(ctx), e, true)
+		}
+		cause := errSnapshotLost
+		if err := t.Boundary(ctx); errors.Is(err, jobs.ErrCancelRequested) {
+			cause = err // a paused job canceled after a restart: just clean up
+		}
+		return nil, e.discardCheckpoint(ctx, p, c, t, cp, cause)
+	}
+	run.p = p
+	run.layer = c.ResumeLayer(cp.Layer, collection.KindFull, cp.Files)
+	run.files = append([]collection.FileInfo(nil), cp.Files...)
+	// A canceled paused job is run again only to clean up; a job paused
+	// again before doing anything keeps its snapshot.
+	if err := t.Boundary(ctx); err != nil {
+		if errors.Is(err, jobs.ErrPauseRequested) {
+			e.hold(p.JobID, run)
+			return nil, err
+		}
+		return nil, run.fail(ctx, t, err)
+	}
+	return run, nil
+}
+
+// discardCheckpoint removes what a backup that cannot continue left: its
+// partial files and its slot.
+func (e *Engine) discardCheckpoint(ctx context.Context, p BackupParams, c *collection.Collection, t Tracker, cp backupCheckpoint, cause error) error {
+	reverting(t)
+	cctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	var cleanupErr error
+	if cp.Layer != "" {
+		if err := c.ResumeLayer(cp.Layer, collection.KindFull, cp.Files).Abort(cctx); err != nil {
+			e.log.Error("could not remove a backup's partial files", "layer", cp.Layer, "err", err)
+		}
+	}
+	if cp.Slot != "" {
+		if err := DropSlot(cctx, p.DSN, cp.Slot); err != nil {
+			cleanupErr = slotLeftError(cp.Slot, err)
+		}
+	}
+	if errors.Is(cause, errSnapshotLost) {
+		cause = snapshotLostError(nil)
+	}
+	return withCleanup(cause, cleanupErr)
+}
+
+// fail removes the backup's partial work after err: the layer's files (no
+// manifest was written, so nothing of it is restorable) and the slot.
+func (r *backupRun) fail(ctx context.Context, t Tracker, err error) error {
+	if errors.Is(err, jobs.ErrCancelRequested) {
+		reverting(t)
+	}
+	if errors.Is(err, errSnapshotLost) {
+		err = snapshotLostError(err)
+	}
+	cctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	if r.layer != nil {
+		if aerr := r.layer.Abort(cctx); aerr != nil {
+			r.e.log.Error("could not remove a failed backup's partial files", "layer", r.layer.Path(), "err", aerr)
+		}
+	}
+	return withCleanup(err, r.snap.release(cctx, r.e, true))
+}
+
+func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+}
+
+// reverting tells a jobs.Control that the job is removing its partial work.
+func reverting(t Tracker) {
+	if r, ok := t.(interface{ Reverting() }); ok {
+		r.Reverting()
+	}
+}
+
+// index fills the lookups and totals from the catalog.
+func (r *backupRun) index() {
+	r.tables = make(map[uint32]*tableInfo, len(r.cat.tables))
+	for _, t := range r.cat.tables {
+		r.tables[t.OID] = t
+		r.total.bytes += t.TableBytes
+		r.total.rows += t.Rows
+	}
+}
+
+func (r *backupRun) checkpoint(t Tracker) error {
+	return t.Checkpoint(backupCheckpoint{
+		Layer: r.layer.Path(), Slot: r.snap.slot, Snapshot: r.snap.name,
+		Chunks: r.plan, Files: r.files,
+	})
+}
+
+// finished reports whether the layer already holds file name.
+func (r *backupRun) finished(name string) bool {
+	for _, f := range r.files {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// execute does what is left of the backup: schema, data, sequences, commit.
+func (r *backupRun) execute(ctx context.Context, t Tracker) (*collection.Manifest, error) {
+	if !r.finished(schemaFile) {
+		t.Progress("schema", 0, r.total.bytes, 0, r.total.rows)
+		fi, err := dumpSchema(ctx, r.layer, r.p.DSN, r.snap.name, r.src.versionNum/10000)
+		if err != nil {
+			return nil, err
+		}
+		r.files = append(r.files, fi)
+		if err := r.checkpoint(t); err != nil {
+			return nil, err
+		}
+		if err := t.Boundary(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.copyData(ctx, t); err != nil {
+		return nil, err
+	}
+	t.Progress("finishing", r.done.bytes.Load(), r.total.bytes, r.done.rows.Load(), r.total.rows)
+	seqs, err := readSequenceValues(ctx, r.snap.meta, r.cat.sequences)
+	if err != nil {
+		return nil, sourceError(err, "read the sequences", "")
+	}
+	m := r.manifest(seqs)
+	if err := r.layer.Commit(ctx, m); err != nil {
+		return nil, storageError(err)
+	}
+	// The slot stays: incrementals of this backup stream from it.
+	if err := r.snap.release(context.WithoutCancel(ctx), r.e, false); err != nil {
+		r.e.log.Warn("release snapshot", "err", err)
+	}
+	t.Progress("done", r.done.bytes.Load(), r.done.bytes.Load(), r.done.rows.Load(), r.done.rows.Load())
+	return m, nil
+}
+
+// manifest describes the finished layer.
+func (r *backupRun) manifest(seqs []collection.Sequence) *collection.Manifest {
+	byName := make(map[string]collection.FileInfo, len(r.files))
+	for _, f := range r.files {
+		byName[f.Name] = f
+	}
+	m := &collection.Manifest{
+		FormatVersion:  collection.FormatVersion,
+		Kind:           collection.KindFull,
+		Path:           r.layer.Path(),
+		Chain:          r.layer.Path(),
+		Engine:         "postgres",
+		Cluster:        r.p.Cluster,
+		SystemID:       r.src.systemID,
+		ServerVersion:  shortVersion(r.src.version),
+		Database:       r.p.Database,
+		Encoding:       r.src.encoding,
+		Collate:        r.src.collate,
+		Ctype:          r.src.ctype,
+		EndTime:        r.snap.endTime.UTC(),
+		EndLSN:         r.snap.endLSN,
+		SnapshotMethod: r.snap.method,
+		Slot:           r.snap.slot,
+		Partial:        len(r.p.Tables) > 0,
+		Schema:         collection.Schema{Archive: byName[schemaFile], Roles: r.cat.roles},
+		Sequences:      seqs,
+		CreatedBy:      r.p.CreatedBy,
+		StartedAt:      r.startedAt,
+	}
+	if m.Database == "" {
+		m.Database = r.src.database
+	}
+	for _, t := range r.cat.tables {
+		mt := collection.Table{
+			OID: t.OID, Schema: t.Schema, Name: t.Name, Columns: t.Columns,
+			Parent: t.Parent, Unlogged: t.Unlogged, Files: []collection.FileInfo{},
+		}
+		for _, ch := range r.plan {
+			if ch.Table != t.OID {
+				continue
+			}
+			f := byName[ch.fileName()]
+			mt.Files = append(mt.Files, f)
+			mt.Rows += f.Rows
+			mt.RawBytes += f.RawSize
+			mt.StoredBytes += f.Size
+		}
+		m.Tables = append(m.Tables, mt)
+	}
+	m.FinishedAt = time.Now().UTC()
+	return m
+}

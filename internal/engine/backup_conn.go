@@ -1,0 +1,62 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// connect opens an ordinary connection for the backup. Our sessions turn
+// off statement and idle-in-transaction timeouts the server may set by
+// default: the meta transaction stays idle for the whole backup (and a
+// pause), and one COPY of a large chunk may run for minutes.
+func connect(ctx context.Context, dsn, appName string) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, userErrorf(err, "the cluster's connection string is not valid: %v", redactConnErr(err))
+	}
+	cfg.RuntimeParams["application_name"] = appName
+	cfg.RuntimeParams["statement_timeout"] = "0"
+	cfg.RuntimeParams["idle_in_transaction_session_timeout"] = "0"
+	// Fail rather than queue forever behind a lock: see copyout.go.
+	cfg.RuntimeParams["lock_timeout"] = "60s"
+	c, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, connectError(err, cfg.Database, cfg.User, cfg.Host, cfg.Port)
+	}
+	return c, nil
+}
+
+// connectError turns a failed connection into a message saying what to fix.
+func connectError(err error, database, user, host string, port uint16) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "28P01", "28000":
+			return userErrorf(err, "PostgreSQL refused user %q: %s. Check the user name and password in the cluster's settings (and pg_hba.conf on the server)", user, pgErr.Message)
+		case "3D000":
+			return userErrorf(err, "database %q does not exist on the cluster: check the database name", database)
+		case "53300":
+			return userErrorf(err, "the cluster has no free connections (max_connections reached): try again later or raise max_connections")
+		case "57P03":
+			return userErrorf(err, "the cluster is starting up or shutting down: try again in a moment")
+		}
+		return userErrorf(err, "cannot connect to the cluster: %s", pgErr.Message)
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) || errors.Is(err, net.ErrClosed) {
+		return userErrorf(err, "cannot reach the cluster at %s:%d: check the address and port, and that PostgreSQL is running and accepts connections from the console", host, port)
+	}
+	return userErrorf(err, "cannot connect to the cluster at %s:%d: %s", host, port, redactConnErr(err))
+}
+
+// redactConnErr is the error text for users; pgconn's messages name the
+// host, user and database but never the password.
+func redactConnErr(err error) string { return fmt.Sprint(err) }

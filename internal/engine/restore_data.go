@@ -1,0 +1,243 @@
+package engine
+
+// Loading the data files.
+//
+// Exactly once, across pauses, crashes and lost connections: each data file
+// is loaded in one transaction that also inserts the file's name into
+// strata_restore.progress in the target database. Either both commit or
+// neither does, so a crash between the COPY's commit and the job's
+// checkpoint cannot load a file twice: a resumed restore skips the files
+// the progress table lists. The schema is dropped when the restore ends.
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stratabackup/strata/internal/collection"
+	"github.com/stratabackup/strata/internal/jobs"
+)
+
+const progressSchema = "strata_restore"
+
+// afterChunkCommit, when set (by tests), runs after a data file's
+// transaction commits and before the job's checkpoint records it.
+var afterChunkCommit func(file string) error
+
+// chunkWork is one data file to load.
+type chunkWork struct {
+	table *collection.Table
+	file  collection.FileInfo
+}
+
+// key names the file in the progress table.
+func (w chunkWork) key(layer string) string { return layer + "/" + w.file.Name }
+
+// ensureProgressTable creates the progress table (idempotent).
+func ensureProgressTable(ctx context.Context, c *pgx.Conn) error {
+	_, err := c.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+progressSchema+`;
+CREATE TABLE IF NOT EXISTS `+progressSchema+`.progress (
+  job  text NOT NULL,
+  file text NOT NULL,
+  rows bigint NOT NULL,
+  PRIMARY KEY (job, file))`)
+	return err
+}
+
+// loadData loads every data file not loaded yet, Parallel at a time. A
+// lost connection is retried a few times: the progress table makes
+// running the phase again safe.
+func (r *restoreRun) loadData(ctx context.Context, t Tracker) error {
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = r.loadDataOnce(ctx, t)
+		var re *readError
+		if err == nil || attempt == 3 || !isConnLost(err) || errors.As(err, &re) || ctx.Err() != nil {
+			break
+		}
+		r.e.log.Warn("restore: lost the connection to the target while loading data; retrying", "job", r.p.JobID, "err", err)
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-time.After(time.Duration(1<<attempt) * 2 * time.Second):
+		}
+	}
+	return err
+}
+
+func (r *restoreRun) loadDataOnce(ctx context.Context, t Tracker) error {
+	conns := make([]*pgx.Conn, 0, r.p.Parallel)
+	defer func() {
+		for _, c := range conns {
+			c.Close(context.WithoutCancel(ctx))
+		}
+	}()
+	for range r.p.Parallel {
+		c, err := r.connect(ctx, r.target)
+		if err != nil {
+			return err
+		}
+		// The progress row commits with the data, so a commit lost in a
+		// server crash loses both: asynchronous commit is safe here.
+		if _, err := c.Exec(ctx, "SET synchronous_commit = off"); err != nil {
+			return targetError(err)
+		}
+		conns = append(conns, c)
+	}
+	if err := ensureProgressTable(ctx, conns[0]); err != nil {
+		return targetError(err)
+	}
+	done, err := r.doneFiles(ctx, conns[0])
+	if err != nil {
+		return targetError(err)
+	}
+
+	var todo []chunkWork
+	r.cp.FilesDone, r.cp.BytesDone, r.cp.RowsDone = 0, 0, 0
+	for _, tb := range r.tables {
+		for _, f := range tb.Files {
+			w := chunkWork{tb, f}
+			if rows, ok := done[w.key(r.m.Path)]; ok {
+				r.cp.FilesDone++
+				r.cp.BytesDone += f.RawSize
+				r.cp.RowsDone += rows
+				continue
+			}
+			todo = append(todo, w)
+		}
+	}
+	// Largest first, so the last file to finish is a small one.
+	slices.SortStableFunc(todo, func(a, b chunkWork) int { return cmp.Compare(b.file.RawSize, a.file.RawSize) })
+	t.Progress("data", r.cp.BytesDone, r.totalBytes, r.cp.RowsDone, r.totalRows)
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu   sync.Mutex // serializes the tracker and the checkpoint
+		stop error      // pause or cancel: finish the files being loaded, start no more
+		wg   sync.WaitGroup
+	)
+	stopped := func() bool { mu.Lock(); defer mu.Unlock(); return stop != nil }
+	work := make(chan chunkWork)
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for w := range work {
+				if stopped() || ctx.Err() != nil {
+					continue
+				}
+				rows, err := r.loadChunk(ctx, c, w)
+				if err == nil && afterChunkCommit != nil {
+					err = afterChunkCommit(w.key(r.m.Path))
+				}
+				if err == nil {
+					mu.Lock()
+					r.cp.FilesDone++
+					r.cp.BytesDone += w.file.RawSize
+					r.cp.RowsDone += rows
+					t.Progress("data", r.cp.BytesDone, r.totalBytes, r.cp.RowsDone, r.totalRows)
+					if err = t.Checkpoint(r.cp); err == nil {
+						err = t.Boundary(ctx)
+					}
+					if errors.Is(err, jobs.ErrPauseRequested) || errors.Is(err, jobs.ErrCancelRequested) {
+						if stop == nil {
+							stop = err
+						}
+						err = nil
+					}
+					mu.Unlock()
+				}
+				if err != nil {
+					cancel(err)
+				}
+			}
+		}()
+	}
+feed:
+	for _, w := range todo {
+		if stopped() {
+			break
+		}
+		select {
+		case work <- w:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	return stop
+}
+
+// doneFiles reads which files earlier runs of this job loaded, with their rows.
+func (r *restoreRun) doneFiles(ctx context.Context, c *pgx.Conn) (map[string]int64, error) {
+	rows, err := c.Query(ctx, "SELECT file, rows FROM "+progressSchema+".progress WHERE job = $1", r.p.JobID)
+	if err != nil {
+		return nil, err
+	}
+	done := map[string]int64{}
+	var file string
+	var n int64
+	_, err = pgx.ForEachRow(rows, []any{&file, &n}, func() error { done[file] = n; return nil })
+	return done, err
+}
+
+// loadChunk loads one data file in one transaction with its progress row,
+// streaming it from the collection into COPY.
+func (r *restoreRun) loadChunk(ctx context.Context, c *pgx.Conn, w chunkWork) (int64, error) {
+	name := w.table.QualifiedName()
+	rc, err := r.src.OpenFile(ctx, r.m.Path, w.file)
+	if err != nil {
+		return 0, backupFileError(err, r.m.Path, w.file.Name)
+	}
+	defer rc.Close()
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		return 0, targetError(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	in := &readErrRecorder{r: rc}
+	tag, err := c.PgConn().CopyFrom(ctx, in, copyFromSQL(w.table))
+	if err != nil {
+		if in.err != nil {
+			return 0, backupFileError(in.err, r.m.Path, w.file.Name)
+		}
+		if ctx.Err() != nil {
+			return 0, context.Cause(ctx)
+		}
+		return 0, loadError(err, name, r.m.Path, w.file.Name)
+	}
+	rows := tag.RowsAffected()
+	if _, err := tx.Exec(ctx, "INSERT INTO "+progressSchema+".progress (job, file, rows) VALUES ($1, $2, $3)",
+		r.p.JobID, w.key(r.m.Path), rows); err != nil {
+		return 0, targetError(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, targetError(err)
+	}
+	if w.file.Rows > 0 && rows != w.file.Rows {
+		r.e.log.Warn("restore: a data file held another number of rows than the manifest says",
+			"job", r.p.JobID, "table", name, "file", w.file.Name, "rows", rows, "manifest_rows", w.file.Rows)
+	}
+	return rows, nil
+}
+
+// copyFromSQL is the COPY of a data file: the table's stored columns (not
+// generated ones), in the backup's order.
+func copyFromSQL(t *collection.Table) string {
+	cols := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = pgx.Identifier{c}.Sanitize()
+	}
+	return "COPY " + pgx.Identifier{t.Schema, t.Name}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN"
+}

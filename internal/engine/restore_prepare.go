@@ -1,0 +1,264 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stratabackup/strata/internal/collection"
+)
+
+// restoreRun is one restore in progress.
+type restoreRun struct {
+	e       *Engine
+	p       RestoreParams
+	src     restoreSource
+	m       *collection.Manifest
+	whole   bool   // whole database (new_db_name) rather than tables (into_db)
+	target  string // the database restored into
+	resumed bool
+	cp      restoreCheckpoint
+
+	tmpDir  string
+	archive string // the schema archive, a local file for pg_restore
+	list    string // its -L list
+	entries []tocEntry
+	plan    *restorePlan
+	tables  []*collection.Table // tables whose rows are loaded
+
+	totalBytes, totalRows int64
+}
+
+// prepareRestore checks everything it can without changing the target,
+// and plans the restore.
+func (e *Engine) prepareRestore(ctx context.Context, p RestoreParams, src restoreSource) (*restoreRun, error) {
+	r := &restoreRun{e: e, p: p, src: src}
+	if len(p.Resume) > 0 && string(p.Resume) != "null" {
+		if err := json.Unmarshal(p.Resume, &r.cp); err != nil {
+			return nil, fmt.Errorf("restore checkpoint: %w", err)
+		}
+		r.resumed = r.cp.Phase != ""
+	}
+	if p.TargetDSN == nil {
+		return nil, errors.New("restore: no target connection")
+	}
+	m, err := src.Resolve(ctx, p.Backup, p.Database)
+	if err != nil {
+		return nil, err
+	}
+	r.m = m
+	switch {
+	case len(p.Tables) == 0 && p.IntoDB != "":
+		return nil, userErrorf(nil, "into_db restores chosen tables: name them, or use new_db_name to restore the whole database")
+	case len(p.Tables) > 0 && p.NewDBName != "":
+		return nil, userErrorf(nil, "new_db_name restores a whole database; for chosen tables use into_db")
+	case len(p.Tables) > 0 && p.IntoDB == "":
+		return nil, userErrorf(nil, "a table restore needs into_db: the existing database to restore the tables into")
+	case len(p.Tables) == 0:
+		r.whole, r.target = true, p.NewDBName
+		if r.target == "" {
+			r.target = m.Database
+		}
+	default:
+		r.target = p.IntoDB
+	}
+	if r.resumed && r.cp.Database != r.target {
+		return nil, fmt.Errorf("restore checkpoint is for database %q, not %q", r.cp.Database, r.target)
+	}
+	if !r.resumed {
+		r.cp = restoreCheckpoint{Phase: phaseCreate, Database: r.target}
+	}
+	if r.whole && r.cp.Phase == phaseSchema {
+		// An interrupted pre-data left a partial schema: start over in a
+		// new, empty database.
+		r.cp.Phase = phaseCreate
+	}
+	if _, err := findPgRestore(); err != nil {
+		return nil, err
+	}
+
+	admin, err := r.connectAdmin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer admin.Close(ctx)
+	exists, err := databaseExists(ctx, admin, r.target)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case r.whole && exists && !r.ours(ctx):
+		return nil, userErrorf(nil, "database %s already exists: choose another new_db_name", r.target)
+	case !r.whole && !exists:
+		return nil, userErrorf(nil, "database %s does not exist: into_db must name an existing database (create it first, or restore the whole database with new_db_name)", r.target)
+	}
+
+	if err := r.fetchArchive(ctx); err != nil {
+		r.close()
+		return nil, err
+	}
+	if err := r.planRestore(ctx); err != nil {
+		r.close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// connectAdmin connects to the target cluster's maintenance database.
+func (r *restoreRun) connectAdmin(ctx context.Context) (*pgx.Conn, error) {
+	c, err := r.connect(ctx, "postgres")
+	var ue *UserError
+	if err != nil && errors.As(err, &ue) && isUndefinedDatabase(ue.Err) {
+		c, err = r.connect(ctx, "template1")
+	}
+	return c, err
+}
+
+// connect opens a connection to a database of the target cluster.
+func (r *restoreRun) connect(ctx context.Context, database string) (*pgx.Conn, error) {
+	dsn := r.p.TargetDSN(database)
+	if dsn == "" {
+		return nil, userErrorf(nil, "no connection string for database %s of the target cluster", database)
+	}
+	c, err := connect(ctx, dsn, "strata restore")
+	if err != nil {
+		return nil, targetError(err)
+	}
+	return c, nil
+}
+
+// ours reports whether the existing target database is this job's, from an
+// earlier run: the checkpoint says it created it, or its marker says so
+// (a crash before the first checkpoint after CREATE DATABASE).
+func (r *restoreRun) ours(ctx context.Context) bool {
+	if r.resumed && r.cp.CreatedDatabase {
+		return true
+	}
+	c, err := r.connect(ctx, r.target)
+	if err != nil {
+		return false
+	}
+	defer c.Close(ctx)
+	var job string
+	err = c.QueryRow(ctx, "SELECT job FROM "+progressSchema+".job").Scan(&job)
+	if err == nil && job == r.p.JobID && r.p.JobID != "" {
+		r.cp.CreatedDatabase = true
+		return true
+	}
+	return false
+}
+
+func databaseExists(ctx context.Context, c *pgx.Conn, name string) (bool, error) {
+	var exists bool
+	err := c.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)", name).Scan(&exists)
+	if err != nil {
+		return false, targetError(err)
+	}
+	return exists, nil
+}
+
+// fetchArchive copies the schema archive from the collection to a private
+// temporary file: pg_restore needs a seekable file for -L and -j.
+func (r *restoreRun) fetchArchive(ctx context.Context) error {
+	dir, err := os.MkdirTemp("", "strata-restore-")
+	if err != nil {
+		return err
+	}
+	r.tmpDir = dir
+	r.archive = filepath.Join(dir, "schema.dump")
+	r.list = filepath.Join(dir, "restore.list")
+	rc, err := r.src.OpenFile(ctx, r.m.Path, r.m.Schema.Archive)
+	if err != nil {
+		return backupFileError(err, r.m.Path, r.m.Schema.Archive.Name)
+	}
+	defer rc.Close()
+	f, err := os.OpenFile(r.archive, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, &readErrRecorder{r: rc}); err != nil {
+		f.Close()
+		var re *readError
+		if errors.As(err, &re) {
+			return backupFileError(re.err, r.m.Path, r.m.Schema.Archive.Name)
+		}
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	f, err = os.Open(r.archive)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r.entries, err = readTOC(f)
+	if err != nil {
+		return userErrorf(err, "the schema archive %s of backup %s cannot be read: %v", r.m.Schema.Archive.Name, r.m.Path, err)
+	}
+	return nil
+}
+
+// planRestore decides what to create and load. A resumed table restore
+// keeps the plan it started with: the target now holds what it created.
+func (r *restoreRun) planRestore(ctx context.Context) error {
+	switch {
+	case r.whole:
+		plan, err := planDatabase(r.entries, r.m)
+		if err != nil {
+			return err
+		}
+		r.plan = plan
+	case r.resumed && r.cp.Plan != nil:
+		r.plan = r.cp.Plan
+	default:
+		c, err := r.connect(ctx, r.target)
+		if err != nil {
+			return err
+		}
+		defer c.Close(ctx)
+		target, err := loadTargetCatalog(ctx, c)
+		if err != nil {
+			return targetError(err)
+		}
+		plan, err := planTables(r.entries, r.m, target, tableRestoreOptions{
+			Names: slices.Compact(slices.Sorted(slices.Values(r.p.Tables))), Database: r.target,
+			SkipMissingForeignKeys: r.p.SkipMissingForeignKeys,
+			SkipMissingSequences:   r.p.SkipMissingSequences,
+			SkipMissingViews:       r.p.SkipMissingViews,
+		})
+		if err != nil {
+			return err
+		}
+		r.plan = plan
+		r.cp.Plan = plan
+	}
+	if err := writeList(r.list, r.plan.IDs); err != nil {
+		return err
+	}
+	byName := map[qname]*collection.Table{}
+	for i := range r.m.Tables {
+		t := &r.m.Tables[i]
+		byName[qname{t.Schema, t.Name}] = t
+	}
+	for _, n := range r.plan.Tables {
+		if t := byName[n]; t != nil {
+			r.tables = append(r.tables, t)
+			r.totalBytes += t.RawBytes
+			r.totalRows += t.Rows
+		}
+	}
+	return nil
+}
+
+// changed reports whether the restore may have changed the target.
+func (r *restoreRun) changed() bool {
+	return r.cp.Phase != phaseCreate || r.cp.CreatedDatabase || len(r.cp.CreatedRoles) > 0
+}

@@ -1,0 +1,92 @@
+package operations
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/stratabackup/strata/internal/engine"
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/registry"
+)
+
+// BackupRequest asks for a full backup of a database, or of some of its tables.
+type BackupRequest struct {
+	Cluster    string   `json:"cluster"`
+	Database   string   `json:"database"`
+	Tables     []string `json:"tables,omitempty"`
+	Collection string   `json:"collection"`
+}
+
+// BackupResult is what a finished backup job records.
+type BackupResult struct {
+	Collection string `json:"collection"`
+	Path       string `json:"path"`
+	Rows       int64  `json:"rows"`
+	Bytes      int64  `json:"stored_bytes"`
+}
+
+// StartBackup validates the request and queues its job.
+func (s *Service) StartBackup(ctx context.Context, req BackupRequest, actor string) (jobs.Job, error) {
+	req.Tables = cleanTables(req.Tables)
+	req.Database = strings.TrimSpace(req.Database)
+	switch {
+	case req.Cluster == "":
+		return jobs.Job{}, UserError("choose the cluster to back up")
+	case req.Database == "":
+		return jobs.Job{}, UserError("name the database to back up")
+	case req.Collection == "":
+		return jobs.Job{}, UserError("choose the collection to store the backup in")
+	}
+	if _, err := s.reg.ClusterByName(ctx, req.Cluster); errors.Is(err, registry.ErrNotFound) {
+		return jobs.Job{}, UserError(fmt.Sprintf("no cluster named %q", req.Cluster))
+	} else if err != nil {
+		return jobs.Job{}, err
+	}
+	if _, err := s.reg.CollectionByName(ctx, req.Collection); errors.Is(err, registry.ErrNotFound) {
+		return jobs.Job{}, UserError(fmt.Sprintf("no collection named %q", req.Collection))
+	} else if err != nil {
+		return jobs.Job{}, err
+	}
+	what := "database " + req.Database
+	if len(req.Tables) > 0 {
+		what = fmt.Sprintf("%d table(s) of database %s", len(req.Tables), req.Database)
+	}
+	return s.jobs.Create(ctx, jobs.NewJob{
+		Type: TypeBackup, Cluster: req.Cluster, CreatedBy: actor, Payload: req,
+		Description: fmt.Sprintf("Full backup of %s into %s", what, req.Collection),
+	})
+}
+
+type backupHandler struct{ s *Service }
+
+func (h backupHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control) error {
+	var req BackupRequest
+	if err := json.Unmarshal(job.Payload, &req); err != nil {
+		return fmt.Errorf("backup job %d: bad payload: %w", job.ID, err)
+	}
+	source, err := h.s.clusterDSN(ctx, req.Cluster)
+	if err != nil {
+		return asJobError(err)
+	}
+	coll, err := h.s.OpenCollection(ctx, req.Collection)
+	if err != nil {
+		return asJobError(err)
+	}
+	m, err := h.s.engine.Backup(ctx, engine.BackupParams{
+		JobID: strconv.FormatInt(job.ID, 10), DSN: source.ForDatabase(req.Database), Database: req.Database, Tables: req.Tables,
+		Cluster: req.Cluster, CreatedBy: job.CreatedBy, Resume: job.Checkpoint, Attempt: job.Attempt,
+	}, coll, ctl)
+	if err != nil {
+		return asJobError(err)
+	}
+	res := BackupResult{Collection: req.Collection, Path: m.Path}
+	for _, t := range m.Tables {
+		res.Rows += t.Rows
+		res.Bytes += t.StoredBytes
+	}
+	return ctl.SetResult(res)
+}

@@ -1,0 +1,94 @@
+// Package operations turns backup and restore requests into jobs and runs those jobs with the engine.
+package operations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/stratabackup/strata/internal/cluster"
+	"github.com/stratabackup/strata/internal/collection"
+	"github.com/stratabackup/strata/internal/engine"
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/storage"
+)
+
+// Job types.
+const (
+	TypeBackup  = "backup"
+	TypeRestore = "restore"
+)
+
+// Service starts backups and restores and runs their jobs.
+type Service struct {
+	reg    *registry.Registry
+	jobs   *jobs.Store
+	engine *engine.Engine
+	log    *slog.Logger
+}
+
+// New returns the service; Register its handlers with the job runner.
+func New(reg *registry.Registry, js *jobs.Store, eng *engine.Engine, log *slog.Logger) *Service {
+	return &Service{reg: reg, jobs: js, engine: eng, log: log}
+}
+
+// Register adds the backup and restore handlers to a job runner.
+func (s *Service) Register(r *jobs.Runner) {
+	r.Register(TypeBackup, backupHandler{s})
+	r.Register(TypeRestore, restoreHandler{s})
+}
+
+// UserError is a request the service refuses, with what to fix.
+type UserError string
+
+func (e UserError) Error() string { return string(e) }
+
+// OpenCollection opens a registered collection for reading or writing.
+func (s *Service) OpenCollection(ctx context.Context, name string) (*collection.Collection, error) {
+	rc, err := s.reg.CollectionByName(ctx, name)
+	if errors.Is(err, registry.ErrNotFound) {
+		return nil, UserError(fmt.Sprintf("no collection named %q: add it on the Collections page", name))
+	}
+	if err != nil {
+		return nil, err
+	}
+	loc, creds, err := s.reg.Location(ctx, rc.ID)
+	if err != nil {
+		return nil, err
+	}
+	st, err := storage.Open(ctx, loc, creds)
+	if err != nil {
+		return nil, err
+	}
+	return collection.Open(ctx, st)
+}
+
+// clusterDSN is the registered cluster's connection string, password included.
+func (s *Service) clusterDSN(ctx context.Context, clusterName string) (cluster.DSN, error) {
+	c, err := s.reg.ClusterByName(ctx, clusterName)
+	if errors.Is(err, registry.ErrNotFound) {
+		return cluster.DSN{}, UserError(fmt.Sprintf("no cluster named %q: it may have been removed", clusterName))
+	}
+	if err != nil {
+		return cluster.DSN{}, err
+	}
+	full, err := s.reg.ConnString(ctx, c.ID)
+	if err != nil {
+		return cluster.DSN{}, err
+	}
+	return cluster.ParseDSN(full)
+}
+
+// cleanTables trims a list of "schema.table" names and drops empty ones.
+func cleanTables(in []string) []string {
+	var out []string
+	for _, t := range in {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}

@@ -1,0 +1,111 @@
+package operations
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/stratabackup/strata/internal/engine"
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/registry"
+)
+
+// RestoreRequest asks to restore a backup: a whole database under a new name,
+// or some tables into an existing database.
+type RestoreRequest struct {
+	Cluster                string   `json:"cluster"`
+	Collection             string   `json:"collection"`
+	Backup                 string   `json:"backup"` // "LATEST" or a backup path
+	Database               string   `json:"database"`
+	Tables                 []string `json:"tables,omitempty"`
+	NewDBName              string   `json:"new_db_name,omitempty"`
+	IntoDB                 string   `json:"into_db,omitempty"`
+	SkipMissingForeignKeys bool     `json:"skip_missing_foreign_keys,omitempty"`
+	SkipMissingSequences   bool     `json:"skip_missing_sequences,omitempty"`
+	SkipMissingViews       bool     `json:"skip_missing_views,omitempty"`
+}
+
+// Target is the database the restore writes to.
+func (r RestoreRequest) Target() string {
+	if len(r.Tables) > 0 {
+		return r.IntoDB
+	}
+	return r.NewDBName
+}
+
+// StartRestore validates the request against the backup it names and queues its job.
+func (s *Service) StartRestore(ctx context.Context, req RestoreRequest, actor string) (jobs.Job, error) {
+	req.Tables = cleanTables(req.Tables)
+	req.NewDBName, req.IntoDB = strings.TrimSpace(req.NewDBName), strings.TrimSpace(req.IntoDB)
+	if req.Backup == "" {
+		req.Backup = "LATEST"
+	}
+	switch {
+	case req.Cluster == "":
+		return jobs.Job{}, UserError("choose the cluster to restore to")
+	case req.Collection == "":
+		return jobs.Job{}, UserError("choose the collection that holds the backup")
+	case len(req.Tables) == 0 && req.IntoDB != "":
+		return jobs.Job{}, UserError("into_db restores chosen tables: name them, or use new_db_name to restore the whole database")
+	case len(req.Tables) > 0 && req.IntoDB == "":
+		return jobs.Job{}, UserError("a table restore needs into_db: the existing database to restore the tables into")
+	case len(req.Tables) > 0 && req.NewDBName != "":
+		return jobs.Job{}, UserError("new_db_name restores a whole database; for chosen tables use into_db")
+	}
+	if _, err := s.reg.ClusterByName(ctx, req.Cluster); errors.Is(err, registry.ErrNotFound) {
+		return jobs.Job{}, UserError(fmt.Sprintf("no cluster named %q", req.Cluster))
+	} else if err != nil {
+		return jobs.Job{}, err
+	}
+	coll, err := s.OpenCollection(ctx, req.Collection)
+	if err != nil {
+		return jobs.Job{}, err
+	}
+	m, err := coll.Resolve(ctx, req.Backup, req.Database)
+	if err != nil {
+		return jobs.Job{}, err
+	}
+	req.Backup, req.Database = m.Path, m.Database // pin LATEST to what it means now
+	if len(req.Tables) == 0 && req.NewDBName == "" {
+		req.NewDBName = m.Database
+	}
+	what := "database " + m.Database + " as " + req.NewDBName
+	if len(req.Tables) > 0 {
+		what = fmt.Sprintf("%d table(s) of %s into %s", len(req.Tables), m.Database, req.IntoDB)
+	}
+	return s.jobs.Create(ctx, jobs.NewJob{
+		Type: TypeRestore, Cluster: req.Cluster, CreatedBy: actor, Payload: req,
+		Description: fmt.Sprintf("Restore of %s from %s/%s", what, req.Collection, m.Path),
+	})
+}
+
+type restoreHandler struct{ s *Service }
+
+func (h restoreHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control) error {
+	var req RestoreRequest
+	if err := json.Unmarshal(job.Payload, &req); err != nil {
+		return fmt.Errorf("restore job %d: bad payload: %w", job.ID, err)
+	}
+	coll, err := h.s.OpenCollection(ctx, req.Collection)
+	if err != nil {
+		return asJobError(err)
+	}
+	target, err := h.s.clusterDSN(ctx, req.Cluster)
+	if err != nil {
+		return asJobError(err)
+	}
+	res, err := h.s.engine.Restore(ctx, engine.RestoreParams{
+		JobID:     strconv.FormatInt(job.ID, 10),
+		TargetDSN: target.ForDatabase,
+		Backup: req.Backup, Database: req.Database, Tables: req.Tables, NewDBName: req.NewDBName, IntoDB: req.IntoDB,
+		SkipMissingForeignKeys: req.SkipMissingForeignKeys, SkipMissingSequences: req.SkipMissingSequences,
+		SkipMissingViews: req.SkipMissingViews, Resume: job.Checkpoint,
+	}, coll, ctl)
+	if err != nil {
+		return asJobError(err)
+	}
+	return ctl.SetResult(res)
+}

@@ -1,0 +1,151 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/stratabackup/strata/internal/collection"
+	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/storage"
+)
+
+// apiError answers 400 with the message of a user error, and passes any
+// other error on to the error handler (500, detail in the log).
+func apiError(err error) error {
+	if msg, ok := userMessage(err); ok {
+		return echo.NewHTTPError(http.StatusBadRequest, msg)
+	}
+	return err
+}
+
+func bindJSON(c echo.Context, v any, example string) error {
+	if err := c.Bind(v); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, errBadJSON.Error()+" such as "+example)
+	}
+	return nil
+}
+
+type apiCluster struct {
+	Name      string    `json:"name"`
+	Kind      string    `json:"kind"`
+	DSN       string    `json:"dsn"` // without the password
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toAPICluster(c registry.Cluster) apiCluster {
+	return apiCluster{Name: c.Name, Kind: string(c.Kind), DSN: c.DSN, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt}
+}
+
+func (s *Server) apiClustersList(c echo.Context) error {
+	list, err := s.registry.Clusters(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]apiCluster, 0, len(list))
+	for _, cl := range list {
+		out = append(out, toAPICluster(cl))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"clusters": out})
+}
+
+func (s *Server) apiClusterCreate(c echo.Context) error {
+	var in struct{ Name, Kind, DSN, Password string }
+	if err := bindJSON(c, &in, `{"name":"prod","kind":"postgres","dsn":"postgres://user:pass@host:5432/postgres"}`); err != nil {
+		return err
+	}
+	if in.Kind == "" {
+		in.Kind = "postgres"
+	}
+	cl, err := s.addCluster(c, in.Name, in.Kind, in.DSN, in.Password)
+	if err != nil {
+		return apiError(err)
+	}
+	return c.JSON(http.StatusCreated, toAPICluster(cl))
+}
+
+type apiCollection struct {
+	Name      string    `json:"name"`
+	URI       string    `json:"uri"` // without credentials
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toAPICollection(rc registry.Collection) apiCollection {
+	return apiCollection{Name: rc.Name, URI: rc.URI, CreatedBy: rc.CreatedBy, CreatedAt: rc.CreatedAt}
+}
+
+func (s *Server) apiCollectionsList(c echo.Context) error {
+	list, err := s.registry.Collections(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]apiCollection, 0, len(list))
+	for _, rc := range list {
+		out = append(out, toAPICollection(rc))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"collections": out})
+}
+
+func (s *Server) apiCollectionCreate(c echo.Context) error {
+	var in struct {
+		Name            string `json:"name"`
+		URI             string `json:"uri"`
+		AccessKeyID     string `json:"access_key_id"`
+		SecretAccessKey string `json:"secret_access_key"`
+	}
+	if err := bindJSON(c, &in, `{"name":"offsite","uri":"s3://bucket/prefix?endpoint=…","access_key_id":"…","secret_access_key":"…"}`); err != nil {
+		return err
+	}
+	rc, err := s.addCollection(c, in.Name, in.URI, storage.Credentials{AccessKeyID: in.AccessKeyID, SecretAccessKey: in.SecretAccessKey})
+	if err != nil {
+		return apiError(err)
+	}
+	return c.JSON(http.StatusCreated, toAPICollection(rc))
+}
+
+func (s *Server) apiCollectionBackups(c echo.Context) error {
+	rc, err := s.collectionFromPath(c)
+	if err != nil {
+		return err
+	}
+	coll, err := s.ops.OpenCollection(c.Request().Context(), rc.Name)
+	if err != nil {
+		return apiError(err)
+	}
+	list, err := coll.Backups(c.Request().Context())
+	if err != nil {
+		return apiError(err)
+	}
+	if list == nil {
+		list = []collection.Summary{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"backups": list})
+}
+
+func (s *Server) apiBackupCreate(c echo.Context) error {
+	var req operations.BackupRequest
+	if err := bindJSON(c, &req, `{"cluster":"prod","database":"shop","collection":"local"}`); err != nil {
+		return err
+	}
+	job, err := s.startBackup(c, req)
+	if err != nil {
+		return apiError(err)
+	}
+	return c.JSON(http.StatusAccepted, map[string]int64{"job_id": job.ID})
+}
+
+func (s *Server) apiRestoreCreate(c echo.Context) error {
+	var req operations.RestoreRequest
+	if err := bindJSON(c, &req, `{"cluster":"prod","collection":"local","backup":"LATEST","database":"shop","new_db_name":"shop_copy"}`); err != nil {
+		return err
+	}
+	job, err := s.startRestore(c, req)
+	if err != nil {
+		return apiError(err)
+	}
+	return c.JSON(http.StatusAccepted, map[string]int64{"job_id": job.ID})
+}

@@ -1,0 +1,93 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/storage"
+	"github.com/stratabackup/strata/web/templates"
+)
+
+func (s *Server) collectionsList(c echo.Context) error {
+	return s.renderCollections(c, http.StatusOK, templates.CollectionForm{})
+}
+
+func (s *Server) renderCollections(c echo.Context, status int, form templates.CollectionForm) error {
+	list, err := s.registry.Collections(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return render(c, status, templates.CollectionsPage(s.pageFor(c, "Collections", "collections"), list, form))
+}
+
+func (s *Server) collectionCreate(c echo.Context) error {
+	name, uri := c.FormValue("name"), c.FormValue("uri")
+	creds := storage.Credentials{AccessKeyID: c.FormValue("access_key_id"), SecretAccessKey: c.FormValue("secret_access_key")}
+	rc, err := s.addCollection(c, name, uri, creds)
+	if err != nil {
+		if msg, ok := userMessage(err); ok {
+			return s.renderCollections(c, http.StatusBadRequest, templates.CollectionForm{Name: name, URI: storage.Redact(uri), AccessKeyID: creds.AccessKeyID, Error: msg})
+		}
+		return err
+	}
+	return s.redirectWithFlash(c, "/collections/"+url.PathEscape(rc.Name), "ok", "Collection "+rc.Name+" added.")
+}
+
+// addCollection checks the location can be used and registers it; the audit
+// entry names the redacted location, never a key.
+func (s *Server) addCollection(c echo.Context, name, uri string, creds storage.Credentials) (registry.Collection, error) {
+	rc, err := s.ops.AddCollection(c.Request().Context(), name, uri, creds, identityOf(c).Name)
+	s.recordResult(c, event{Action: "COLLECTION_ADDED", TargetType: "collection", TargetID: name, Params: map[string]any{"location": storage.Redact(uri)}}, err)
+	return rc, err
+}
+
+func (s *Server) collectionFromPath(c echo.Context) (registry.Collection, error) {
+	rc, err := s.registry.CollectionByName(c.Request().Context(), c.Param("name"))
+	return rc, notFoundIf(err, registry.ErrNotFound)
+}
+
+func (s *Server) collectionShow(c echo.Context) error {
+	rc, err := s.collectionFromPath(c)
+	if err != nil {
+		return err
+	}
+	v := templates.CollectionView{Collection: rc}
+	ctx := c.Request().Context()
+	coll, err := s.ops.OpenCollection(ctx, rc.Name)
+	if err == nil {
+		if v.Backups, err = coll.Backups(ctx); err == nil {
+			v.Incomplete, err = coll.Incomplete(ctx)
+		}
+	}
+	if err != nil {
+		msg, ok := userMessage(err)
+		if !ok {
+			return err
+		}
+		v.Error = "This collection cannot be read: " + msg
+	}
+	return render(c, http.StatusOK, templates.CollectionPage(s.pageFor(c, rc.Name, "collections"), v))
+}
+
+func (s *Server) backupShow(c echo.Context) error {
+	rc, err := s.collectionFromPath(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	coll, err := s.ops.OpenCollection(ctx, rc.Name)
+	if err != nil {
+		return err
+	}
+	m, err := coll.Manifest(ctx, c.QueryParam("path"))
+	if err != nil {
+		if msg, ok := userMessage(err); ok {
+			return echo.NewHTTPError(http.StatusNotFound, msg)
+		}
+		return err
+	}
+	return render(c, http.StatusOK, templates.BackupPage(s.pageFor(c, "Backup of "+m.Database, "collections"), rc.Name, m))
+}
