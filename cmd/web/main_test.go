@@ -100,7 +100,9 @@ func TestServeHealthAndGracefulShutdown(t *testing.T) {
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--addr", addr, "--data-dir", dir}, nil, io.Discard, io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", addr, "--data-dir", dir}, nil, io.Discard, io.Discard)
+	}()
 
 	var resp *http.Response
 	for i := 0; i < 100; i++ {

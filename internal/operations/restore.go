@@ -100,7 +100,7 @@ func (h restoreHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control
 	res, err := h.s.engine.Restore(ctx, engine.RestoreParams{
 		JobID:     strconv.FormatInt(job.ID, 10),
 		TargetDSN: target.ForDatabase,
-		Backup: req.Backup, Database: req.Database, Tables: req.Tables, NewDBName: req.NewDBName, IntoDB: req.IntoDB,
+		Backup:    req.Backup, Database: req.Database, Tables: req.Tables, NewDBName: req.NewDBName, IntoDB: req.IntoDB,
 		SkipMissingForeignKeys: req.SkipMissingForeignKeys, SkipMissingSequences: req.SkipMissingSequences,
 		SkipMissingViews: req.SkipMissingViews, Resume: job.Checkpoint,
 	}, coll, ctl)
