@@ -23,7 +23,7 @@ func demoCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	pg, err := demo.Start(ctx, cfg.DataDir, stderr)
+	pg, err := demo.Start(ctx, cfg.DataDir, demo.Port, stderr)
 	if err != nil {
 		return err
 	}

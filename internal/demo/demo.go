@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,14 +23,15 @@ var shopSQL string
 // Database is the sample database's name.
 const Database = "shop"
 
-// Port is the demo server's port: fixed so the registered cluster's
+// Port is the demo server's usual port: fixed so the registered cluster's
 // connection string stays valid across restarts.
 const Port = 54329
 
 // Start makes sure PostgreSQL is installed (installing Debian's packages when
 // it is missing and we may), starts the demo server in dataDir/demo-postgres
-// and loads the sample database on first run. out receives progress lines.
-func Start(ctx context.Context, dataDir string, out io.Writer) (*pgserver.Server, error) {
+// on port (0 picks a free one) and loads the sample database on first run.
+// out receives progress lines.
+func Start(ctx context.Context, dataDir string, port int, out io.Writer) (*pgserver.Server, error) {
 	if _, err := pgserver.BinDir(); err != nil {
 		if err := install(ctx, out); err != nil {
 			return nil, err
@@ -39,6 +41,9 @@ func Start(ctx context.Context, dataDir string, out io.Writer) (*pgserver.Server
 	if err != nil {
 		return nil, err
 	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
 	if os.Geteuid() == 0 {
 		// The server runs as the postgres user, which must be able to pass
 		// through the data dir (created 0700) to reach its own folder.
@@ -46,9 +51,13 @@ func Start(ctx context.Context, dataDir string, out io.Writer) (*pgserver.Server
 			return nil, err
 		}
 	}
-	fmt.Fprintf(out, "starting the demo PostgreSQL server in %s on 127.0.0.1:%d\n", dir, Port)
-	s, err := pgserver.Start(ctx, pgserver.Options{Dir: dir, Port: Port})
+	fmt.Fprintf(out, "starting the demo PostgreSQL server in %s\n", dir)
+	s, err := pgserver.Start(ctx, pgserver.Options{Dir: dir, Port: port})
 	if err != nil {
+		if os.Geteuid() == 0 && strings.Contains(err.Error(), "Permission denied") {
+			return nil, fmt.Errorf("the demo PostgreSQL server runs as the postgres user, which cannot reach %s: "+
+				"make its parent folders traversable (chmod o+x) or choose another --data-dir: %w", dir, err)
+		}
 		return nil, fmt.Errorf("demo PostgreSQL server: %w", err)
 	}
 	if err := loadShop(ctx, s, out); err != nil {

@@ -16,14 +16,15 @@ func TestStartLoadsTheShopOnceAndRestarts(t *testing.T) {
 	if _, err := pgserver.BinDir(); err != nil {
 		testutil.Need(t, "PostgreSQL server not installed", "apt-get install postgresql postgresql-contrib")
 	}
-	dataDir, err := os.MkdirTemp("", "strata-demo-")
+	parent, err := os.MkdirTemp("", "strata-demo-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(dataDir)
-	os.Chmod(dataDir, 0o700) // as the console's data dir is created
+	defer os.RemoveAll(parent)
+	os.Chmod(parent, 0o755) // the postgres user must reach the data dir, as under a normal home or /var/lib
+	dataDir := parent + "/data" // not there yet, as on a first run
 	ctx := context.Background()
-	s, err := Start(ctx, dataDir, io.Discard)
+	s, err := Start(ctx, dataDir, 0, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func TestStartLoadsTheShopOnceAndRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A second start reuses the data and does not load it again.
-	if s, err = Start(ctx, dataDir, io.Discard); err != nil {
+	if s, err = Start(ctx, dataDir, 0, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	defer s.Stop(ctx)

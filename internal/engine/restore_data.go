@@ -200,17 +200,17 @@ func (r *restoreRun) loadChunk(ctx context.Context, c *pgx.Conn, w chunkWork) (i
 	if err != nil {
 		return 0, backupFileError(err, r.m.Path, w.file.Name)
 	}
-	defer rc.Close()
+	in := &backupReader{r: rc}
+	defer in.Close()
 	tx, err := c.Begin(ctx)
 	if err != nil {
 		return 0, targetError(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	in := &readErrRecorder{r: rc}
 	tag, err := c.PgConn().CopyFrom(ctx, in, copyFromSQL(w.table))
 	if err != nil {
-		if in.err != nil {
-			return 0, backupFileError(in.err, r.m.Path, w.file.Name)
+		if rerr := in.readErr(); rerr != nil {
+			return 0, backupFileError(rerr, r.m.Path, w.file.Name)
 		}
 		if ctx.Err() != nil {
 			return 0, context.Cause(ctx)

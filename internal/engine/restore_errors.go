@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -64,21 +65,52 @@ type readError struct{ err error }
 func (e *readError) Error() string { return e.err.Error() }
 func (e *readError) Unwrap() error { return e.err }
 
-// readErrRecorder passes reads through and keeps the first error other than
-// io.EOF: pgconn's CopyFrom turns a reader's error into a COPY failure whose
-// message is PostgreSQL's, and the restore must report the original.
-type readErrRecorder struct {
-	r   io.Reader
-	err error
+// backupReader reads a backup file for COPY. It keeps the first error
+// other than io.EOF, because pgconn's CopyFrom turns a reader's error into
+// a COPY failure whose message is PostgreSQL's, and the restore must report
+// the original (a checksum mismatch naming the file). Reads and Close are
+// serialized: CopyFrom reads in a goroutine of its own that can still be
+// in a Read when CopyFrom returns early (a broken connection).
+type backupReader struct {
+	mu     sync.Mutex
+	r      io.ReadCloser
+	err    error
+	closed bool
 }
 
-func (rr *readErrRecorder) Read(p []byte) (int, error) {
-	n, err := rr.r.Read(p)
+var errReaderClosed = errors.New("backup file closed")
+
+func (b *backupReader) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return 0, errReaderClosed
+	}
+	n, err := b.r.Read(p)
 	if err != nil && err != io.EOF {
-		rr.err = err
+		if b.err == nil {
+			b.err = err
+		}
 		return n, &readError{err}
 	}
 	return n, err
+}
+
+func (b *backupReader) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	return b.r.Close()
+}
+
+// readErr is the first error reading the file returned.
+func (b *backupReader) readErr() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err
 }
 
 // backupFileError is the user error for a backup file that cannot be read:

@@ -178,16 +178,16 @@ func (r *restoreRun) fetchArchive(ctx context.Context) error {
 	if err != nil {
 		return backupFileError(err, r.m.Path, r.m.Schema.Archive.Name)
 	}
-	defer rc.Close()
+	in := &backupReader{r: rc}
+	defer in.Close()
 	f, err := os.OpenFile(r.archive, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(f, &readErrRecorder{r: rc}); err != nil {
+	if _, err := io.Copy(f, in); err != nil {
 		f.Close()
-		var re *readError
-		if errors.As(err, &re) {
-			return backupFileError(re.err, r.m.Path, r.m.Schema.Archive.Name)
+		if rerr := in.readErr(); rerr != nil {
+			return backupFileError(rerr, r.m.Path, r.m.Schema.Archive.Name)
 		}
 		return err
 	}
