@@ -69,6 +69,11 @@ func TestBrowserBackupBrowseRestore(t *testing.T) {
 	}
 	p = browser.Open(t, b, base+"/jobs")
 	browser.Screenshot(t, p, "jobs")
+	p = browser.Open(t, b, base+"/")
+	if st := p.MustElementR("td", "^pg$").MustParent().MustText(); !strings.Contains(st, "ok") || strings.Contains(st, "never") {
+		t.Fatalf("home page cluster line after a backup: %q", st)
+	}
+	browser.Screenshot(t, p, "home")
 }
 
 // waitSucceeded waits on a job page until htmx polling shows a final
