@@ -66,6 +66,7 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	}
 	runner := jobs.NewRunner(a.jobs, runnerOwner(), jobWorkers, log)
 	ops := operations.New(a.registry, a.jobs, engine.New(log), log)
+	ops.ChunkBytes = cfg.ChunkSize
 	ops.Register(runner)
 	srv := server.New(server.Options{
 		DB: a.db, Auth: a.auth, Sessions: sessions, Audit: a.audit, Registry: a.registry, Jobs: a.jobs, Runner: runner, Ops: ops,

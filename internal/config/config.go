@@ -25,6 +25,7 @@ type Config struct {
 	IdleTimeout   time.Duration
 	MaxSessionAge time.Duration
 	TrustedProxy  []*net.IPNet
+	ChunkSize     int64
 }
 
 // Setting describes one setting for the flag set and the README table.
@@ -45,6 +46,7 @@ var Settings = []Setting{
 	{"session-idle-timeout", "STRATA_SESSION_IDLE_TIMEOUT", "30m", "a session ends after this long without a request"},
 	{"session-max-age", "STRATA_SESSION_MAX_AGE", "12h", "a session ends this long after login, active or not"},
 	{"trusted-proxies", "STRATA_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed for the client address"},
+	{"chunk-size", "STRATA_CHUNK_SIZE", "64MiB", "target size of a backup data file before compression (KiB, MiB or GiB); smaller chunks checkpoint more often"},
 }
 
 // Parse reads args (without the sub-command) and the environment.
@@ -85,6 +87,9 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	if c.MaxSessionAge, err = parsePositiveDuration("session-max-age", get("session-max-age")); err != nil {
 		return Config{}, err
 	}
+	if c.ChunkSize, err = parseSize("chunk-size", get("chunk-size")); err != nil {
+		return Config{}, err
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return Config{}, fmt.Errorf("tls-cert and tls-key must be set together")
 	}
@@ -118,6 +123,22 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		c.TrustedProxy = append(c.TrustedProxy, n)
 	}
 	return c, nil
+}
+
+// parseSize reads sizes such as 512KiB, 64MiB or 1GiB.
+func parseSize(name, v string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}}
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			if x, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64); err == nil && x > 0 {
+				return x * u.mult, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("%s must be a size such as 512KiB, 64MiB or 1GiB (got %q)", name, v)
 }
 
 func parsePositiveDuration(name, v string) (time.Duration, error) {

@@ -15,7 +15,7 @@ func TestDefaultsEnvAndFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.IdleTimeout != 30*time.Minute {
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.IdleTimeout != 30*time.Minute || c.ChunkSize != 64<<20 {
 		t.Fatalf("defaults: %+v", c)
 	}
 	c, err = Parse([]string{"--addr", "127.0.0.1:9999"}, env(map[string]string{
@@ -40,6 +40,7 @@ func TestBadValuesSayWhatToFix(t *testing.T) {
 		{[]string{"--trusted-proxies", "10.0.0.1"}, "CIDR"},
 		{[]string{"--log-level", "loud"}, "log-level"},
 		{[]string{"--secure-cookies", "maybe"}, "true or false"},
+		{[]string{"--chunk-size", "64MB"}, "such as 512KiB"},
 	} {
 		_, err := Parse(tc.args, env(nil))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -28,6 +28,9 @@ type Service struct {
 	jobs   *jobs.Store
 	engine *engine.Engine
 	log    *slog.Logger
+
+	// ChunkBytes is the target size of a backup data file; 0 means the engine's default.
+	ChunkBytes int64
 }
 
 // New returns the service; Register its handlers with the job runner.

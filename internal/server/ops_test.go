@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +124,44 @@ func TestAPIBackupAndRestore(t *testing.T) {
 	resp, body = env.apiRequest("GET", "/api/v1/jobs", auditor, "")
 	if !strings.Contains(body, `"type":"restore"`) || !strings.Contains(body, `"type":"backup"`) {
 		t.Fatalf("jobs list: %s", body)
+	}
+}
+
+// TestFreshConsoleRestoresFromCollectionAlone backs up with one console and
+// restores with another that shares nothing but the storage location.
+func TestFreshConsoleRestoresFromCollectionAlone(t *testing.T) {
+	pg := startShop(t)
+	first := newTestEnv(t)
+	key := first.apiKey("ops", auth.RoleAdmin)
+	first.apiRequest("POST", "/api/v1/clusters", key, fmt.Sprintf(`{"name":"pg","dsn":%q}`, pg.DSN("postgres")))
+	id := first.startJob(key, "/api/v1/backups", `{"cluster":"pg","database":"shop","collection":"local"}`)
+	if j := first.waitJob(key, id); j.Status != "succeeded" {
+		t.Fatalf("backup: %+v", j)
+	}
+
+	second := newTestEnv(t)
+	key2 := second.apiKey("ops", auth.RoleAdmin)
+	location := "file://" + first.dataDir + "/collections/local"
+	resp, body := second.apiRequest("POST", "/api/v1/collections", key2, fmt.Sprintf(`{"name":"shared","uri":%q}`, location))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("register the first console's collection: %d %s", resp.StatusCode, body)
+	}
+	if _, body := second.apiRequest("GET", "/api/v1/collections/shared/backups", key2, ""); !strings.Contains(body, `"database":"shop"`) {
+		t.Fatalf("fresh console lists: %s", body)
+	}
+	second.apiRequest("POST", "/api/v1/clusters", key2, fmt.Sprintf(`{"name":"pg","dsn":%q}`, pg.DSN("postgres")))
+	id = second.startJob(key2, "/api/v1/restores", `{"cluster":"pg","collection":"shared","backup":"LATEST","database":"shop","new_db_name":"shop_elsewhere"}`)
+	if j := second.waitJob(key2, id); j.Status != "succeeded" {
+		t.Fatalf("restore by the fresh console: %+v", j)
+	}
+	if a, b := rowsOf(t, pg, "shop", ordersDigest), rowsOf(t, pg, "shop_elsewhere", ordersDigest); a != b {
+		t.Fatal("restored orders differ")
+	}
+	// A location holding something else is refused with what to fix.
+	other := t.TempDir()
+	os.WriteFile(other+"/notes.txt", []byte("not a backup"), 0o600)
+	resp, body = second.apiRequest("POST", "/api/v1/collections", key2, fmt.Sprintf(`{"name":"junk","uri":"file://%s"}`, other))
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "not a Strata collection") {
+		t.Fatalf("foreign location: %d %s", resp.StatusCode, body)
 	}
 }
