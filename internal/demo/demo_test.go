@@ -21,7 +21,7 @@ func TestStartLoadsTheShopOnceAndRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(parent)
-	os.Chmod(parent, 0o755) // the postgres user must reach the data dir, as under a normal home or /var/lib
+	os.Chmod(parent, 0o755)     // the postgres user must reach the data dir, as under a normal home or /var/lib
 	dataDir := parent + "/data" // not there yet, as on a first run
 	ctx := context.Background()
 	s, err := Start(ctx, dataDir, 0, io.Discard)
