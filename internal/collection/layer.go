@@ -38,6 +38,9 @@ type Layer struct {
 // folder of the full backup at chain (which must be committed). It fails if
 // the folder already holds anything.
 func (c *Collection) BeginLayer(ctx context.Context, kind Kind, end time.Time, chain string, start time.Time) (*Layer, error) {
+	if end.IsZero() {
+		return nil, errors.New("a layer needs its end time")
+	}
 	var path string
 	switch kind {
 	case KindFull:
