@@ -35,6 +35,7 @@ type testEnv struct {
 	audit    *audit.Log
 	registry *registry.Registry
 	jobs     *jobs.Store
+	ops      *operations.Service
 	dataDir  string
 }
 
@@ -76,7 +77,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		Logger: logger, CookieKeys: [2][]byte{hashKey, blockKey}})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &testEnv{t: t, srv: srv, http: hs, auth: svc, audit: log, registry: reg, jobs: js, dataDir: dir}
+	return &testEnv{t: t, srv: srv, http: hs, auth: svc, audit: log, registry: reg, jobs: js, ops: ops, dataDir: dir}
 }
 
 func (e *testEnv) addUser(name string, role auth.Role) auth.User {

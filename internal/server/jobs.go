@@ -115,8 +115,23 @@ func (s *Server) jobAction(action string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return s.redirectWithFlash(c, path, "ok", fmt.Sprintf("Job #%d is %s.", j.ID, j.Status))
+		return s.redirectWithFlash(c, path, "ok", jobActionDone(j))
 	}
+}
+
+// jobActionDone says what a pause, resume or cancel did, in the job's new status.
+func jobActionDone(j jobs.Job) string {
+	switch j.Status {
+	case jobs.StatusPauseRequested:
+		return "Pause requested: the job stops at the end of the chunk it is on."
+	case jobs.StatusPaused:
+		return "Job paused. Resume continues where it stopped."
+	case jobs.StatusCancelRequested, jobs.StatusReverting:
+		return "Cancel requested: the job stops and removes its partial work."
+	case jobs.StatusCanceled:
+		return "Job canceled."
+	}
+	return "Job resumed."
 }
 
 func (s *Server) apiJobAction(action string) echo.HandlerFunc {
