@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
+	"github.com/stratabackup/strata/internal/testutil/minio"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
 )
 
@@ -163,5 +165,48 @@ func TestFreshConsoleRestoresFromCollectionAlone(t *testing.T) {
 	resp, body = second.apiRequest("POST", "/api/v1/collections", key2, fmt.Sprintf(`{"name":"junk","uri":"file://%s"}`, other))
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "not a Strata collection") {
 		t.Fatalf("foreign location: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestS3Collection backs up into an S3 collection on a real MinIO server and
+// restores from it; the secret key never comes back out of the API.
+func TestS3Collection(t *testing.T) {
+	s3 := minio.Start(t)
+	s3.CreateBucket(t, "backups")
+	env := newTestEnv(t)
+	pg := startShop(t)
+	key := env.apiKey("ops", auth.RoleAdmin)
+	env.apiRequest("POST", "/api/v1/clusters", key, fmt.Sprintf(`{"name":"pg","dsn":%q}`, pg.DSN("postgres")))
+
+	resp, body := env.apiRequest("POST", "/api/v1/collections", key, fmt.Sprintf(
+		`{"name":"s3","uri":%q,"access_key_id":%q,"secret_access_key":"wrong-secret"}`, s3.URI("backups", "strata"), s3.AccessKey))
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("wrong S3 secret accepted: %d %s", resp.StatusCode, body)
+	}
+	resp, body = env.apiRequest("POST", "/api/v1/collections", key, fmt.Sprintf(
+		`{"name":"s3","uri":%q,"access_key_id":%q,"secret_access_key":%q}`, s3.URI("backups", "strata"), s3.AccessKey, s3.SecretKey))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("add S3 collection: %d %s", resp.StatusCode, body)
+	}
+	if _, body := env.apiRequest("GET", "/api/v1/collections", key, ""); strings.Contains(body, s3.SecretKey) {
+		t.Fatal("the S3 secret key came back from the API")
+	}
+
+	id := env.startJob(key, "/api/v1/backups", `{"cluster":"pg","database":"shop","collection":"s3"}`)
+	if j := env.waitJob(key, id); j.Status != "succeeded" {
+		t.Fatalf("backup to S3: %+v", j)
+	}
+	id = env.startJob(key, "/api/v1/restores", `{"cluster":"pg","collection":"s3","backup":"LATEST","database":"shop","new_db_name":"shop_from_s3"}`)
+	if j := env.waitJob(key, id); j.Status != "succeeded" {
+		t.Fatalf("restore from S3: %+v", j)
+	}
+	if a, b := rowsOf(t, pg, "shop", ordersDigest), rowsOf(t, pg, "shop_from_s3", ordersDigest); a != b {
+		t.Fatal("orders restored from S3 differ")
+	}
+	entries := env.entries(audit.Filter{Action: "COLLECTION_ADDED"})
+	for _, e := range entries {
+		if params, _ := json.Marshal(e.Params); strings.Contains(string(params), s3.SecretKey) || strings.Contains(string(params), "wrong-secret") {
+			t.Fatal("an S3 secret reached the audit log")
+		}
 	}
 }
