@@ -65,7 +65,8 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 		return err
 	}
 	runner := jobs.NewRunner(a.jobs, runnerOwner(), jobWorkers, log)
-	ops := operations.New(a.registry, a.jobs, engine.New(log), log)
+	eng := engine.New(log)
+	ops := operations.New(a.registry, a.jobs, eng, log)
 	ops.ChunkBytes = cfg.ChunkSize
 	ops.Register(runner)
 	srv := server.New(server.Options{
@@ -75,6 +76,9 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if err := ops.FailOrphanedPausedBackups(ctx); err != nil {
+		return err
+	}
 	runner.Start(ctx)
 	defer func() {
 		sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
@@ -82,6 +86,8 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 		if err := runner.Stop(sctx); err != nil {
 			log.Warn("stopping the job runner", "error", err)
 		}
+		// Paused backups hold snapshots and slots that die with the process.
+		eng.ReleaseHeld(sctx)
 	}()
 	go srv.Chain().Loop(ctx, chainCheckEvery)
 	go every(ctx, sessionPurgeEvery, func() {

@@ -84,6 +84,14 @@ func (h backupHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control)
 	if err != nil {
 		return asJobError(err)
 	}
+	if m.Slot != "" {
+		dropped, err := engine.DropSupersededSlots(ctx, source.ForDatabase(req.Database), m.Slot)
+		if err != nil {
+			h.s.log.Warn("older replication slots of this database were not dropped", "database", req.Database, "error", err)
+		} else if len(dropped) > 0 {
+			h.s.log.Info("dropped the replication slots of earlier backups", "database", req.Database, "slots", dropped)
+		}
+	}
 	res := BackupResult{Collection: req.Collection, Path: m.Path}
 	for _, t := range m.Tables {
 		res.Rows += t.Rows

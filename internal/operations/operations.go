@@ -44,6 +44,31 @@ func (s *Service) Register(r *jobs.Runner) {
 	r.Register(TypeRestore, restoreHandler{s})
 }
 
+// FailOrphanedPausedBackups resumes the backups that were paused when the
+// console last stopped. Their snapshot lived in that process and is gone, so
+// the engine fails each with that reason and drops its replication slot,
+// instead of the slot holding WAL until someone resumes the job. Call it
+// before the job runner starts. (With several consoles on one state store, a
+// backup paused in another running console would be resumed too; it then
+// continues there or fails here, never mixing snapshots.)
+func (s *Service) FailOrphanedPausedBackups(ctx context.Context) error {
+	for before := int64(0); ; {
+		list, next, err := s.jobs.List(ctx, jobs.Filter{Type: TypeBackup, Status: jobs.StatusPaused}, before, 100)
+		if err != nil {
+			return err
+		}
+		for _, j := range list {
+			if _, err := s.jobs.Resume(ctx, j.ID); err != nil && !jobs.IsUserError(err) {
+				return err
+			}
+		}
+		if next == 0 {
+			return nil
+		}
+		before = next
+	}
+}
+
 // UserError is a request the service refuses, with what to fix.
 type UserError string
 

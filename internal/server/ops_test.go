@@ -127,6 +127,15 @@ func TestAPIBackupAndRestore(t *testing.T) {
 	if !strings.Contains(body, `"type":"restore"`) || !strings.Contains(body, `"type":"backup"`) {
 		t.Fatalf("jobs list: %s", body)
 	}
+
+	// A newer full backup supersedes the older one's replication slot.
+	id = env.startJob(admin, "/api/v1/backups", `{"cluster":"pg","database":"shop","collection":"local"}`)
+	if j := env.waitJob(auditor, id); j.Status != "succeeded" {
+		t.Fatalf("second backup: %+v", j)
+	}
+	if n := rowsOf(t, pg, "postgres", "SELECT count(*)::text FROM pg_replication_slots WHERE database = 'shop'"); n != "1" {
+		t.Fatalf("%s replication slots for shop after two backups, want 1", n)
+	}
 }
 
 // TestFreshConsoleRestoresFromCollectionAlone backs up with one console and
