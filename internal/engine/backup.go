@@ -177,7 +177,9 @@ func (e *Engine) resumeBackup(ctx context.Context, p BackupParams, c *collection
 // discardCheckpoint removes what a backup that cannot continue left: its
 // partial files and its slot.
 func (e *Engine) discardCheckpoint(ctx context.Context, p BackupParams, c *collection.Collection, t Tracker, cp backupCheckpoint, cause error) error {
-	reverting(t)
+	if errors.Is(cause, jobs.ErrCancelRequested) {
+		reverting(t)
+	}
 	cctx, cancel := cleanupContext(ctx)
 	defer cancel()
 	var cleanupErr error

@@ -10,19 +10,27 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// connect opens an ordinary connection for the backup. Our sessions turn
-// off statement and idle-in-transaction timeouts the server may set by
-// default: the meta transaction stays idle for the whole backup (and a
-// pause), and one COPY of a large chunk may run for minutes.
+// sessionTimeoutsOff turns off, for the backup's sessions, timeouts a
+// server may set by default: the snapshot's transactions stay idle for the
+// whole backup (and a pause), and one COPY of a large chunk may run for
+// minutes.
+var sessionTimeoutsOff = map[string]string{
+	"statement_timeout":                   "0",
+	"idle_in_transaction_session_timeout": "0",
+	"idle_session_timeout":                "0",
+}
+
+// connect opens an ordinary connection for the backup.
 func connect(ctx context.Context, dsn, appName string) (*pgx.Conn, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, userErrorf(err, "the cluster's connection string is not valid: %v", redactConnErr(err))
 	}
 	cfg.RuntimeParams["application_name"] = appName
-	cfg.RuntimeParams["statement_timeout"] = "0"
-	cfg.RuntimeParams["idle_in_transaction_session_timeout"] = "0"
-	// Fail rather than queue forever behind a lock: see copyout.go.
+	for k, v := range sessionTimeoutsOff {
+		cfg.RuntimeParams[k] = v
+	}
+	// Fail rather than queue forever behind a lock: see lockTables.
 	cfg.RuntimeParams["lock_timeout"] = "60s"
 	c, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {

@@ -33,7 +33,6 @@ type fakeTracker struct {
 	onBoundary  func(n int)    // runs at every Boundary call
 	phases      map[string]int // Progress calls per phase
 	reverting   bool
-	lastBytes   int64
 }
 
 func (f *fakeTracker) Progress(phase string, bytesDone, bytesTotal, rowsDone, rowsTotal int64) {
@@ -43,7 +42,6 @@ func (f *fakeTracker) Progress(phase string, bytesDone, bytesTotal, rowsDone, ro
 		f.phases = map[string]int{}
 	}
 	f.phases[phase]++
-	f.lastBytes = bytesDone
 }
 
 func (f *fakeTracker) Checkpoint(v any) error {

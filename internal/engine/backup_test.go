@@ -267,3 +267,21 @@ func TestBackupConnectionErrors(t *testing.T) {
 	wantUserError(t, err, `PostgreSQL refused user "backup_user"`, "password")
 	assertNoFiles(t, c)
 }
+
+// TestBackupAsNonSuperuser backs up with a role that may replicate and read
+// all data, as a production backup user would be set up.
+func TestBackupAsNonSuperuser(t *testing.T) {
+	s := fixtureServer(t)
+	s.Exec(t, "postgres", `CREATE ROLE strata_backup LOGIN REPLICATION; GRANT pg_read_all_data TO strata_backup`)
+	c := newTestCollection(t)
+	p := params(s, "fixture")
+	p.DSN = strings.Replace(p.DSN, "postgres@", "strata_backup@", 1)
+	m, err := New(nil).Backup(context.Background(), p, c, &fakeTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.SnapshotMethod != methodSlot || m.SystemID == "" {
+		t.Errorf("method %q, system id %q", m.SnapshotMethod, m.SystemID)
+	}
+	compareContents(t, backupContents(t, c, m), expectedContents(t, s.DSN("fixture"), m))
+}

@@ -7,6 +7,9 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"errors"
+	"os/exec"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -155,6 +158,28 @@ func sequenceValues(t testing.TB, dsn string) map[string]int64 {
 	return out
 }
 
+// schemaOnly is pg_dump --schema-only of dsn, for comparing two databases'
+// schemas. The \restrict and \unrestrict lines (pg_dump 15.14+) carry a
+// random key per run and are dropped.
+func schemaOnly(t testing.TB, dsn string) string {
+	t.Helper()
+	out, err := exec.Command("pg_dump", "--schema-only", "--no-password", "--dbname="+dsn).Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("pg_dump --schema-only: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatalf("pg_dump --schema-only: %v", err)
+	}
+	var keep []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if !strings.HasPrefix(line, `\restrict `) && !strings.HasPrefix(line, `\unrestrict `) {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
 // TestFixtureLoads checks the fixture loads and the helpers read it.
 func TestFixtureLoads(t *testing.T) {
 	s := pgtest.Start(t)
@@ -173,5 +198,40 @@ func TestFixtureLoads(t *testing.T) {
 	seqs := sequenceValues(t, s.DSN("fixture"))
 	if seqs["app.invoice_numbers"] != 1020 || seqs["app.never_used"] != 1 || seqs["Ünïcode Schema.Seq Ünï"] != 42 {
 		t.Errorf("sequences: %v", seqs)
+	}
+}
+
+// TestFixtureRoundTripsThroughPgDump is the baseline for restore tests:
+// pg_dump | pg_restore of the fixture gives a database the helpers find
+// identical (rows, sequences and schema).
+func TestFixtureRoundTripsThroughPgDump(t *testing.T) {
+	s := pgtest.Start(t)
+	loadFixture(t, s, "fixture")
+	s.CreateDatabase(t, "copy")
+	dump := exec.Command("pg_dump", "--format=custom", "--dbname="+s.DSN("fixture"))
+	restore := exec.Command("pg_restore", "--exit-on-error", "--dbname="+s.DSN("copy"))
+	pipe, err := dump.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	restore.Stdin = pipe
+	if err := dump.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := restore.CombinedOutput(); err != nil {
+		t.Fatalf("pg_restore: %v\n%s", err, out)
+	}
+	if err := dump.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	a, b := tableContents(t, s.DSN("fixture")), tableContents(t, s.DSN("copy"))
+	if !reflect.DeepEqual(a, b) {
+		t.Error("table contents differ after pg_dump | pg_restore")
+	}
+	if !reflect.DeepEqual(sequenceValues(t, s.DSN("fixture")), sequenceValues(t, s.DSN("copy"))) {
+		t.Error("sequences differ after pg_dump | pg_restore")
+	}
+	if schemaOnly(t, s.DSN("fixture")) != schemaOnly(t, s.DSN("copy")) {
+		t.Error("schemas differ after pg_dump | pg_restore")
 	}
 }

@@ -62,6 +62,7 @@ const (
 // the same transaction as each file's rows (see restore_data.go).
 type restoreCheckpoint struct {
 	Phase           string       `json:"phase"`
+	Layer           string       `json:"layer"` // the backup restored: LATEST pinned when the restore started
 	Database        string       `json:"database"`
 	CreatedDatabase bool         `json:"created_database,omitempty"` // a whole-database restore created it
 	CreatedRoles    []string     `json:"created_roles,omitempty"`
@@ -140,7 +141,7 @@ func (r *restoreRun) execute(ctx context.Context, t Tracker) error {
 			next = steps[i+1].phase
 		}
 		r.cp.Phase = next
-		if err := t.Checkpoint(r.cp); err != nil {
+		if err := r.checkpoint(t); err != nil {
 			return err
 		}
 		if next != phaseDone {
@@ -166,6 +167,10 @@ func (r *restoreRun) stop(ctx context.Context, t Tracker, err error) error {
 		return withCleanup(err, r.revert(cctx))
 	case ctx.Err() != nil || errors.Is(err, errSimulatedCrash):
 		return err
+	case errors.As(err, new(*checkpointError)):
+		// The target is consistent and resumable; only the job's state
+		// could not be saved.
+		return err
 	case !r.changed():
 		return err
 	}
@@ -180,6 +185,21 @@ func (r *restoreRun) stop(ctx context.Context, t Tracker, err error) error {
 	}
 	return err
 }
+
+// checkpoint saves the resume state.
+func (r *restoreRun) checkpoint(t Tracker) error {
+	if err := t.Checkpoint(r.cp); err != nil {
+		return &checkpointError{err}
+	}
+	return nil
+}
+
+// checkpointError is a failure to save the job's checkpoint: it stops the
+// restore but does not undo it.
+type checkpointError struct{ err error }
+
+func (e *checkpointError) Error() string { return "save the restore's checkpoint: " + e.err.Error() }
+func (e *checkpointError) Unwrap() error { return e.err }
 
 // errSimulatedCrash is returned by test hooks that stand for the console
 // dying: the restore leaves everything as a crash would.

@@ -72,13 +72,17 @@ func (r *restoreRun) loadData(ctx context.Context, t Tracker) error {
 }
 
 func (r *restoreRun) loadDataOnce(ctx context.Context, t Tracker) error {
+	files := 0
+	for _, tb := range r.tables {
+		files += len(tb.Files)
+	}
 	conns := make([]*pgx.Conn, 0, r.p.Parallel)
 	defer func() {
 		for _, c := range conns {
 			c.Close(context.WithoutCancel(ctx))
 		}
 	}()
-	for range r.p.Parallel {
+	for range max(1, min(r.p.Parallel, files)) {
 		c, err := r.connect(ctx, r.target)
 		if err != nil {
 			return err
@@ -143,7 +147,7 @@ func (r *restoreRun) loadDataOnce(ctx context.Context, t Tracker) error {
 					r.cp.BytesDone += w.file.RawSize
 					r.cp.RowsDone += rows
 					t.Progress("data", r.cp.BytesDone, r.totalBytes, r.cp.RowsDone, r.totalRows)
-					if err = t.Checkpoint(r.cp); err == nil {
+					if err = r.checkpoint(t); err == nil {
 						err = t.Boundary(ctx)
 					}
 					if errors.Is(err, jobs.ErrPauseRequested) || errors.Is(err, jobs.ErrCancelRequested) {

@@ -49,11 +49,20 @@ func (e *Engine) prepareRestore(ctx context.Context, p RestoreParams, src restor
 	if p.TargetDSN == nil {
 		return nil, errors.New("restore: no target connection")
 	}
-	m, err := src.Resolve(ctx, p.Backup, p.Database)
+	spec := p.Backup
+	if r.resumed && r.cp.Layer != "" {
+		spec = r.cp.Layer // LATEST may name a newer backup by now
+	}
+	m, err := src.Resolve(ctx, spec, p.Database)
 	if err != nil {
 		return nil, err
 	}
 	r.m = m
+	if m.Kind != collection.KindFull {
+		// An incremental holds changes, not tables: replaying them onto
+		// the restored full backup is not implemented yet.
+		return nil, userErrorf(nil, "backup %s is an incremental layer; restoring incrementals is not supported yet: restore its full backup %s", m.Path, m.Chain)
+	}
 	switch {
 	case len(p.Tables) == 0 && p.IntoDB != "":
 		return nil, userErrorf(nil, "into_db restores chosen tables: name them, or use new_db_name to restore the whole database")
@@ -73,7 +82,7 @@ func (e *Engine) prepareRestore(ctx context.Context, p RestoreParams, src restor
 		return nil, fmt.Errorf("restore checkpoint is for database %q, not %q", r.cp.Database, r.target)
 	}
 	if !r.resumed {
-		r.cp = restoreCheckpoint{Phase: phaseCreate, Database: r.target}
+		r.cp = restoreCheckpoint{Phase: phaseCreate, Layer: m.Path, Database: r.target}
 	}
 	if r.whole && r.cp.Phase == phaseSchema {
 		// An interrupted pre-data left a partial schema: start over in a
@@ -98,6 +107,9 @@ func (e *Engine) prepareRestore(ctx context.Context, p RestoreParams, src restor
 		return nil, userErrorf(nil, "database %s already exists: choose another new_db_name", r.target)
 	case !r.whole && !exists:
 		return nil, userErrorf(nil, "database %s does not exist: into_db must name an existing database (create it first, or restore the whole database with new_db_name)", r.target)
+	case r.whole && !exists && r.cp.Phase != phaseCreate:
+		// Someone dropped the database of a paused restore: start over.
+		r.cp.Phase, r.cp.CreatedDatabase = phaseCreate, false
 	}
 
 	if err := r.fetchArchive(ctx); err != nil {

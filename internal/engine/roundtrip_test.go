@@ -29,6 +29,18 @@ func backupFixture(t *testing.T, s *pgtest.Server, db, extra string, chunkBytes 
 	return c, m
 }
 
+// backupFixtureAgain takes another backup of db into c.
+func backupFixtureAgain(t *testing.T, s *pgtest.Server, c *collection.Collection, db string) *collection.Manifest {
+	t.Helper()
+	m, err := New(nil).Backup(context.Background(), BackupParams{
+		JobID: "backup-again-" + db, DSN: s.DSN(db), Database: db, Cluster: "test", CreatedBy: "tester",
+	}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	return m
+}
+
 // schemaDump is pg_dump --schema-only of db in plain SQL, normalised for
 // comparing two databases: comment lines and blank lines are dropped (the
 // header names the dump's time and versions), and so is the publication
@@ -140,13 +152,38 @@ func lineDiff(a, b string) string {
 	return strings.Join(out, "\n")
 }
 
+// databaseExtra gives the fixture database a comment, settings and grants,
+// which a whole-database restore carries over.
+const databaseExtra = `
+COMMENT ON DATABASE fixture IS 'the DATABASE fixture: for tests';
+ALTER DATABASE fixture SET work_mem = '8MB';
+ALTER DATABASE fixture SET search_path = app, public;
+GRANT CONNECT ON DATABASE fixture TO strata_fixture_owner;
+REVOKE TEMPORARY ON DATABASE fixture FROM PUBLIC;`
+
+// databaseProperties describes a database's comment, settings and grants
+// (grants sorted: their order is not significant).
+func databaseProperties(t *testing.T, s *pgtest.Server, db string) string {
+	t.Helper()
+	var props string
+	err := s.Connect(t, "postgres").QueryRow(context.Background(), `
+SELECT coalesce(shobj_description(d.oid, 'pg_database'), '-') || ' | ' ||
+       coalesce((SELECT array_to_string(setconfig, ',') FROM pg_db_role_setting WHERE setdatabase = d.oid AND setrole = 0), '-') || ' | ' ||
+       coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(d.datacl) a), '-') || ' | ' || pg_get_userbyid(d.datdba)
+FROM pg_database d WHERE datname = $1`, db).Scan(&props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return props
+}
+
 // TestRestoreRoundTrip backs the fixture up and restores it as a new
 // database on the same server and on a second one: every table's rows
 // (all types, NULLs, TOAST, non-ASCII), every sequence, the materialized
 // view and pg_dump's schema must equal the source's.
 func TestRestoreRoundTrip(t *testing.T) {
 	s := pgtest.Start(t)
-	c, m := backupFixture(t, s, "fixture", "", 256<<10)
+	c, m := backupFixture(t, s, "fixture", databaseExtra, 256<<10)
 	var files int
 	for _, tb := range m.Tables {
 		files += len(tb.Files)
@@ -173,6 +210,9 @@ func TestRestoreRoundTrip(t *testing.T) {
 			t.Errorf("%d checkpoints for %d data files", n, files)
 		}
 		compareDatabases(t, s, "fixture", s, "restored", m.Publication)
+		if got, want := databaseProperties(t, s, "restored"), databaseProperties(t, s, "fixture"); got != want {
+			t.Errorf("database properties:\n got %s\nwant %s", got, want)
+		}
 	})
 
 	t.Run("second server", func(t *testing.T) {
@@ -192,5 +232,8 @@ func TestRestoreRoundTrip(t *testing.T) {
 			t.Errorf("%d created roles can log in or have a password", login)
 		}
 		compareDatabases(t, s, "fixture", s2, "fixture", m.Publication)
+		if got, want := databaseProperties(t, s2, "fixture"), databaseProperties(t, s, "fixture"); got != want {
+			t.Errorf("database properties:\n got %s\nwant %s", got, want)
+		}
 	})
 }

@@ -98,8 +98,11 @@ func (r pgRestoreRun) run(ctx context.Context) error {
 	if failures[0].command != "" {
 		msg += " (in: " + failures[0].command + ")"
 	}
-	if len(failures) > 1 {
-		msg += fmt.Sprintf(", and %d more errors", len(failures)-1)
+	switch n := len(failures) - 1; {
+	case n == 1:
+		msg += ", and 1 more error"
+	case n > 1:
+		msg += fmt.Sprintf(", and %d more errors", n)
 	}
 	return userErrorf(fmt.Errorf("pg_restore: %w: %s", err, stderr), "restore failed while %s: %s", what, msg)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -101,5 +102,42 @@ func TestReadTOCAgreesWithPgRestore(t *testing.T) {
 	}
 	if _, err := readTOC(strings.NewReader("-- plain SQL")); err == nil {
 		t.Error("a plain SQL file was read as an archive")
+	}
+}
+
+func TestRenameDatabase(t *testing.T) {
+	for _, c := range []struct{ from, to, sql, want string }{
+		{"shop", "shop copy", "ALTER DATABASE shop SET work_mem TO '8MB';\nALTER DATABASE shop SET search_path TO 'a';",
+			"ALTER DATABASE \"shop copy\" SET work_mem TO '8MB';\nALTER DATABASE \"shop copy\" SET search_path TO 'a';"},
+		{"Shop", "new", `COMMENT ON DATABASE "Shop" IS 'the DATABASE "Shop" here';`, `COMMENT ON DATABASE "new" IS 'the DATABASE "Shop" here';`},
+		{"a\"b", "c", `GRANT CONNECT ON DATABASE "a""b" TO reader;`, `GRANT CONNECT ON DATABASE "c" TO reader;`},
+	} {
+		if got := renameDatabase(c.sql, c.from, c.to); got != c.want {
+			t.Errorf("renameDatabase(%q, %q, %q)\n got %q\nwant %q", c.sql, c.from, c.to, got, c.want)
+		}
+	}
+}
+
+func TestPgRestoreErrors(t *testing.T) {
+	stderr := `pg_restore: error: could not execute query: ERROR:  relation "t" already exists
+Command was: CREATE TABLE public.t (
+    id integer
+);
+pg_restore: error: could not execute query: ERROR:  insert or update on table "o" violates foreign key constraint "o_fk"
+DETAIL:  Key (c)=(1) is not present in table "c".
+Command was: ALTER TABLE ONLY public.o
+    ADD CONSTRAINT o_fk FOREIGN KEY (c) REFERENCES public.c(id);
+pg_restore: warning: errors ignored on restore: 2
+`
+	got := pgRestoreErrors(stderr)
+	want := []pgRestoreError{
+		{`ERROR: relation "t" already exists`, "CREATE TABLE public.t ("},
+		{`ERROR: insert or update on table "o" violates foreign key constraint "o_fk" DETAIL: Key (c)=(1) is not present in table "c".`, "ALTER TABLE ONLY public.o"},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	if allAlreadyExist(got) || !allAlreadyExist(got[:1]) {
+		t.Error("allAlreadyExist")
 	}
 }

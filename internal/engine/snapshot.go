@@ -137,6 +137,13 @@ func createSlotSnapshot(ctx context.Context, dsn, jobID string) (*snapshot, erro
 	}
 	cfg.RuntimeParams["replication"] = "database"
 	cfg.RuntimeParams["application_name"] = "strata backup (snapshot)"
+	// The exported snapshot keeps a transaction open in the walsender, so
+	// a server-wide idle_in_transaction_session_timeout would end it (and
+	// the snapshot) during a long COPY or a pause. wal_sender_timeout does
+	// not apply to an idle walsender in command mode.
+	for k, v := range sessionTimeoutsOff {
+		cfg.RuntimeParams[k] = v
+	}
 	repl, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("replication connection: %w", err)
