@@ -6,44 +6,33 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
-// UserError is an error whose message is written for the person using the
-// console: it says what to fix and can be shown as is. Every other error
-// returned by this package is internal, starts with "auth: " and should be
-// logged rather than shown.
-type UserError string
-
-func (e UserError) Error() string { return string(e) }
-
-// IsUserError reports whether err (or an error it wraps) is a [UserError],
-// whose message can be shown to the user.
-func IsUserError(err error) bool {
-	var ue UserError
-	return errors.As(err, &ue)
-}
-
-// Errors the handlers can show as is (all are [UserError]s).
+// Errors the handlers can show as is (all are [*usererror.Error]s). Every
+// other error returned by this package is internal, starts with "auth: "
+// and should be logged rather than shown.
 var (
-	ErrInvalidRole        = UserError("role must be admin or auditor")
-	ErrNameRequired       = UserError("name is required")
-	ErrNameTooLong        = UserError("name must be at most 64 characters")
-	ErrNameInvalid        = UserError("name may only contain letters (a-z, A-Z), digits and . _ - @")
-	ErrNameTaken          = UserError("a user with that name already exists")
-	ErrPasswordTooShort   = UserError("password must be at least 12 characters")
-	ErrPasswordTooLong    = UserError("password must be at most 1024 characters")
-	ErrUserNotFound       = UserError("user not found")
-	ErrSetupDone          = UserError("setup is already done; log in instead")
-	ErrLastAdmin          = UserError("at least one active admin must remain")
-	ErrInvalidCredentials = UserError("invalid user name or password")
-	ErrUserDisabled       = UserError("this account is disabled; ask an admin to enable it")
-	ErrThrottled          = UserError("too many failed login attempts; try again later")
-	ErrAPIKeyNameRequired = UserError("API key name is required")
-	ErrAPIKeyNameTooLong  = UserError("API key name must be at most 64 characters")
-	ErrAPIKeyNameInvalid  = UserError("API key name must not contain control characters")
-	ErrAPIKeyNameTaken    = UserError("an active API key with that name already exists")
-	ErrAPIKeyNotFound     = UserError("API key not found")
-	ErrInvalidAPIKey      = UserError("invalid or revoked API key")
+	ErrInvalidRole        = usererror.New("role must be admin or auditor")
+	ErrNameRequired       = usererror.New("name is required")
+	ErrNameTooLong        = usererror.New("name must be at most 64 characters")
+	ErrNameInvalid        = usererror.New("name may only contain letters (a-z, A-Z), digits and . _ - @")
+	ErrNameTaken          = usererror.New("a user with that name already exists")
+	ErrPasswordTooShort   = usererror.New("password must be at least 12 characters")
+	ErrPasswordTooLong    = usererror.New("password must be at most 1024 characters")
+	ErrUserNotFound       = usererror.New("user not found")
+	ErrSetupDone          = usererror.New("setup is already done; log in instead")
+	ErrLastAdmin          = usererror.New("at least one active admin must remain")
+	ErrInvalidCredentials = usererror.New("invalid user name or password")
+	ErrUserDisabled       = usererror.New("this account is disabled; ask an admin to enable it")
+	ErrThrottled          = usererror.New("too many failed login attempts; try again later")
+	ErrAPIKeyNameRequired = usererror.New("API key name is required")
+	ErrAPIKeyNameTooLong  = usererror.New("API key name must be at most 64 characters")
+	ErrAPIKeyNameInvalid  = usererror.New("API key name must not contain control characters")
+	ErrAPIKeyNameTaken    = usererror.New("an active API key with that name already exists")
+	ErrAPIKeyNotFound     = usererror.New("API key not found")
+	ErrInvalidAPIKey      = usererror.New("invalid or revoked API key")
 )
 
 // ErrNoSession means the request carries no valid session: no cookie, or an

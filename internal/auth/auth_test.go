@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 func TestMain(m *testing.M) {
@@ -83,18 +84,22 @@ func wantErr(t *testing.T, err, want error) {
 }
 
 func TestUserErrors(t *testing.T) {
-	for _, err := range []error{
-		ErrPasswordTooShort,
-		fmt.Errorf("wrapped: %w", ErrLastAdmin),
-		&ThrottledError{RetryAfter: time.Minute},
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{ErrPasswordTooShort, "password must be at least 12 characters"},
+		{fmt.Errorf("wrapped: %w", ErrLastAdmin), "at least one active admin must remain"},
+		{&ThrottledError{RetryAfter: time.Minute}, "too many failed login attempts; try again in a minute"},
+		{&ThrottledError{RetryAfter: 3 * time.Minute}, "too many failed login attempts; try again in 3 minutes"},
 	} {
-		if !IsUserError(err) {
-			t.Errorf("IsUserError(%v) = false", err)
+		if msg, ok := usererror.Message(tt.err); !ok || msg != tt.want {
+			t.Errorf("usererror.Message(%v) = %q, %v; want %q", tt.err, msg, ok, tt.want)
 		}
 	}
 	for _, err := range []error{ErrNoSession, errors.New("auth: disk full"), nil} {
-		if IsUserError(err) {
-			t.Errorf("IsUserError(%v) = true", err)
+		if msg, ok := usererror.Message(err); ok {
+			t.Errorf("usererror.Message(%v) = %q, want none", err, msg)
 		}
 	}
 }

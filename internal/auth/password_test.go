@@ -1,8 +1,11 @@
 package auth
 
 import (
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 func TestHashAndVerify(t *testing.T) {
@@ -56,7 +59,7 @@ func TestHashDefaultParams(t *testing.T) {
 
 func TestValidatePassword(t *testing.T) {
 	err := validatePassword("short-pass1") // 11
-	if err != ErrPasswordTooShort || err.Error() != "password must be at least 12 characters" || !IsUserError(err) {
+	if err != ErrPasswordTooShort || err.Error() != "password must be at least 12 characters" || !errors.As(err, new(*usererror.Error)) {
 		t.Fatalf("11 characters: %v", err)
 	}
 	for _, ok := range []string{"twelve-chars", "ääääääääääää", strings.Repeat("x", MaxPasswordLength)} {

@@ -6,11 +6,15 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // ThrottledError is returned by [Service.Authenticate] while a user name or
-// client address is locked out after too many failed logins. It wraps
-// [ErrThrottled], so errors.Is(err, ErrThrottled) and [IsUserError] hold.
+// client address is locked out after too many failed logins. It wraps a
+// [*usererror.Error] with its own message, whose cause is [ErrThrottled]: so
+// errors.Is(err, ErrThrottled) holds, and usererror.Message gives the
+// message with the wait.
 type ThrottledError struct {
 	RetryAfter time.Duration // how long until the lockout ends
 }
@@ -23,7 +27,7 @@ func (e *ThrottledError) Error() string {
 	return fmt.Sprintf("too many failed login attempts; try again in %d minutes", mins)
 }
 
-func (e *ThrottledError) Unwrap() error { return ErrThrottled }
+func (e *ThrottledError) Unwrap() error { return usererror.Wrap(ErrThrottled, "%s", e.Error()) }
 
 // Throttle counts failed logins per user name and per client address, and
 // refuses further attempts for a while once either has too many.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 func TestThrottlePerUser(t *testing.T) {
@@ -22,7 +24,7 @@ func TestThrottlePerUser(t *testing.T) {
 	// of the name.
 	err := login(testPassword)
 	var te *ThrottledError
-	if !errors.As(err, &te) || !errors.Is(err, ErrThrottled) || !IsUserError(err) {
+	if !errors.As(err, &te) || !errors.Is(err, ErrThrottled) || !errors.As(err, new(*usererror.Error)) {
 		t.Fatalf("6th attempt: %v, want *ThrottledError", err)
 	}
 	if te.RetryAfter != time.Minute {

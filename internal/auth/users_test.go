@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 func TestCreateFirstAdminConcurrent(t *testing.T) {
@@ -98,7 +100,7 @@ func TestCreateUserValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := e.svc.CreateUser(e.ctx, tt.name, tt.password, tt.role)
-		if !errors.Is(err, tt.want) || !IsUserError(err) {
+		if !errors.Is(err, tt.want) || !errors.As(err, new(*usererror.Error)) {
 			t.Errorf("CreateUser(%q, %q, %q) error = %v, want %v", tt.name, tt.password, tt.role, err, tt.want)
 		}
 	}

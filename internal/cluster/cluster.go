@@ -10,6 +10,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // Kind is the kind of database a cluster runs.
@@ -29,13 +31,13 @@ func ParseKind(s string) (Kind, error) {
 	case "cockroach", "cockroachdb":
 		return "", errCockroachNotYet
 	case "":
-		return "", UserError("choose the kind of cluster: postgres")
+		return "", usererror.New("choose the kind of cluster: postgres")
 	default:
-		return "", UserError(fmt.Sprintf("unknown kind of cluster %q: Strata supports postgres", s))
+		return "", usererror.Errorf("unknown kind of cluster %q: Strata supports postgres", s)
 	}
 }
 
-var errCockroachNotYet = UserError("CockroachDB clusters are not supported yet: only postgres clusters can be registered")
+var errCockroachNotYet = usererror.New("CockroachDB clusters are not supported yet: only postgres clusters can be registered")
 
 // Driver inspects a cluster. It holds no connection between calls: each
 // call connects and disconnects.

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // DSN is a checked PostgreSQL connection string, split into its password
@@ -32,21 +34,21 @@ var sslModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "v
 // ParseDSN checks a connection string, either a URL
 // (postgres://user:password@host:5432/db?sslmode=require) or key=value
 // pairs (host=db.example.com user=strata password='s e c r e t'), and
-// splits the password out. Its errors are [UserError]s that say what to fix
-// and never contain the password.
+// splits the password out. Its errors are [*usererror.Error]s that say what
+// to fix and never contain the password.
 func ParseDSN(s string) (DSN, error) {
 	s = strings.TrimSpace(s)
 	var d DSN
 	var err error
 	switch {
 	case s == "":
-		return DSN{}, UserError("enter a connection string, for example postgres://strata@db.example.com:5432/postgres")
+		return DSN{}, usererror.New("enter a connection string, for example postgres://strata@db.example.com:5432/postgres")
 	case strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://"):
 		d, err = parseURL(s)
 	case strings.Contains(s, "://"):
-		return DSN{}, UserError("the connection string must start with postgres:// or postgresql://")
+		return DSN{}, usererror.New("the connection string must start with postgres:// or postgresql://")
 	case !strings.Contains(s, "="):
-		return DSN{}, UserError("the connection string must be a postgres:// URL or key=value pairs, for example host=db.example.com user=strata dbname=postgres")
+		return DSN{}, usererror.New("the connection string must be a postgres:// URL or key=value pairs, for example host=db.example.com user=strata dbname=postgres")
 	default:
 		d, err = parseKeywordValue(s)
 	}
@@ -68,28 +70,28 @@ func (d DSN) check() error {
 		user = d.user + user
 	}
 	if host == "" {
-		return UserError("the connection string needs a host, for example postgres://strata@db.example.com:5432/postgres")
+		return usererror.New("the connection string needs a host, for example postgres://strata@db.example.com:5432/postgres")
 	}
 	if user == "" {
-		return UserError("the connection string needs a user name, for example postgres://strata@db.example.com:5432/postgres")
+		return usererror.New("the connection string needs a user name, for example postgres://strata@db.example.com:5432/postgres")
 	}
 	for _, p := range d.params {
 		switch p.key {
 		case "sslmode":
 			if !slices.Contains(sslModes, p.value) {
-				return UserError(fmt.Sprintf("unknown sslmode %q: use one of %s", p.value, strings.Join(sslModes, ", ")))
+				return usererror.Errorf("unknown sslmode %q: use one of %s", p.value, strings.Join(sslModes, ", "))
 			}
 		case "sslpassword":
-			return UserError("sslpassword is not supported: use a client key that is not encrypted")
+			return usererror.New("sslpassword is not supported: use a client key that is not encrypted")
 		}
 	}
 	// The redacted form holds no secret, so pgx's error text may be shown.
 	if _, err := pgconn.ParseConfig(d.Redacted()); err != nil {
-		return UserError("the connection string is not valid: " + parseConfigDetail(err))
+		return usererror.New("the connection string is not valid: " + parseConfigDetail(err))
 	}
 	if _, err := pgconn.ParseConfig(d.ConnString()); err != nil {
 		// Not pgx's text: it might quote the password.
-		return UserError("the password contains a character that a connection string cannot carry")
+		return usererror.New("the password contains a character that a connection string cannot carry")
 	}
 	return nil
 }

@@ -1,13 +1,14 @@
 package cluster
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 const spaces = " \t\n\r\v\f"
 
-var errNotKeyValue = UserError("the connection string has a word that is not a key=value setting: quote values that contain spaces, like password='two words'")
+var errNotKeyValue = usererror.New("the connection string has a word that is not a key=value setting: quote values that contain spaces, like password='two words'")
 
 // parseKeywordValue reads key=value pairs the way libpq (and pgx) do:
 // values are single-quoted when they hold spaces, and a backslash escapes
@@ -72,7 +73,7 @@ func readValue(s, key string) (value, rest string, err error) {
 		}
 	}
 	if quoted {
-		return "", "", UserError(fmt.Sprintf("the value of %s in the connection string has no closing quote (')", key))
+		return "", "", usererror.Errorf("the value of %s in the connection string has no closing quote (')", key)
 	}
 	return b.String(), "", nil
 }

@@ -1,11 +1,14 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // oddPassword has every character that needs escaping in one form or another.
@@ -141,8 +144,8 @@ func TestParseDSNErrors(t *testing.T) {
 		if !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("ParseDSN(%q) = %q, want it to contain %q", tt.in, err, tt.want)
 		}
-		if !IsUserError(err) {
-			t.Errorf("ParseDSN(%q) = %#v, want a UserError", tt.in, err)
+		if !errors.As(err, new(*usererror.Error)) {
+			t.Errorf("ParseDSN(%q) = %#v, want a user error", tt.in, err)
 		}
 		if strings.Contains(err.Error(), "Hunter2") {
 			t.Errorf("ParseDSN(%q) error shows the password: %q", tt.in, err)

@@ -1,8 +1,9 @@
 package cluster
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // parseURL splits a postgres:// URL the way libpq (and pgx) read it:
@@ -56,7 +57,7 @@ func parseURL(s string) (DSN, error) {
 			return DSN{}, err
 		}
 		if !ok || strings.Contains(rawValue, "=") {
-			return DSN{}, UserError(fmt.Sprintf("the connection string's parameter %q must be written as %s=value", key, key))
+			return DSN{}, usererror.Errorf("the connection string's parameter %q must be written as %s=value", key, key)
 		}
 		value, err := decodeURLPart(rawValue, "the value of "+key)
 		if err != nil {
@@ -81,7 +82,7 @@ func decodeURLPart(s, what string) (string, error) {
 		c := s[i]
 		switch {
 		case c == ' ':
-			return "", UserError(fmt.Sprintf("%s in the connection string contains a space: write it as %%20", what))
+			return "", usererror.Errorf("%s in the connection string contains a space: write it as %%20", what)
 		case c != '%':
 			b.WriteByte(c)
 			continue
@@ -89,10 +90,10 @@ func decodeURLPart(s, what string) (string, error) {
 		hi, ok1 := unhex(s, i+1)
 		lo, ok2 := unhex(s, i+2)
 		if !ok1 || !ok2 {
-			return "", UserError(fmt.Sprintf("%s in the connection string has a %% not followed by two hex digits: write %% as %%25", what))
+			return "", usererror.Errorf("%s in the connection string has a %% not followed by two hex digits: write %% as %%25", what)
 		}
 		if hi<<4|lo == 0 {
-			return "", UserError(fmt.Sprintf("%s in the connection string contains %%00, which PostgreSQL cannot take", what))
+			return "", usererror.Errorf("%s in the connection string contains %%00, which PostgreSQL cannot take", what)
 		}
 		b.WriteByte(hi<<4 | lo)
 		i += 2

@@ -11,59 +11,35 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
-// UserError is an error whose message is written for the person using the
-// console: it says what to fix and can be shown as is. Other errors from
-// this package are internal, start with "cluster: " and belong in the log.
-type UserError string
-
-func (e UserError) Error() string { return string(e) }
-
-// IsUserError reports whether err (or an error it wraps) can be shown to the
-// user as is: a [UserError] or a [*ConnError].
-func IsUserError(err error) bool {
-	var ue UserError
-	var ce *ConnError
-	return errors.As(err, &ue) || errors.As(err, &ce)
-}
-
-// ConnError is a failure to connect to or query a cluster. Its message is
-// for the user (see [UserMessage]); Err is the driver's error, which is what
-// the log needs.
-type ConnError struct {
-	Message string
-	Err     error
-}
-
-func (e *ConnError) Error() string { return e.Message }
-func (e *ConnError) Unwrap() error { return e.Err }
-
+// connError is the error for a failure to connect: a [*usererror.Error]
+// whose message says what went wrong and what to check (see [connMessage])
+// and whose cause is pgx's error, which is what the log needs. Like it, the
+// errors of this package that say what to fix (ParseDSN's, ParseKind's, a
+// failed query in a connection test) are user errors; the others are
+// internal, start with "cluster: " and belong in the log.
 func connError(err error) error {
 	if err == nil {
 		return nil
 	}
-	var ce *ConnError
-	if errors.As(err, &ce) {
+	if _, ok := usererror.Message(err); ok {
 		return err
 	}
-	return &ConnError{Message: UserMessage(err), Err: err}
+	return usererror.Wrap(err, "%s", connMessage(err))
 }
 
-// UserMessage turns an error from connecting to PostgreSQL (pgx) into a
+// connMessage turns an error from connecting to PostgreSQL (pgx) into a
 // sentence that says what went wrong and what to check. It never includes a
 // password: pgx's connect errors name only the user, database and address.
-func UserMessage(err error) string {
+func connMessage(err error) string {
 	if err == nil {
 		return ""
 	}
-	var ce *ConnError
-	if errors.As(err, &ce) {
-		return ce.Message
-	}
-	var ue UserError
-	if errors.As(err, &ue) {
-		return string(ue)
+	if msg, ok := usererror.Message(err); ok {
+		return msg
 	}
 	addr := "the server"
 	var connectErr *pgconn.ConnectError

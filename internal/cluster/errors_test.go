@@ -11,12 +11,14 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // The PostgreSQL servers of the tests trust every local connection, so a
 // wrong password cannot happen there; the translation of the server's
 // errors is tested here with the errors pgx returns.
-func TestUserMessage(t *testing.T) {
+func TestConnMessage(t *testing.T) {
 	refused := &net.OpError{Op: "dial", Net: "tcp",
 		Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5999}, Err: syscall.ECONNREFUSED}
 	tests := []struct {
@@ -47,15 +49,15 @@ func TestUserMessage(t *testing.T) {
 			"the server does not accept TLS connections: turn ssl on in postgresql.conf, or use sslmode=prefer or sslmode=disable"},
 		{&tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}},
 			"the server's TLS certificate is signed by an unknown authority: set sslrootcert to the certificate of the CA that signed it, or use sslmode=require to encrypt without verifying"},
-		{UserError("already for users"), "already for users"},
+		{usererror.New("already for users"), "already for users"},
 	}
 	for _, tt := range tests {
-		if got := UserMessage(tt.err); got != tt.want {
-			t.Errorf("UserMessage(%v)\n got %q\nwant %q", tt.err, got, tt.want)
+		if got := connMessage(tt.err); got != tt.want {
+			t.Errorf("connMessage(%v)\n got %q\nwant %q", tt.err, got, tt.want)
 		}
-		ce, ok := connError(tt.err).(*ConnError)
-		if _, isUser := tt.err.(UserError); !isUser && (!ok || ce.Message != tt.want || !errors.Is(ce, tt.err) || !IsUserError(ce)) {
-			t.Errorf("connError(%v) = %#v, want a user-facing *ConnError wrapping it", tt.err, ce)
+		ce := connError(tt.err)
+		if msg, ok := usererror.Message(ce); !ok || msg != tt.want || ce.Error() != tt.want || !errors.Is(ce, tt.err) {
+			t.Errorf("connError(%v) = %#v, want a user error wrapping it", tt.err, ce)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 const (
@@ -153,5 +155,5 @@ func inspectError(what string, err error) error {
 	case errors.As(err, &pgErr):
 		msg = pgErr.Message
 	}
-	return &ConnError{Message: fmt.Sprintf("connected, but cannot read %s: %s", what, msg), Err: err}
+	return usererror.Wrap(err, "connected, but cannot read %s: %s", what, msg)
 }

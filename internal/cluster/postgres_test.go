@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 func TestPostgresTestAsSuperuser(t *testing.T) {
@@ -175,7 +176,7 @@ func assertTestFails(t *testing.T, dsn, want string) error {
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Test() on %s = %v, want %q", dsn, err, want)
 	}
-	if err != nil && !IsUserError(err) {
+	if err != nil && !errors.As(err, new(*usererror.Error)) {
 		t.Errorf("Test() on %s = %#v, want a user error", dsn, err)
 	}
 	return err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stratabackup/strata/internal/usererror"
 	"io"
 	"math"
 	"regexp"
@@ -47,16 +48,13 @@ const (
 
 var (
 	// ErrNotACollection means the location holds objects but no collection marker.
-	ErrNotACollection = errors.New("this location already holds files that are not a Strata collection; choose an empty folder or bucket prefix")
+	ErrNotACollection = usererror.New("this location already holds files that are not a Strata collection; choose an empty folder or bucket prefix")
 	// ErrNoBackup means a backup asked for does not exist (or was never committed).
-	ErrNoBackup = errors.New("no such backup")
+	ErrNoBackup = usererror.New("no such backup")
 )
 
 // noBackupError is a user-facing message that matches ErrNoBackup.
-type noBackupError string
-
-func (e noBackupError) Error() string        { return string(e) }
-func (e noBackupError) Is(target error) bool { return target == ErrNoBackup }
+func noBackupError(msg string) error { return usererror.Wrap(ErrNoBackup, "%s", msg) }
 
 // Marker is the content of COLLECTION.json, the first object of a collection.
 type Marker struct {
@@ -114,7 +112,7 @@ func readMarker(ctx context.Context, st *storage.Store) (Marker, error) {
 		return Marker{}, ErrNotACollection
 	}
 	if m.FormatVersion > FormatVersion {
-		return Marker{}, fmt.Errorf("this collection was written by a newer Strata (format %d; this version reads up to %d): upgrade Strata to use it", m.FormatVersion, FormatVersion)
+		return Marker{}, usererror.Errorf("this collection was written by a newer Strata (format %d; this version reads up to %d): upgrade Strata to use it", m.FormatVersion, FormatVersion)
 	}
 	return m, nil
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stratabackup/strata/internal/usererror"
 	"hash"
 	"io"
 	"regexp"
@@ -149,7 +150,7 @@ func (c *Collection) Manifest(ctx context.Context, path string) (*Manifest, erro
 		return nil, fmt.Errorf("manifest of %s: %w", path, err)
 	}
 	if v.FormatVersion > FormatVersion {
-		return nil, fmt.Errorf("backup %s was written by a newer Strata (format %d; this version reads up to %d): upgrade Strata to restore it", path, v.FormatVersion, FormatVersion)
+		return nil, usererror.Errorf("backup %s was written by a newer Strata (format %d; this version reads up to %d): upgrade Strata to restore it", path, v.FormatVersion, FormatVersion)
 	}
 	m := new(Manifest)
 	if err := json.Unmarshal(js, m); err != nil {
@@ -195,7 +196,7 @@ func (c *Collection) Resolve(ctx context.Context, spec, database string) (*Manif
 			database = dbs[0]
 		default:
 			slices.Sort(dbs)
-			return nil, fmt.Errorf("this collection holds backups of several databases (%s): name the database", strings.Join(dbs, ", "))
+			return nil, usererror.Errorf("this collection holds backups of several databases (%s): name the database", strings.Join(dbs, ", "))
 		}
 	}
 	for _, s := range sums {
@@ -215,6 +216,9 @@ type ChecksumError struct {
 func (e *ChecksumError) Error() string {
 	return "backup file " + e.Path + " is corrupt: " + e.Detail
 }
+
+// Unwrap makes a ChecksumError a user error: its message names the file.
+func (e *ChecksumError) Unwrap() error { return usererror.New(e.Error()) }
 
 // OpenFile opens a file of the layer at layerPath and returns its raw
 // (decompressed) bytes. It checks the stored size and SHA-256 against f as it

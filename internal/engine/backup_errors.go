@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/stratabackup/strata/internal/storage"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // storageWriteError marks an error returned by the storage side of a
@@ -19,17 +19,17 @@ func (e *storageWriteError) Unwrap() error { return e.err }
 
 // storageError is the user error for a failed write to the collection.
 func storageError(err error) error {
-	if IsUserError(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if userError(err) != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return userErrorf(err, "writing the backup to storage failed: %s", storage.UserMessage(err))
+	return userErrorf(err, "writing the backup to storage failed: %s", storageMessage(err))
 }
 
 // sourceError turns an error from the source database into a message saying
 // what to fix. doing is what the backup was doing ("copy table x"); table,
 // when set, names the table concerned.
 func sourceError(err error, doing, table string) error {
-	if err == nil || IsUserError(err) {
+	if err == nil || userError(err) != nil {
 		return err
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -70,12 +70,11 @@ func withCleanup(err, cleanupErr error) error {
 	if cleanupErr == nil {
 		return err
 	}
-	var ue *UserError
-	if errors.As(err, &ue) {
-		return &UserError{Msg: ue.Msg + "; also, " + cleanupErr.Error(), Err: errors.Join(ue.Err, cleanupErr)}
+	if ue := userError(err); ue != nil {
+		return &usererror.Error{Msg: ue.Msg + "; also, " + cleanupErr.Error(), Cause: errors.Join(ue.Cause, cleanupErr)}
 	}
-	if errors.As(cleanupErr, &ue) {
-		return &UserError{Msg: ue.Msg, Err: errors.Join(err, cleanupErr)}
+	if ue := userError(cleanupErr); ue != nil {
+		return &usererror.Error{Msg: ue.Msg, Cause: errors.Join(err, cleanupErr)}
 	}
 	return errors.Join(err, cleanupErr)
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"sort"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/pgserver"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // fakeTracker records what the engine reports and answers Boundary with a
@@ -227,13 +227,13 @@ func compareContents(t *testing.T, got, want map[string][]string) {
 
 func wantUserError(t *testing.T, err error, contains ...string) {
 	t.Helper()
-	var ue *UserError
-	if !errors.As(err, &ue) {
+	msg, ok := usererror.Message(err)
+	if !ok {
 		t.Fatalf("want a user error, got %T %v", err, err)
 	}
 	for _, s := range contains {
-		if !strings.Contains(ue.Msg, s) {
-			t.Errorf("user error %q does not say %q", ue.Msg, s)
+		if !strings.Contains(msg, s) {
+			t.Errorf("user error %q does not say %q", msg, s)
 		}
 	}
 }

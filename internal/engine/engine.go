@@ -3,10 +3,11 @@ package engine
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
+
+	"github.com/stratabackup/strata/internal/storage"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // Tracker is how the engine reports to the job running it. The jobs
@@ -40,22 +41,45 @@ func New(log *slog.Logger) *Engine {
 	return &Engine{log: log, held: make(map[string]*heldBackup)}
 }
 
-// UserError is an error whose message is written for users (what went wrong
-// and what to do); other errors are internal and shown generically.
-type UserError struct {
-	Msg string
-	Err error // the underlying cause, for the log
-}
-
-func (e *UserError) Error() string { return e.Msg }
-func (e *UserError) Unwrap() error { return e.Err }
-
+// userErrorf returns a [*usererror.Error] with the formatted message, which
+// says what went wrong and what to do, and cause (for the log; nil for
+// none). The engine's other errors are internal and shown generically.
 func userErrorf(cause error, format string, args ...any) error {
-	return &UserError{Msg: fmt.Sprintf(format, args...), Err: cause}
+	return usererror.Wrap(cause, format, args...)
 }
 
-// IsUserError reports whether err carries a message written for users.
-func IsUserError(err error) bool {
-	var ue *UserError
-	return errors.As(err, &ue)
+// userError returns the user error the engine made that err is or wraps
+// (the first, as errors.As finds it), or nil. The hint of a storage error
+// does not count: the engine quotes it in a message of its own, which says
+// what it was doing (see storageMessage).
+func userError(err error) *usererror.Error {
+	for err != nil {
+		switch e := err.(type) {
+		case *usererror.Error:
+			return e
+		case *storage.Error:
+			err = e.Err // past its hint
+		case interface{ Unwrap() error }:
+			err = e.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, err := range e.Unwrap() {
+				if ue := userError(err); ue != nil {
+					return ue
+				}
+			}
+			return nil
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// storageMessage is what a user is told of a storage error: its hint when
+// it has one, else its text.
+func storageMessage(err error) string {
+	if msg, ok := usererror.Message(err); ok {
+		return msg
+	}
+	return err.Error()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // RestoreParams say what to restore and where.
@@ -179,9 +180,8 @@ func (r *restoreRun) stop(ctx context.Context, t Tracker, err error) error {
 	if cerr := r.revert(cctx); cerr != nil {
 		return withCleanup(err, cerr)
 	}
-	var ue *UserError
-	if errors.As(err, &ue) {
-		return &UserError{Msg: ue.Msg + "; what the restore had created was removed", Err: ue.Err}
+	if ue := userError(err); ue != nil {
+		return &usererror.Error{Msg: ue.Msg + "; what the restore had created was removed", Cause: ue.Cause}
 	}
 	return err
 }

@@ -12,13 +12,12 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/stratabackup/strata/internal/collection"
-	"github.com/stratabackup/strata/internal/storage"
 )
 
 // targetError turns an error from the target cluster into a message for
 // users. Connection failures already are (connect says what to fix).
 func targetError(err error) error {
-	if err == nil || IsUserError(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || userError(err) != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	if isConnLost(err) {
@@ -123,7 +122,7 @@ func backupFileError(err error, layer, name string) error {
 	if errors.As(err, &ce) {
 		return userErrorf(&readError{err}, "%s (its stored bytes changed since the backup: restore another backup)", ce)
 	}
-	return userErrorf(&readError{err}, "cannot read backup file %s/%s: %s", layer, name, storage.UserMessage(err))
+	return userErrorf(&readError{err}, "cannot read backup file %s/%s: %s", layer, name, storageMessage(err))
 }
 
 // loadError is the user error for a data file PostgreSQL refused.

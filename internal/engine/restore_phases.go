@@ -49,9 +49,8 @@ func (r *restoreRun) create(ctx context.Context, t Tracker) error {
 		sql += " LC_CTYPE " + quoteLiteral(r.m.Ctype)
 	}
 	if _, err := admin.Exec(ctx, sql); err != nil {
-		var ue *UserError
-		if err := targetError(err); errors.As(err, &ue) {
-			return userErrorf(ue.Err, "cannot create database %s: %s", r.target, strings.TrimPrefix(ue.Msg, "the target cluster refused the restore: "))
+		if ue := userError(targetError(err)); ue != nil {
+			return userErrorf(ue.Cause, "cannot create database %s: %s", r.target, strings.TrimPrefix(ue.Msg, "the target cluster refused the restore: "))
 		}
 		return err
 	}

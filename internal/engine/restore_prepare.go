@@ -126,8 +126,7 @@ func (e *Engine) prepareRestore(ctx context.Context, p RestoreParams, src restor
 // connectAdmin connects to the target cluster's maintenance database.
 func (r *restoreRun) connectAdmin(ctx context.Context) (*pgx.Conn, error) {
 	c, err := r.connect(ctx, "postgres")
-	var ue *UserError
-	if err != nil && errors.As(err, &ue) && isUndefinedDatabase(ue.Err) {
+	if ue := userError(err); ue != nil && isUndefinedDatabase(ue.Cause) {
 		c, err = r.connect(ctx, "template1")
 	}
 	return c, err

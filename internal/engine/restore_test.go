@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // restoreTracker records a restore's reports; onBoundary, when set, answers
@@ -100,13 +100,13 @@ func tableRestore(s *pgtest.Server, m *collection.Manifest, job, into string, ta
 // userErr checks err is a user error saying all of want.
 func userErr(t *testing.T, err error, want ...string) {
 	t.Helper()
-	var ue *UserError
-	if !errors.As(err, &ue) {
+	msg, ok := usererror.Message(err)
+	if !ok {
 		t.Fatalf("want a user error, got %T: %v", err, err)
 	}
 	for _, w := range want {
-		if !strings.Contains(ue.Msg, w) {
-			t.Errorf("error %q does not say %q", ue.Msg, w)
+		if !strings.Contains(msg, w) {
+			t.Errorf("error %q does not say %q", msg, w)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // openDB opens a state store file; several handles on one file act like
@@ -211,7 +212,7 @@ func (h *chunkHandler) Run(ctx context.Context, job Job, ctl *Control) error {
 		}
 	}
 	if job.Attempt > 1 && job.Checkpoint != nil && h.refuseResume != "" {
-		return UserError(h.refuseResume)
+		return usererror.New(h.refuseResume)
 	}
 	for i := cp.Next; ; i++ {
 		if err := ctl.Boundary(ctx); err != nil {

@@ -3,9 +3,10 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // Job types.
@@ -85,23 +86,12 @@ type Filter struct {
 	Cluster string
 }
 
-// UserError is an error whose message is written for the person using the
-// console and can be shown as is. The store's transition errors are
-// UserErrors; a handler returns one (or wraps one) to fail its job with that
-// message. Every other handler error fails the job with a generic message
-// and is logged.
-type UserError string
-
-func (e UserError) Error() string { return string(e) }
-
-// IsUserError reports whether err (or an error it wraps) is a [UserError].
-func IsUserError(err error) bool {
-	var ue UserError
-	return errors.As(err, &ue)
-}
-
-// ErrNotFound is returned for a job id that does not exist.
-var ErrNotFound = UserError("job not found")
+// ErrNotFound is returned for a job id that does not exist. It and the
+// store's other errors that can be shown as is (a refused pause, resume or
+// cancel) are [*usererror.Error]s. A handler returns one (or wraps one) to
+// fail its job with that message; every other handler error fails the job
+// with a generic message and is logged.
+var ErrNotFound = usererror.New("job not found")
 
 // ErrLeaseLost is returned by [Control] methods (and is the cause of the
 // handler's canceled context) when another worker has taken the job over,
@@ -110,15 +100,14 @@ var ErrNotFound = UserError("job not found")
 // context.Canceled, like every reason to stop without cleaning up.
 var ErrLeaseLost = fmt.Errorf("jobs: lease lost to another worker: %w", context.Canceled)
 
-// internalErrorMessage is shown for a failure that is not a [UserError];
+// internalErrorMessage is shown for a failure that is not a user error;
 // the detail goes to the log.
 const internalErrorMessage = "internal error; the console log has the details"
 
 // userMessage is the message a failed job shows for err.
 func userMessage(err error) string {
-	var ue UserError
-	if errors.As(err, &ue) {
-		return string(ue)
+	if msg, ok := usererror.Message(err); ok {
+		return msg
 	}
 	return internalErrorMessage
 }

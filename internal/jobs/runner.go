@@ -16,14 +16,14 @@ import (
 // chunk it calls ctl.Checkpoint and then ctl.Boundary, and returns what
 // Boundary returns when that is an error. A job is run again from its last
 // checkpoint after a pause, a stop or a crash (job.Attempt > 1), so Run
-// must resume from job.Checkpoint, or fail with a [UserError] that says why
-// it cannot. When Boundary returns ErrCancelRequested, Run calls
+// must resume from job.Checkpoint, or fail with a [*usererror.Error] that
+// says why it cannot. When Boundary returns ErrCancelRequested, Run calls
 // ctl.Reverting, removes its partial work and returns ErrCancelRequested.
 //
 // Run's outcome sets the job's status: nil succeeded; ErrPauseRequested
 // paused; ErrCancelRequested canceled; any other error failed, with the
-// error's message if it is a [UserError] and a generic one (the detail is
-// logged) if not. When ctx was canceled because the runner is stopping, the
+// error's message for users (see [usererror.Message]) if it has one and a
+// generic one (the detail is logged) if not. When ctx was canceled because the runner is stopping, the
 // job keeps its status and is resumed from its checkpoint on the next start.
 type Handler interface {
 	Run(ctx context.Context, job Job, ctl *Control) error

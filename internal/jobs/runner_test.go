@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 func TestRunsToSuccess(t *testing.T) {
@@ -208,7 +209,7 @@ func TestFailedJobMessages(t *testing.T) {
 	log, logs := newLog(t)
 	r := NewRunner(s, "a", 1, log, fastTimings...)
 	r.Register("user", HandlerFunc(func(ctx context.Context, j Job, ctl *Control) error {
-		return fmt.Errorf("%w: %w", UserError("cluster prod is unreachable; check its DSN"), errors.New("dial tcp: refused"))
+		return fmt.Errorf("%w: %w", usererror.New("cluster prod is unreachable; check its DSN"), errors.New("dial tcp: refused"))
 	}))
 	r.Register("internal", HandlerFunc(func(ctx context.Context, j Job, ctl *Control) error {
 		return errors.New("pgx: unexpected message 'Z'")

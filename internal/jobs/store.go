@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // Page sizes for List.
@@ -168,9 +170,9 @@ func (s *Store) Pause(ctx context.Context, id int64) (Job, error) {
 		case StatusRunning:
 			return StatusPauseRequested, nil
 		case StatusPauseRequested, StatusPaused:
-			return "", UserError(fmt.Sprintf("job %d is already %s", j.ID, statusWords(j.Status)))
+			return "", usererror.Errorf("job %d is already %s", j.ID, statusWords(j.Status))
 		}
-		return "", UserError(fmt.Sprintf("job %d %s; only pending or running jobs can be paused", j.ID, statusPhrase(j.Status)))
+		return "", usererror.Errorf("job %d %s; only pending or running jobs can be paused", j.ID, statusPhrase(j.Status))
 	})
 }
 
@@ -184,7 +186,7 @@ func (s *Store) Resume(ctx context.Context, id int64) (Job, error) {
 		case StatusPauseRequested:
 			return StatusRunning, nil
 		}
-		return "", UserError(fmt.Sprintf("job %d %s; only paused jobs can be resumed", j.ID, statusPhrase(j.Status)))
+		return "", usererror.Errorf("job %d %s; only paused jobs can be resumed", j.ID, statusPhrase(j.Status))
 	})
 }
 
@@ -203,9 +205,9 @@ func (s *Store) Cancel(ctx context.Context, id int64) (Job, error) {
 		case StatusRunning, StatusPauseRequested, StatusPaused:
 			return StatusCancelRequested, nil
 		case StatusCancelRequested, StatusReverting:
-			return "", UserError(fmt.Sprintf("job %d is already being canceled", j.ID))
+			return "", usererror.Errorf("job %d is already being canceled", j.ID)
 		}
-		return "", UserError(fmt.Sprintf("job %d %s; only pending, running or paused jobs can be canceled", j.ID, statusPhrase(j.Status)))
+		return "", usererror.Errorf("job %d %s; only pending, running or paused jobs can be canceled", j.ID, statusPhrase(j.Status))
 	})
 }
 

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 func TestCreateAndGet(t *testing.T) {
@@ -90,8 +92,8 @@ func TestTransitions(t *testing.T) {
 			got, err := tt.act.do(ctx, j.ID)
 			if tt.wantErr != "" {
 				want := fmt.Sprintf(tt.wantErr, j.ID)
-				if err == nil || err.Error() != want || !IsUserError(err) {
-					t.Fatalf("error = %v, want UserError %q", err, want)
+				if msg, ok := usererror.Message(err); !ok || msg != want || err.Error() != want {
+					t.Fatalf("error = %v, want a user error %q", err, want)
 				}
 				if after, _ := s.Get(ctx, j.ID); after.Status != tt.from {
 					t.Fatalf("status after refused %s = %s", tt.act.name, after.Status)
@@ -110,7 +112,7 @@ func TestTransitions(t *testing.T) {
 		})
 	}
 	for _, act := range []action{pause, resume, cancel} {
-		if _, err := act.do(ctx, 999999); !errors.Is(err, ErrNotFound) || !IsUserError(err) {
+		if _, err := act.do(ctx, 999999); !errors.Is(err, ErrNotFound) || !errors.As(err, new(*usererror.Error)) {
 			t.Errorf("%s(missing) = %v, want ErrNotFound", act.name, err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // BackupRequest asks for a full backup of a database, or of some of its tables.
@@ -35,19 +36,19 @@ func (s *Service) StartBackup(ctx context.Context, req BackupRequest, actor stri
 	req.Database = strings.TrimSpace(req.Database)
 	switch {
 	case req.Cluster == "":
-		return jobs.Job{}, UserError("choose the cluster to back up")
+		return jobs.Job{}, usererror.New("choose the cluster to back up")
 	case req.Database == "":
-		return jobs.Job{}, UserError("name the database to back up")
+		return jobs.Job{}, usererror.New("name the database to back up")
 	case req.Collection == "":
-		return jobs.Job{}, UserError("choose the collection to store the backup in")
+		return jobs.Job{}, usererror.New("choose the collection to store the backup in")
 	}
 	if _, err := s.reg.ClusterByName(ctx, req.Cluster); errors.Is(err, registry.ErrNotFound) {
-		return jobs.Job{}, UserError(fmt.Sprintf("no cluster named %q", req.Cluster))
+		return jobs.Job{}, usererror.Errorf("no cluster named %q", req.Cluster)
 	} else if err != nil {
 		return jobs.Job{}, err
 	}
 	if _, err := s.reg.CollectionByName(ctx, req.Collection); errors.Is(err, registry.ErrNotFound) {
-		return jobs.Job{}, UserError(fmt.Sprintf("no collection named %q", req.Collection))
+		return jobs.Job{}, usererror.Errorf("no collection named %q", req.Collection)
 	} else if err != nil {
 		return jobs.Job{}, err
 	}
@@ -70,11 +71,11 @@ func (h backupHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control)
 	}
 	source, err := h.s.clusterDSN(ctx, req.Cluster)
 	if err != nil {
-		return asJobError(err)
+		return err
 	}
 	coll, err := h.s.OpenCollection(ctx, req.Collection)
 	if err != nil {
-		return asJobError(err)
+		return err
 	}
 	m, err := h.s.engine.Backup(ctx, engine.BackupParams{
 		JobID: strconv.FormatInt(job.ID, 10), DSN: source.ForDatabase(req.Database), Database: req.Database, Tables: req.Tables,
@@ -82,7 +83,7 @@ func (h backupHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control)
 		ChunkBytes: h.s.ChunkBytes,
 	}, coll, ctl)
 	if err != nil {
-		return asJobError(err)
+		return err
 	}
 	if m.Slot != "" {
 		dropped, err := engine.DropSupersededSlots(ctx, source.ForDatabase(req.Database), m.Slot)

@@ -4,7 +4,6 @@ package operations
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/storage"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // Job types.
@@ -58,7 +58,7 @@ func (s *Service) FailOrphanedPausedBackups(ctx context.Context) error {
 			return err
 		}
 		for _, j := range list {
-			if _, err := s.jobs.Resume(ctx, j.ID); err != nil && !jobs.IsUserError(err) {
+			if _, err := s.jobs.Resume(ctx, j.ID); err != nil && !errors.As(err, new(*usererror.Error)) {
 				return err
 			}
 		}
@@ -69,16 +69,11 @@ func (s *Service) FailOrphanedPausedBackups(ctx context.Context) error {
 	}
 }
 
-// UserError is a request the service refuses, with what to fix.
-type UserError string
-
-func (e UserError) Error() string { return string(e) }
-
 // OpenCollection opens a registered collection for reading or writing.
 func (s *Service) OpenCollection(ctx context.Context, name string) (*collection.Collection, error) {
 	rc, err := s.reg.CollectionByName(ctx, name)
 	if errors.Is(err, registry.ErrNotFound) {
-		return nil, UserError(fmt.Sprintf("no collection named %q: add it on the Collections page", name))
+		return nil, usererror.Errorf("no collection named %q: add it on the Collections page", name)
 	}
 	if err != nil {
 		return nil, err
@@ -98,7 +93,7 @@ func (s *Service) OpenCollection(ctx context.Context, name string) (*collection.
 func (s *Service) clusterDSN(ctx context.Context, clusterName string) (cluster.DSN, error) {
 	c, err := s.reg.ClusterByName(ctx, clusterName)
 	if errors.Is(err, registry.ErrNotFound) {
-		return cluster.DSN{}, UserError(fmt.Sprintf("no cluster named %q: it may have been removed", clusterName))
+		return cluster.DSN{}, usererror.Errorf("no cluster named %q: it may have been removed", clusterName)
 	}
 	if err != nil {
 		return cluster.DSN{}, err

@@ -11,6 +11,7 @@ import (
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // RestoreRequest asks to restore a backup: a whole database under a new name,
@@ -45,18 +46,18 @@ func (s *Service) StartRestore(ctx context.Context, req RestoreRequest, actor st
 	}
 	switch {
 	case req.Cluster == "":
-		return jobs.Job{}, UserError("choose the cluster to restore to")
+		return jobs.Job{}, usererror.New("choose the cluster to restore to")
 	case req.Collection == "":
-		return jobs.Job{}, UserError("choose the collection that holds the backup")
+		return jobs.Job{}, usererror.New("choose the collection that holds the backup")
 	case len(req.Tables) == 0 && req.IntoDB != "":
-		return jobs.Job{}, UserError("into_db restores chosen tables: name them, or use new_db_name to restore the whole database")
+		return jobs.Job{}, usererror.New("into_db restores chosen tables: name them, or use new_db_name to restore the whole database")
 	case len(req.Tables) > 0 && req.IntoDB == "":
-		return jobs.Job{}, UserError("a table restore needs into_db: the existing database to restore the tables into")
+		return jobs.Job{}, usererror.New("a table restore needs into_db: the existing database to restore the tables into")
 	case len(req.Tables) > 0 && req.NewDBName != "":
-		return jobs.Job{}, UserError("new_db_name restores a whole database; for chosen tables use into_db")
+		return jobs.Job{}, usererror.New("new_db_name restores a whole database; for chosen tables use into_db")
 	}
 	if _, err := s.reg.ClusterByName(ctx, req.Cluster); errors.Is(err, registry.ErrNotFound) {
-		return jobs.Job{}, UserError(fmt.Sprintf("no cluster named %q", req.Cluster))
+		return jobs.Job{}, usererror.Errorf("no cluster named %q", req.Cluster)
 	} else if err != nil {
 		return jobs.Job{}, err
 	}
@@ -91,11 +92,11 @@ func (h restoreHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control
 	}
 	coll, err := h.s.OpenCollection(ctx, req.Collection)
 	if err != nil {
-		return asJobError(err)
+		return err
 	}
 	target, err := h.s.clusterDSN(ctx, req.Cluster)
 	if err != nil {
-		return asJobError(err)
+		return err
 	}
 	res, err := h.s.engine.Restore(ctx, engine.RestoreParams{
 		JobID:     strconv.FormatInt(job.ID, 10),
@@ -105,7 +106,7 @@ func (h restoreHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control
 		SkipMissingViews: req.SkipMissingViews, Resume: job.Checkpoint,
 	}, coll, ctl)
 	if err != nil {
-		return asJobError(err)
+		return err
 	}
 	return ctl.SetResult(res)
 }

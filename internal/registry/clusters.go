@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/cluster"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // Cluster is a registered cluster. Its password never leaves the registry
@@ -75,7 +76,7 @@ func (r *Registry) AddCluster(ctx context.Context, name string, kind cluster.Kin
 			return fmt.Errorf("registry: look up cluster %q: %w", name, err)
 		}
 		if taken {
-			return UserError(fmt.Sprintf("a cluster named %s already exists", name))
+			return usererror.Errorf("a cluster named %s already exists", name)
 		}
 		res, err := tx.ExecContext(ctx, `
 			INSERT INTO clusters (name, kind, dsn, created_by, created_at, updated_at)
@@ -137,7 +138,7 @@ func (r *Registry) Cluster(ctx context.Context, id int64) (Cluster, error) {
 func (r *Registry) ClusterByName(ctx context.Context, name string) (Cluster, error) {
 	name = strings.TrimSpace(name)
 	if validateName("cluster", name) != nil {
-		return Cluster{}, fmt.Errorf("cluster %w", ErrNotFound)
+		return Cluster{}, notFound("cluster")
 	}
 	return getCluster(ctx, r.db, `name = ?`, name)
 }
@@ -145,7 +146,7 @@ func (r *Registry) ClusterByName(ctx context.Context, name string) (Cluster, err
 func getCluster(ctx context.Context, q querier, where string, arg any) (Cluster, error) {
 	c, err := scanCluster(q.QueryRowContext(ctx, `SELECT `+clusterColumns+` FROM clusters WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Cluster{}, fmt.Errorf("cluster %w", ErrNotFound)
+		return Cluster{}, notFound("cluster")
 	}
 	if err != nil {
 		return Cluster{}, fmt.Errorf("registry: get cluster %v: %w", arg, err)
@@ -205,7 +206,7 @@ func (r *Registry) RemoveCluster(ctx context.Context, id int64) error {
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("registry: remove cluster %d: %w", id, err)
 	} else if n == 0 {
-		return fmt.Errorf("cluster %w", ErrNotFound)
+		return notFound("cluster")
 	}
 	return nil
 }
@@ -216,7 +217,7 @@ func (r *Registry) ConnString(ctx context.Context, id int64) (string, error) {
 	var dsn, sealed string
 	err := r.db.QueryRowContext(ctx, `SELECT dsn, password FROM clusters WHERE id = ?`, id).Scan(&dsn, &sealed)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("cluster %w", ErrNotFound)
+		return "", notFound("cluster")
 	}
 	if err != nil {
 		return "", fmt.Errorf("registry: get connection string of cluster %d: %w", id, err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/secrets"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 const prodDSN = "postgres://strata:Pr0d-Passw0rd@db.example.com:5432/app?sslmode=require"
@@ -67,7 +68,7 @@ func TestAddClusterRefusesBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := e.reg.AddCluster(e.ctx, tt.name, tt.kind, tt.dsn, "alice")
-		if err == nil || !strings.Contains(err.Error(), tt.want) || !IsUserError(err) {
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.As(err, new(*usererror.Error)) {
 			t.Errorf("AddCluster(%q, %s, %q) = %v, want a user error containing %q", tt.name, tt.kind, tt.dsn, err, tt.want)
 		}
 		if err != nil && strings.Contains(err.Error(), "Pr0d-Passw0rd") {
@@ -145,7 +146,7 @@ func TestUpdateCluster(t *testing.T) {
 	}
 	assertConnString(t, e, c.ID, "")
 
-	if _, err := e.reg.UpdateCluster(e.ctx, c.ID, ClusterChange{DSN: dsn("nonsense")}); !IsUserError(err) {
+	if _, err := e.reg.UpdateCluster(e.ctx, c.ID, ClusterChange{DSN: dsn("nonsense")}); !errors.As(err, new(*usererror.Error)) {
 		t.Errorf("UpdateCluster with a bad DSN = %v, want a user error", err)
 	}
 	if _, err := e.reg.UpdateCluster(e.ctx, c.ID+1, ClusterChange{Password: "x"}); !errors.Is(err, ErrNotFound) {
@@ -169,7 +170,7 @@ func TestRemoveCluster(t *testing.T) {
 		"ClusterByName(bad)":  second(e.reg.ClusterByName(e.ctx, "no/such")),
 		"ConnString":          second(e.reg.ConnString(e.ctx, c.ID)),
 	} {
-		if !errors.Is(err, ErrNotFound) || err.Error() != "cluster not found" || !IsUserError(err) {
+		if msg, _ := usererror.Message(err); !errors.Is(err, ErrNotFound) || err.Error() != "cluster not found" || msg != "cluster not found" {
 			t.Errorf("%s = %v, want cluster not found", what, err)
 		}
 	}
@@ -190,7 +191,7 @@ func TestSealedPasswordOpensOnlyInItsRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.reg.ConnString(e.ctx, b.ID); !errors.Is(err, secrets.ErrUndecryptable) || IsUserError(err) {
+	if _, err := e.reg.ConnString(e.ctx, b.ID); !errors.Is(err, secrets.ErrUndecryptable) || errors.As(err, new(*usererror.Error)) {
 		t.Errorf("ConnString with a copied password = %v, want ErrUndecryptable", err)
 	}
 }

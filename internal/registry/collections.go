@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/storage"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // Collection is a registered collection: a named storage location holding
@@ -59,19 +60,19 @@ func (r *Registry) AddCollection(ctx context.Context, name, uri string, creds st
 	}
 	loc, err := storage.Parse(uri)
 	if err != nil {
-		return Collection{}, UserError(err.Error()) // storage.Parse writes its errors for users
+		return Collection{}, usererror.New(err.Error()) // storage.Parse writes its errors for users
 	}
 	creds.AccessKeyID = strings.TrimSpace(creds.AccessKeyID)
 	hasCreds := creds.AccessKeyID != "" || creds.SecretAccessKey != ""
 	switch {
 	case hasCreds && (creds.AccessKeyID == "" || creds.SecretAccessKey == ""):
-		return Collection{}, UserError("enter both the access key ID and the secret access key, or neither")
+		return Collection{}, usererror.New("enter both the access key ID and the secret access key, or neither")
 	case hasCreds && loc.Scheme == "file":
-		return Collection{}, UserError("file:// collections take no credentials: leave the access key fields empty")
+		return Collection{}, usererror.New("file:// collections take no credentials: leave the access key fields empty")
 	}
 	c := Collection{Name: name, URI: loc.String(), CreatedAt: r.now().UTC(), CreatedBy: createdBy, HasCredentials: hasCreds}
 	if storage.Redact(c.URI) != c.URI {
-		return Collection{}, UserError("the storage URI looks like it holds a secret: remove it and enter credentials in their own fields")
+		return Collection{}, usererror.New("the storage URI looks like it holds a secret: remove it and enter credentials in their own fields")
 	}
 	err = r.inTx(ctx, func(tx *sql.Tx) error {
 		return r.insertCollection(ctx, tx, &c, creds)
@@ -88,7 +89,7 @@ func (r *Registry) insertCollection(ctx context.Context, tx *sql.Tx, c *Collecti
 		return fmt.Errorf("registry: look up collection %q: %w", c.Name, err)
 	}
 	if taken {
-		return UserError(fmt.Sprintf("a collection named %s already exists", c.Name))
+		return usererror.Errorf("a collection named %s already exists", c.Name)
 	}
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO collections (name, uri, created_by, created_at) VALUES (?, ?, ?, ?)`,
@@ -180,7 +181,7 @@ func (r *Registry) Collection(ctx context.Context, id int64) (Collection, error)
 func (r *Registry) CollectionByName(ctx context.Context, name string) (Collection, error) {
 	name = strings.TrimSpace(name)
 	if validateName("collection", name) != nil {
-		return Collection{}, fmt.Errorf("collection %w", ErrNotFound)
+		return Collection{}, notFound("collection")
 	}
 	return getCollection(ctx, r.db, `name = ?`, name)
 }
@@ -188,7 +189,7 @@ func (r *Registry) CollectionByName(ctx context.Context, name string) (Collectio
 func getCollection(ctx context.Context, q querier, where string, arg any) (Collection, error) {
 	c, err := scanCollection(q.QueryRowContext(ctx, `SELECT `+collectionColumns+` FROM collections WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Collection{}, fmt.Errorf("collection %w", ErrNotFound)
+		return Collection{}, notFound("collection")
 	}
 	if err != nil {
 		return Collection{}, fmt.Errorf("registry: get collection %v: %w", arg, err)
@@ -207,7 +208,7 @@ func (r *Registry) RemoveCollection(ctx context.Context, id int64) error {
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("registry: remove collection %d: %w", id, err)
 	} else if n == 0 {
-		return fmt.Errorf("collection %w", ErrNotFound)
+		return notFound("collection")
 	}
 	return nil
 }
@@ -218,7 +219,7 @@ func (r *Registry) Location(ctx context.Context, id int64) (storage.Location, st
 	var uri, sealed string
 	err := r.db.QueryRowContext(ctx, `SELECT uri, credentials FROM collections WHERE id = ?`, id).Scan(&uri, &sealed)
 	if errors.Is(err, sql.ErrNoRows) {
-		return storage.Location{}, storage.Credentials{}, fmt.Errorf("collection %w", ErrNotFound)
+		return storage.Location{}, storage.Credentials{}, notFound("collection")
 	}
 	if err != nil {
 		return storage.Location{}, storage.Credentials{}, fmt.Errorf("registry: get location of collection %d: %w", id, err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stratabackup/strata/internal/storage"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 const offsiteURI = "s3://backups/strata?endpoint=http://127.0.0.1:9000&region=us-east-1"
@@ -82,7 +83,7 @@ func TestAddCollectionRefusesBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := e.reg.AddCollection(e.ctx, tt.name, tt.uri, tt.creds, "alice")
-		if err == nil || !strings.Contains(err.Error(), tt.want) || !IsUserError(err) {
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.As(err, new(*usererror.Error)) {
 			t.Errorf("AddCollection(%q, %q) = %v, want a user error containing %q", tt.name, tt.uri, err, tt.want)
 		}
 		if err != nil && strings.Contains(err.Error(), "S3cret") {

@@ -12,32 +12,25 @@ package registry
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/secrets"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
-// UserError is an error whose message is written for the person using the
-// console and can be shown as is. Other errors from this package are
-// internal, start with "registry: " and belong in the log.
-type UserError string
-
-func (e UserError) Error() string { return string(e) }
-
-// IsUserError reports whether err can be shown to the user as is: a
-// [UserError] (ErrNotFound included) or a user error of package cluster,
-// which this package passes on for bad connection strings.
-func IsUserError(err error) bool {
-	var ue UserError
-	return errors.As(err, &ue) || cluster.IsUserError(err)
-}
-
 // ErrNotFound is wrapped by the error for a cluster or collection that does
-// not exist ("cluster not found"); test for it with errors.Is.
-var ErrNotFound = UserError("not found")
+// not exist ("cluster not found"); test for it with errors.Is. It and the
+// other errors of this package that can be shown to users as is are
+// [*usererror.Error]s, as are those of package cluster, which it passes on
+// for bad connection strings. Other errors from this package are internal,
+// start with "registry: " and belong in the log.
+var ErrNotFound = usererror.New("not found")
+
+// notFound is the error for a what ("cluster", "collection") that does not exist.
+func notFound(what string) error {
+	return usererror.Wrap(ErrNotFound, "%s %s", what, ErrNotFound.Msg)
+}
 
 // Registry stores clusters and collections in the state store. It is safe
 // for concurrent use.
@@ -61,15 +54,15 @@ const MaxNameLength = 63
 // letter or digit, so that it is safe in URLs and file names as it is.
 func validateName(what, name string) error {
 	if name == "" {
-		return UserError(what + " name is required")
+		return usererror.New(what + " name is required")
 	}
 	if len(name) > MaxNameLength {
-		return UserError(fmt.Sprintf("%s name must be at most %d characters", what, MaxNameLength))
+		return usererror.Errorf("%s name must be at most %d characters", what, MaxNameLength)
 	}
 	for i, c := range name {
 		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 		if !alnum && (i == 0 || c != '.' && c != '_' && c != '-') {
-			return UserError(what + " name may only contain letters (a-z, A-Z), digits and . _ -, and must start with a letter or digit")
+			return usererror.New(what + " name may only contain letters (a-z, A-Z), digits and . _ -, and must start with a letter or digit")
 		}
 	}
 	return nil

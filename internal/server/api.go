@@ -52,8 +52,8 @@ func (s *Server) apiUserCreate(c echo.Context) error {
 	}
 	user, err := s.createUser(c, in.Name, in.Password, in.Role)
 	s.recordResult(c, event{Action: "USER_CREATED", TargetType: "user", TargetID: in.Name, Params: map[string]any{"role": in.Role}}, err)
-	if isUserError(err) {
-		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+	if msg, ok := userMessage(err); ok {
+		return echo.NewHTTPError(http.StatusBadRequest, msg)
 	}
 	if err != nil {
 		return err

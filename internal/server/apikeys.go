@@ -25,8 +25,8 @@ func (s *Server) renderAPIKeys(c echo.Context, status int, created *templates.Ne
 func (s *Server) apiKeyCreate(c echo.Context) error {
 	name, roleText := c.FormValue("name"), c.FormValue("role")
 	key, token, err := s.createAPIKey(c, name, roleText)
-	if isUserError(err) {
-		return s.renderAPIKeys(c, http.StatusBadRequest, nil, templates.UserForm{Name: name, Role: roleText, Error: err.Error()})
+	if msg, ok := userMessage(err); ok {
+		return s.renderAPIKeys(c, http.StatusBadRequest, nil, templates.UserForm{Name: name, Role: roleText, Error: msg})
 	}
 	if err != nil {
 		return err

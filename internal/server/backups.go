@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/usererror"
 	"github.com/stratabackup/strata/web/templates"
 )
 
@@ -222,7 +223,7 @@ func (s *Server) restoreCreate(c echo.Context) error {
 		req.IntoDB = ""
 	}
 	if f("confirm") != req.Target() {
-		return s.restoreRefused(c, req, operations.UserError("type the target database's name exactly to confirm the restore"))
+		return s.restoreRefused(c, req, usererror.New("type the target database's name exactly to confirm the restore"))
 	}
 	job, err := s.startRestore(c, req)
 	if err != nil {

@@ -8,14 +8,14 @@ import (
 
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/cluster"
+	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/testutil/browser"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
 )
 
 // TestBrowserPauseResumeCancel pauses, resumes and cancels real backups from
 // their job pages; the buttons follow the status as htmx polls it. (The
-// backups are too quick to cancel while running without racing them; the
-// engine and jobs tests cancel running work.)
+// engine and jobs tests cancel work while it runs.)
 func TestBrowserPauseResumeCancel(t *testing.T) {
 	env := newTestEnv(t)
 	env.ops.ChunkBytes = 64 << 10 // many chunks, so there is time to act between them
@@ -33,18 +33,31 @@ func TestBrowserPauseResumeCancel(t *testing.T) {
 	p.MustElement(`input[name=password]`).MustInput(testPassword)
 	submit(p, `form[action="/login"]`)
 
-	startBackup := func() *rod.Page {
+	// startPaused starts a backup from the form and pauses it from its job
+	// page. A lock held on the table keeps the backup waiting before its
+	// first chunk, so the pause is always requested while it runs.
+	startPaused := func() *rod.Page {
+		lock, err := pg.Connect(t, "big").Begin(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer lock.Rollback(t.Context())
+		if _, err := lock.Exec(t.Context(), "LOCK TABLE items IN ACCESS EXCLUSIVE MODE"); err != nil {
+			t.Fatal(err)
+		}
 		p := browser.Open(t, b, env.http.URL+"/backups/new?cluster=pg&database=big")
 		submit(p, `#backup-form`)
+		p.MustElementR("button", "^Pause$").MustClick()
+		p.MustElementR("#job-status", "^pause-requested$")
+		lock.Rollback(t.Context())
+		if _, err := p.Timeout(20*time.Second).ElementR("#job-status", "^paused$"); err != nil {
+			list, _, _ := env.jobs.List(t.Context(), jobs.Filter{}, 0, 1)
+			t.Fatalf("job never showed paused: status %s, error %q", list[0].Status, list[0].Error)
+		}
 		return p
 	}
 
-	p = startBackup()
-	p.MustElementR("button", "^Pause$").MustClick()
-	if _, err := p.Timeout(20*time.Second).ElementR("#job-status", "^paused$"); err != nil {
-		j, _ := env.jobs.Get(t.Context(), 1)
-		t.Fatalf("job never showed paused: %+v", j)
-	}
+	p = startPaused()
 	browser.Screenshot(t, p, "paused")
 	if len(p.MustElements(`button`)) == 0 || p.MustHas(`form[action$="/pause"]`) {
 		t.Fatal("a paused job still offers Pause")
@@ -56,14 +69,12 @@ func TestBrowserPauseResumeCancel(t *testing.T) {
 	}
 
 	// Cancel a paused backup: it releases the held snapshot and removes its files.
-	p = startBackup()
-	p.MustElementR("button", "^Pause$").MustClick()
-	p.MustElementR("#job-status", "^paused$")
+	p = startPaused()
 	p.MustElementR("button", "^Cancel job$").MustClick()
 	p.MustElementR("#confirm-dialog button", "Confirm").MustClick()
 	if _, err := p.Timeout(20*time.Second).ElementR("#job-status", "^canceled$"); err != nil {
 		j, _ := env.jobs.Get(t.Context(), 2)
-		t.Fatalf("job never showed canceled: %+v", j)
+		t.Fatalf("job never showed canceled: status %s, error %q", j.Status, j.Error)
 	}
 	browser.Screenshot(t, p, "canceled")
 

@@ -7,19 +7,13 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // userMessage returns err's message when it was written for users
-// (validation errors, refusals); other errors are failures whose detail
+// (validation errors, refusals); any other error is a failure whose detail
 // belongs in the log only.
-func userMessage(err error) (string, bool) { return operations.UserMessage(err) }
-
-// isUserError tells a validation error (shown on the form) from a failure.
-func isUserError(err error) bool {
-	_, ok := userMessage(err)
-	return ok
-}
+func userMessage(err error) (string, bool) { return usererror.Message(err) }
 
 var errNotFound = echo.NewHTTPError(http.StatusNotFound)
 

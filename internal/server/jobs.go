@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/usererror"
 	"github.com/stratabackup/strata/web/templates"
 )
 
@@ -109,8 +110,8 @@ func (s *Server) jobAction(action string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		j, err := s.jobControl(c, action)
 		path := fmt.Sprintf("/jobs/%s", c.Param("id"))
-		if jobs.IsUserError(err) {
-			return s.redirectWithFlash(c, path, "error", err.Error())
+		if msg, ok := usererror.Message(err); ok {
+			return s.redirectWithFlash(c, path, "error", msg)
 		}
 		if err != nil {
 			return err
@@ -137,8 +138,8 @@ func jobActionDone(j jobs.Job) string {
 func (s *Server) apiJobAction(action string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		j, err := s.jobControl(c, action)
-		if jobs.IsUserError(err) {
-			return echo.NewHTTPError(http.StatusConflict, err.Error())
+		if msg, ok := usererror.Message(err); ok {
+			return echo.NewHTTPError(http.StatusConflict, msg)
 		}
 		if err != nil {
 			return err

@@ -93,12 +93,13 @@ func (s *Server) setup(c echo.Context) error {
 		return render(c, http.StatusBadRequest, templates.SetupPage(s.pageFor(c, "Set up", ""), name, "The two passwords differ; type the same password twice.", auth.MinPasswordLength))
 	}
 	user, err := s.auth.CreateFirstAdmin(c.Request().Context(), name, password)
-	switch {
-	case errors.Is(err, auth.ErrSetupDone):
+	if errors.Is(err, auth.ErrSetupDone) {
 		return errNotFound
-	case isUserError(err):
-		return render(c, http.StatusBadRequest, templates.SetupPage(s.pageFor(c, "Set up", ""), name, err.Error(), auth.MinPasswordLength))
-	case err != nil:
+	}
+	if msg, ok := userMessage(err); ok {
+		return render(c, http.StatusBadRequest, templates.SetupPage(s.pageFor(c, "Set up", ""), name, msg, auth.MinPasswordLength))
+	}
+	if err != nil {
 		return err
 	}
 	if err := s.startSession(c, user); err != nil {

@@ -27,8 +27,8 @@ func (s *Server) userCreate(c echo.Context) error {
 	ev := event{Action: "USER_CREATED", TargetType: "user", TargetID: name, Params: map[string]any{"role": roleText}}
 	user, err := s.createUser(c, name, c.FormValue("password"), roleText)
 	s.recordResult(c, ev, err)
-	if isUserError(err) {
-		return s.renderUsers(c, http.StatusBadRequest, templates.UserForm{Name: name, Role: roleText, Error: err.Error()})
+	if msg, ok := userMessage(err); ok {
+		return s.renderUsers(c, http.StatusBadRequest, templates.UserForm{Name: name, Role: roleText, Error: msg})
 	}
 	if err != nil {
 		return err
@@ -70,8 +70,8 @@ func (s *Server) userChange(c echo.Context, action string, params map[string]any
 	}
 	err = change(u)
 	s.recordResult(c, event{Action: action, TargetType: "user", TargetID: u.Name, Params: params}, err)
-	if isUserError(err) {
-		return render(c, http.StatusBadRequest, templates.UserPage(s.pageFor(c, u.Name, "users"), u, err.Error(), auth.MinPasswordLength))
+	if msg, ok := userMessage(err); ok {
+		return render(c, http.StatusBadRequest, templates.UserPage(s.pageFor(c, u.Name, "users"), u, msg, auth.MinPasswordLength))
 	}
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 	"syscall"
 
 	"gocloud.dev/gcerrors"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 var (
@@ -17,7 +19,9 @@ var (
 )
 
 // Error is a failed storage operation. Hint, when set, tells a user what is
-// wrong and what to do, in words that need no knowledge of the code.
+// wrong and what to do, in words that need no knowledge of the code: the
+// error then wraps a [*usererror.Error] with the hint as its message (and Err
+// as its cause), which [usererror.Message] finds.
 type Error struct {
 	Op   string // "open", "create", "write", "read", "stat", "list", "delete", ...
 	Key  string // object key relative to the location, if any
@@ -33,19 +37,11 @@ func (e *Error) Error() string {
 	return s + ": " + e.Err.Error()
 }
 
-func (e *Error) Unwrap() error { return e.Err }
-
-// UserMessage returns the message to show a user for err: the hint of a
-// storage error when there is one, otherwise the error text.
-func UserMessage(err error) string {
-	if err == nil {
-		return ""
+func (e *Error) Unwrap() error {
+	if e.Hint != "" {
+		return &usererror.Error{Msg: e.Hint, Cause: e.Err}
 	}
-	var e *Error
-	if errors.As(err, &e) && e.Hint != "" {
-		return e.Hint
-	}
-	return err.Error()
+	return e.Err
 }
 
 // wrap turns a gocloud or OS error into an *Error with ErrNotFound or

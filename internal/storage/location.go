@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stratabackup/strata/internal/usererror"
 	"maps"
 	"net/url"
 	"slices"
@@ -79,6 +80,14 @@ func Schemes() []string {
 // Parse parses a storage URI such as file:///var/backups/strata or
 // s3://bucket/prefix?endpoint=...; its errors are written for users.
 func Parse(uri string) (Location, error) {
+	loc, err := parse(uri)
+	if err != nil {
+		return Location{}, usererror.Wrap(err, "%s", err.Error())
+	}
+	return loc, nil
+}
+
+func parse(uri string) (Location, error) {
 	uri = strings.TrimSpace(uri)
 	if uri == "" {
 		return Location{}, errors.New("enter a storage URI such as file:///var/backups/strata or s3://BUCKET/PREFIX")

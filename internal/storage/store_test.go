@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/stratabackup/strata/internal/testutil/minio"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 var ctx = context.Background()
@@ -354,12 +355,12 @@ func TestFileOpenErrors(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "file"), nil, 0o600)
 	loc, _ := Parse("file://" + dir + "/file")
 	_, err := Open(ctx, loc, Credentials{})
-	if msg := UserMessage(err); !strings.Contains(msg, "is a file, not a folder") {
+	if msg, _ := usererror.Message(err); !strings.Contains(msg, "is a file, not a folder") {
 		t.Errorf("open on a file: %q", msg)
 	}
 	loc, _ = Parse("file://" + dir + "/file/sub")
 	_, err = Open(ctx, loc, Credentials{})
-	if msg := UserMessage(err); !strings.Contains(msg, "is a file, not a folder") {
+	if msg, _ := usererror.Message(err); !strings.Contains(msg, "is a file, not a folder") {
 		t.Errorf("open under a file: %q", msg)
 	}
 }
@@ -387,7 +388,7 @@ func TestFileReadOnlyFolder(t *testing.T) {
 	if err == nil {
 		t.Fatal("Create in a read-only folder succeeded")
 	}
-	msg := UserMessage(err)
+	msg, _ := usererror.Message(err)
 	if !strings.Contains(msg, "permission denied on "+dir) || !strings.Contains(msg, "let the user running Strata") {
 		t.Errorf("message = %q", msg)
 	}
@@ -409,12 +410,16 @@ func TestFileHints(t *testing.T) {
 		{errors.New("other"), ""},
 	}
 	for _, c := range cases {
-		got := UserMessage(wrap("create", "x", c.err, f.Hint))
+		err := wrap("create", "x", c.err, f.Hint)
+		got, ok := usererror.Message(err)
 		if c.want == "" {
-			if got != "storage: create x: other" {
-				t.Errorf("no hint: %q", got)
+			if ok || err.Error() != "storage: create x: other" {
+				t.Errorf("no hint: %q, %v (error %q)", got, ok, err)
 			}
 			continue
+		}
+		if !errors.Is(err, c.err) || !strings.HasPrefix(err.Error(), "storage: create x: ") {
+			t.Errorf("hinted error %q does not wrap %v", err, c.err)
 		}
 		if !strings.Contains(got, c.want) {
 			t.Errorf("hint for %v = %q, want %q", c.err, got, c.want)
@@ -456,7 +461,7 @@ func TestS3Hints(t *testing.T) {
 			if err == nil {
 				t.Fatal("Open succeeded")
 			}
-			if msg := UserMessage(err); !strings.Contains(msg, c.want) {
+			if msg, _ := usererror.Message(err); !strings.Contains(msg, c.want) {
 				t.Errorf("message = %q\nwant %q\nerror: %v", msg, c.want, err)
 			}
 			if strings.Contains(err.Error(), "wrong-secret") || strings.Contains(err.Error(), srv.SecretKey) {
