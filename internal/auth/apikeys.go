@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/stratabackup/strata/internal/store"
 	"strings"
 	"time"
 	"unicode"
@@ -37,7 +38,7 @@ const apiKeyColumns = `id, name, role, prefix, created_by, created_at, last_used
 func scanAPIKey(row scanner) (APIKey, error) {
 	var k APIKey
 	err := row.Scan(&k.ID, &k.Name, &k.Role, &k.Prefix, &k.CreatedBy,
-		timeDest{&k.CreatedAt}, nullTimeDest{&k.LastUsedAt}, nullTimeDest{&k.RevokedAt})
+		store.ScanTime(&k.CreatedAt), store.ScanNullTime(&k.LastUsedAt), store.ScanNullTime(&k.RevokedAt))
 	if err != nil {
 		return APIKey{}, err
 	}
@@ -100,7 +101,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, role Role, crea
 		res, err := tx.ExecContext(ctx, `
 			INSERT INTO api_keys (name, role, token_hash, prefix, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?)`,
-			k.Name, k.Role, hashToken(token), k.Prefix, k.CreatedBy, dbTime(k.CreatedAt))
+			k.Name, k.Role, hashToken(token), k.Prefix, k.CreatedBy, store.Time(k.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("auth: insert API key %q: %w", name, err)
 		}
@@ -137,7 +138,7 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, token string) (APIKey,
 		_, err := s.db.ExecContext(ctx, `
 			UPDATE api_keys SET last_used_at = ?
 			WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`,
-			dbTime(now), k.ID, dbTime(now.Add(-touchInterval)))
+			store.Time(now), k.ID, store.Time(now.Add(-touchInterval)))
 		if err != nil {
 			return APIKey{}, fmt.Errorf("auth: record use of API key %d: %w", k.ID, err)
 		}
@@ -182,7 +183,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, id int64) error {
 		if revoked.Valid {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ?`, dbTime(s.now()), id)
+		_, err = tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ?`, store.Time(s.now()), id)
 		if err != nil {
 			return fmt.Errorf("auth: revoke API key %d: %w", id, err)
 		}

@@ -4,7 +4,6 @@ package auth
 import (
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/stratabackup/strata/internal/usererror"
@@ -77,42 +76,3 @@ func New(db *sql.DB, opts ...Option) *Service {
 
 // Throttle returns the service's login throttle.
 func (s *Service) Throttle() *Throttle { return s.throttle }
-
-// Times are stored as TEXT in UTC, RFC 3339 with nine fractional digits
-// ("2026-03-01T12:00:00.000000000Z"), like the audit log: fixed width, so
-// they sort and compare correctly as text in SQL.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
-func dbTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-// timeDest scans a stored time into *t.
-type timeDest struct{ t *time.Time }
-
-func (d timeDest) Scan(src any) error {
-	s, ok := src.(string)
-	if !ok {
-		return fmt.Errorf("auth: stored time is %T, want text", src)
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return fmt.Errorf("auth: stored time: %w", err)
-	}
-	*d.t = t.UTC()
-	return nil
-}
-
-// nullTimeDest scans a stored time that may be NULL into *t, nil for NULL.
-type nullTimeDest struct{ t **time.Time }
-
-func (d nullTimeDest) Scan(src any) error {
-	if src == nil {
-		*d.t = nil
-		return nil
-	}
-	var t time.Time
-	if err := (timeDest{&t}).Scan(src); err != nil {
-		return err
-	}
-	*d.t = &t
-	return nil
-}

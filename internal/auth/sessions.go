@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/stratabackup/strata/internal/store"
 	"net/http"
 	"time"
 
@@ -114,7 +115,7 @@ func (s *Sessions) Start(w http.ResponseWriter, r *http.Request, u User, clientA
 		_, err := tx.ExecContext(r.Context(), `
 			INSERT INTO sessions (id, user_id, created_at, last_seen_at, client_addr, user_agent)
 			VALUES (?, ?, ?, ?, ?, ?)`,
-			hashToken(token), u.ID, dbTime(now), dbTime(now), clientAddr, userAgent)
+			hashToken(token), u.ID, store.Time(now), store.Time(now), clientAddr, userAgent)
 		if err != nil {
 			return fmt.Errorf("auth: insert session of user %d: %w", u.ID, err)
 		}
@@ -146,8 +147,8 @@ func (s *Sessions) Load(r *http.Request) (Session, User, error) {
 			s.id, s.user_id, s.created_at, s.last_seen_at, s.client_addr, s.user_agent, s.revoked_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.id = ?`, hashToken(token))
-	u, err := scanUser(row, &sess.ID, &sess.UserID, timeDest{&sess.CreatedAt}, timeDest{&sess.LastSeenAt},
-		&sess.ClientAddr, &sess.UserAgent, nullTimeDest{&revoked})
+	u, err := scanUser(row, &sess.ID, &sess.UserID, store.ScanTime(&sess.CreatedAt), store.ScanTime(&sess.LastSeenAt),
+		&sess.ClientAddr, &sess.UserAgent, store.ScanNullTime(&revoked))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, User{}, ErrNoSession
 	}
@@ -172,7 +173,7 @@ func (s *Sessions) Touch(ctx context.Context, sess Session) error {
 	_, err := s.svc.db.ExecContext(ctx, `
 		UPDATE sessions SET last_seen_at = ?
 		WHERE id = ? AND revoked_at IS NULL AND last_seen_at <= ?`,
-		dbTime(now), sess.ID, dbTime(now.Add(-touchInterval)))
+		store.Time(now), sess.ID, store.Time(now.Add(-touchInterval)))
 	if err != nil {
 		return fmt.Errorf("auth: touch session: %w", err)
 	}
@@ -207,7 +208,7 @@ func (s *Sessions) PurgeExpired(ctx context.Context) (int64, error) {
 	res, err := s.svc.db.ExecContext(ctx, `
 		DELETE FROM sessions
 		WHERE revoked_at < ? OR last_seen_at < ? OR created_at < ?`,
-		dbTime(cutoff), dbTime(cutoff.Add(-s.idle)), dbTime(cutoff.Add(-s.absolute)))
+		store.Time(cutoff), store.Time(cutoff.Add(-s.idle)), store.Time(cutoff.Add(-s.absolute)))
 	if err != nil {
 		return 0, fmt.Errorf("auth: purge sessions: %w", err)
 	}
@@ -232,7 +233,7 @@ func (s *Sessions) decode(r *http.Request) (*sessions.Session, string) {
 }
 
 func revokeSession(ctx context.Context, tx *sql.Tx, id string, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, dbTime(now), id)
+	_, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, store.Time(now), id)
 	if err != nil {
 		return fmt.Errorf("auth: revoke session: %w", err)
 	}
@@ -240,7 +241,7 @@ func revokeSession(ctx context.Context, tx *sql.Tx, id string, now time.Time) er
 }
 
 func revokeUserSessions(ctx context.Context, tx *sql.Tx, userID int64, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, dbTime(now), userID)
+	_, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, store.Time(now), userID)
 	if err != nil {
 		return fmt.Errorf("auth: end sessions of user %d: %w", userID, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/stratabackup/strata/internal/store"
 	"strings"
 	"time"
 )
@@ -28,7 +29,7 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanUser(row scanner, extra ...any) (User, error) {
 	var u User
-	dest := append([]any{&u.ID, &u.Name, &u.Role, &u.Disabled, timeDest{&u.CreatedAt}, timeDest{&u.UpdatedAt}}, extra...)
+	dest := append([]any{&u.ID, &u.Name, &u.Role, &u.Disabled, store.ScanTime(&u.CreatedAt), store.ScanTime(&u.UpdatedAt)}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return User{}, err
 	}
@@ -124,7 +125,7 @@ func (s *Service) createUser(ctx context.Context, name, password string, role Ro
 		res, err := tx.ExecContext(ctx, `
 			INSERT INTO users (name, role, password_hash, disabled, created_at, updated_at)
 			VALUES (?, ?, ?, 0, ?, ?)`,
-			name, role, hash, dbTime(now), dbTime(now))
+			name, role, hash, store.Time(now), store.Time(now))
 		if err != nil {
 			return fmt.Errorf("auth: insert user %q: %w", name, err)
 		}
@@ -219,7 +220,7 @@ func (s *Service) SetRole(ctx context.Context, id int64, role Role) error {
 			}
 		}
 		now := s.now()
-		_, err = tx.ExecContext(ctx, `UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, role, dbTime(now), id)
+		_, err = tx.ExecContext(ctx, `UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, role, store.Time(now), id)
 		if err != nil {
 			return fmt.Errorf("auth: set role of user %d: %w", id, err)
 		}
@@ -244,7 +245,7 @@ func (s *Service) SetDisabled(ctx context.Context, id int64, disabled bool) erro
 			}
 		}
 		now := s.now()
-		_, err = tx.ExecContext(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, disabled, dbTime(now), id)
+		_, err = tx.ExecContext(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, disabled, store.Time(now), id)
 		if err != nil {
 			return fmt.Errorf("auth: set disabled of user %d: %w", id, err)
 		}
@@ -267,7 +268,7 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		now := s.now()
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, dbTime(now), id)
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, store.Time(now), id)
 		if err != nil {
 			return fmt.Errorf("auth: set password of user %d: %w", id, err)
 		}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/stratabackup/strata/internal/store"
 )
 
 // The store's side of running jobs: claims, and the writes of the worker
@@ -59,7 +61,7 @@ func (s *Store) claim(ctx context.Context, owner string, types []string, d time.
 		return Job{}, false, nil
 	}
 	now := s.now()
-	args := []any{dbTime(now), dbTime(now), owner, dbTime(now.Add(d)), dbTime(now), dbTime(now)}
+	args := []any{store.Time(now), store.Time(now), owner, store.Time(now.Add(d)), store.Time(now), store.Time(now)}
 	for _, t := range types {
 		args = append(args, t)
 	}
@@ -105,7 +107,7 @@ func (s *Store) status(ctx context.Context, l lease) (Status, error) {
 // and cancel requests.
 func (s *Store) saveProgress(ctx context.Context, l lease, p progress, checkpoint []byte, d time.Duration) (Status, error) {
 	now := s.now()
-	args := append(p.args(), nullJSON(checkpoint), dbTime(now.Add(d)), dbTime(now))
+	args := append(p.args(), nullJSON(checkpoint), store.Time(now.Add(d)), store.Time(now))
 	var st Status
 	err := s.db.QueryRowContext(ctx, `UPDATE jobs SET `+setProgress+`,
 		checkpoint = coalesce(?, checkpoint), lease_expires_at = ?, updated_at = ?
@@ -118,14 +120,14 @@ func (s *Store) setReverting(ctx context.Context, l lease) error {
 	var st Status
 	err := s.db.QueryRowContext(ctx, `UPDATE jobs SET updated_at = ?,
 		status = CASE status WHEN 'cancel-requested' THEN 'reverting' ELSE status END
-		WHERE `+fenced+` RETURNING status`, l.args(dbTime(s.now()))...).Scan(&st)
+		WHERE `+fenced+` RETURNING status`, l.args(store.Time(s.now()))...).Scan(&st)
 	return leaseErr(err)
 }
 
 func (s *Store) setResult(ctx context.Context, l lease, result []byte) error {
 	var id int64
 	err := s.db.QueryRowContext(ctx, `UPDATE jobs SET result = ?, updated_at = ? WHERE `+fenced+` RETURNING id`,
-		l.args(nullJSON(result), dbTime(s.now()))...).Scan(&id)
+		l.args(nullJSON(result), store.Time(s.now()))...).Scan(&id)
 	return leaseErr(err)
 }
 
@@ -134,7 +136,7 @@ func (s *Store) setResult(ctx context.Context, l lease, result []byte) error {
 // user changed it meanwhile); the caller then releases the lease so that
 // the job is claimed again in its new status.
 func (s *Store) finish(ctx context.Context, l lease, to Status, from []Status, p progress, errMsg string) (done bool, err error) {
-	now := dbTime(s.now())
+	now := store.Time(s.now())
 	var finishedAt any
 	if to.Terminal() {
 		finishedAt = now
@@ -160,7 +162,7 @@ func (s *Store) finish(ctx context.Context, l lease, to Status, from []Status, p
 func (s *Store) release(ctx context.Context, l lease) error {
 	var id int64
 	err := s.db.QueryRowContext(ctx, `UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE `+fenced+` RETURNING id`,
-		l.args(dbTime(s.now()), dbTime(s.now()))...).Scan(&id)
+		l.args(store.Time(s.now()), store.Time(s.now()))...).Scan(&id)
 	return leaseErr(err)
 }
 
@@ -168,7 +170,7 @@ func (s *Store) release(ctx context.Context, l lease) error {
 // stopped or died.
 func (s *Store) abandoned(ctx context.Context) ([]Job, error) {
 	jobs, err := s.query(ctx, `SELECT `+jobColumns+` FROM jobs
-		WHERE `+started+` AND (lease_expires_at IS NULL OR lease_expires_at <= ?) ORDER BY id`, dbTime(s.now()))
+		WHERE `+started+` AND (lease_expires_at IS NULL OR lease_expires_at <= ?) ORDER BY id`, store.Time(s.now()))
 	if err != nil {
 		return nil, fmt.Errorf("jobs: list abandoned jobs: %w", err)
 	}
@@ -178,7 +180,7 @@ func (s *Store) abandoned(ctx context.Context) ([]Job, error) {
 // failAbandoned fails an abandoned job that no runner of this process can
 // adopt, so that it is not left looking as if it were running.
 func (s *Store) failAbandoned(ctx context.Context, j Job, reason string) error {
-	now := dbTime(s.now())
+	now := store.Time(s.now())
 	_, err := s.db.ExecContext(ctx, `UPDATE jobs SET status = 'failed', error = ?, finished_at = ?, updated_at = ?,
 		lease_owner = '', lease_expires_at = NULL
 		WHERE `+fenced+` AND `+started+` AND (lease_expires_at IS NULL OR lease_expires_at <= ?)`,

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stratabackup/strata/internal/store"
+
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
@@ -77,7 +79,7 @@ func (s *Store) Create(ctx context.Context, nj NewJob) (Job, error) {
 			return Job{}, fmt.Errorf("jobs: create: payload: %w", err)
 		}
 	}
-	now := dbTime(s.now())
+	now := store.Time(s.now())
 	row := s.db.QueryRowContext(ctx, `INSERT INTO jobs
 		(type, cluster, description, created_by, status, payload, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+jobColumns,
@@ -230,7 +232,7 @@ func (s *Store) transition(ctx context.Context, id int64, next func(Job) (Status
 	if err != nil {
 		return Job{}, err
 	}
-	now := dbTime(s.now())
+	now := store.Time(s.now())
 	var finishedAt any
 	if to.Terminal() {
 		finishedAt = now
@@ -283,48 +285,9 @@ func scanJob(row scanner) (Job, error) {
 	err := row.Scan(&j.ID, &j.Type, &j.Cluster, &j.Description, &j.CreatedBy, &j.Status, &j.Phase, &j.Error,
 		&j.FractionCompleted, &j.BytesDone, &j.BytesTotal, &j.RowsDone, &j.RowsTotal,
 		jsonDest{&j.Payload}, jsonDest{&j.Checkpoint}, jsonDest{&j.Result}, &j.Attempt,
-		timeDest{&j.CreatedAt}, nullTimeDest{&j.StartedAt}, nullTimeDest{&j.FinishedAt}, timeDest{&j.UpdatedAt},
-		nullTimeDest{&j.runStartedAt}, &j.runStartFraction, &j.LeaseOwner, nullTimeDest{&j.LeaseExpiresAt})
+		store.ScanTime(&j.CreatedAt), store.ScanNullTime(&j.StartedAt), store.ScanNullTime(&j.FinishedAt), store.ScanTime(&j.UpdatedAt),
+		store.ScanNullTime(&j.runStartedAt), &j.runStartFraction, &j.LeaseOwner, store.ScanNullTime(&j.LeaseExpiresAt))
 	return j, err
-}
-
-// Times are stored as TEXT in UTC, RFC 3339 with nine fractional digits,
-// like the other tables: fixed width, so they compare correctly as text in
-// SQL (the claim compares lease_expires_at with now).
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
-func dbTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-// timeDest scans a stored time into *t.
-type timeDest struct{ t *time.Time }
-
-func (d timeDest) Scan(src any) error {
-	s, ok := src.(string)
-	if !ok {
-		return fmt.Errorf("stored time is %T, want text", src)
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return fmt.Errorf("stored time: %w", err)
-	}
-	*d.t = t.UTC()
-	return nil
-}
-
-// nullTimeDest scans a stored time that may be NULL into *t, nil for NULL.
-type nullTimeDest struct{ t **time.Time }
-
-func (d nullTimeDest) Scan(src any) error {
-	if src == nil {
-		*d.t = nil
-		return nil
-	}
-	var t time.Time
-	if err := (timeDest{&t}).Scan(src); err != nil {
-		return err
-	}
-	*d.t = &t
-	return nil
 }
 
 // jsonDest scans a JSON column that may be NULL into *m, nil for NULL.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/stratabackup/strata/internal/store"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ const clusterColumns = `id, name, kind, dsn, password <> '', created_at, updated
 func scanCluster(row interface{ Scan(...any) error }) (Cluster, error) {
 	var c Cluster
 	err := row.Scan(&c.ID, &c.Name, &c.Kind, &c.DSN, &c.HasPassword,
-		timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt}, &c.CreatedBy)
+		store.ScanTime(&c.CreatedAt), store.ScanTime(&c.UpdatedAt), &c.CreatedBy)
 	return c, err
 }
 
@@ -81,7 +82,7 @@ func (r *Registry) AddCluster(ctx context.Context, name string, kind cluster.Kin
 		res, err := tx.ExecContext(ctx, `
 			INSERT INTO clusters (name, kind, dsn, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?)`,
-			c.Name, c.Kind, c.DSN, c.CreatedBy, dbTime(now), dbTime(now))
+			c.Name, c.Kind, c.DSN, c.CreatedBy, store.Time(now), store.Time(now))
 		if err != nil {
 			return fmt.Errorf("registry: insert cluster %q: %w", name, err)
 		}
@@ -185,7 +186,7 @@ func (r *Registry) UpdateCluster(ctx context.Context, id int64, change ClusterCh
 			c.HasPassword = password != ""
 		}
 		c.UpdatedAt = r.now().UTC()
-		_, err = tx.ExecContext(ctx, `UPDATE clusters SET dsn = ?, updated_at = ? WHERE id = ?`, c.DSN, dbTime(c.UpdatedAt), id)
+		_, err = tx.ExecContext(ctx, `UPDATE clusters SET dsn = ?, updated_at = ? WHERE id = ?`, c.DSN, store.Time(c.UpdatedAt), id)
 		if err != nil {
 			return fmt.Errorf("registry: update cluster %d: %w", id, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stratabackup/strata/internal/store"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -35,7 +36,7 @@ const collectionColumns = `id, name, uri, created_at, created_by, credentials <>
 
 func scanCollection(row interface{ Scan(...any) error }) (Collection, error) {
 	var c Collection
-	err := row.Scan(&c.ID, &c.Name, &c.URI, timeDest{&c.CreatedAt}, &c.CreatedBy, &c.HasCredentials)
+	err := row.Scan(&c.ID, &c.Name, &c.URI, store.ScanTime(&c.CreatedAt), &c.CreatedBy, &c.HasCredentials)
 	return c, err
 }
 
@@ -93,7 +94,7 @@ func (r *Registry) insertCollection(ctx context.Context, tx *sql.Tx, c *Collecti
 	}
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO collections (name, uri, created_by, created_at) VALUES (?, ?, ?, ?)`,
-		c.Name, c.URI, c.CreatedBy, dbTime(c.CreatedAt))
+		c.Name, c.URI, c.CreatedBy, store.Time(c.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("registry: insert collection %q: %w", c.Name, err)
 	}

@@ -89,25 +89,3 @@ func (r *Registry) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
-
-// Times are stored as TEXT in UTC, RFC 3339 with nine fractional digits,
-// like every table of the state store: fixed width, so they sort as text.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
-func dbTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-// timeDest scans a stored time into *t.
-type timeDest struct{ t *time.Time }
-
-func (d timeDest) Scan(src any) error {
-	s, ok := src.(string)
-	if !ok {
-		return fmt.Errorf("registry: stored time is %T, want text", src)
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return fmt.Errorf("registry: stored time: %w", err)
-	}
-	*d.t = t.UTC()
-	return nil
-}
