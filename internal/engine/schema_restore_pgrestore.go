@@ -70,6 +70,11 @@ func (r pgRestoreRun) run(ctx context.Context) error {
 	// The password goes in the environment, never on the command line
 	// where any local user could read it with ps.
 	cmd.Env = append(os.Environ(), "PGAPPNAME=strata restore ("+r.section+")")
+	if r.section == "post-data" {
+		// Index builds sort in memory instead of spilling to disk; the
+		// server's default (64 MB) is sized for autovacuum, not bulk loads.
+		cmd.Env = append(cmd.Env, "PGOPTIONS="+strings.TrimSpace(os.Getenv("PGOPTIONS")+" -c maintenance_work_mem="+postDataWorkMem))
+	}
 	if password != "" {
 		cmd.Env = append(cmd.Env, "PGPASSWORD="+password)
 	}
@@ -165,3 +170,7 @@ func writeList(path string, ids []int) error {
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
+
+// postDataWorkMem is maintenance_work_mem for each post-data session; with
+// Parallel sessions at once it bounds the server memory the index builds use.
+const postDataWorkMem = "256MB"
