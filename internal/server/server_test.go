@@ -297,3 +297,45 @@ func mustURL(s string) *url.URL {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// The add-cluster form says what to fix and never echoes a password back.
+func TestClusterFormErrorsNeverEchoThePassword(t *testing.T) {
+	env := newTestEnv(t)
+	env.addUser("root", auth.RoleAdmin)
+	c := env.client()
+	c.login("root")
+	c.get("/clusters")
+	for _, tc := range []struct {
+		form url.Values
+		want string
+	}{
+		{url.Values{"name": {"bad name!"}, "kind": {"postgres"}, "dsn": {"postgres://app:s3cret-pass@db:5432/postgres"}}, "name"},
+		{url.Values{"name": {"prod"}, "kind": {"postgres"}, "dsn": {"postgres://app@db:99999/postgres"}, "password": {"s3cret-pass"}}, "port"},
+		{url.Values{"name": {"prod"}, "kind": {"oracle"}, "dsn": {"postgres://app@db/postgres"}}, "postgres"},
+	} {
+		resp, body := c.post("/clusters", tc.form)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, tc.want) {
+			t.Errorf("%v: %d, want 400 mentioning %q", tc.form, resp.StatusCode, tc.want)
+		}
+		if strings.Contains(body, "s3cret-pass") {
+			t.Errorf("%v: the password was echoed back", tc.form)
+		}
+	}
+	resp, _ := c.post("/clusters", url.Values{"name": {"prod"}, "kind": {"postgres"}, "dsn": {"postgres://app:s3cret-pass@db:5432/postgres"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("valid cluster: %d", resp.StatusCode)
+	}
+	_, body := c.post("/clusters", url.Values{"name": {"PROD"}, "kind": {"postgres"}, "dsn": {"postgres://app@db/postgres"}})
+	if !strings.Contains(body, "already exists") {
+		t.Error("a duplicate name (any case) is not refused with a message")
+	}
+	_, body = c.get("/clusters/prod")
+	if strings.Contains(body, "s3cret-pass") || !strings.Contains(body, "stored encrypted") {
+		t.Error("the cluster page shows the password or does not say it is stored")
+	}
+	for _, e := range env.entries(audit.Filter{Action: "CLUSTER_ADDED"}) {
+		if params, _ := json.Marshal(e.Params); strings.Contains(string(params), "s3cret-pass") {
+			t.Fatal("a password reached the audit log")
+		}
+	}
+}
