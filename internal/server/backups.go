@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/usererror"
@@ -46,18 +48,38 @@ func (s *Server) backupForm(c echo.Context, clusterName, database, coll string) 
 	if f.Cluster == "" && len(f.Clusters) > 0 {
 		f.Cluster = f.Clusters[0]
 	}
-	if cl, err := s.registry.ClusterByName(ctx, f.Cluster); err == nil {
-		if report, err := s.testCluster(ctx, cl); err == nil {
-			for _, d := range report.Databases {
-				f.Databases = append(f.Databases, d.Name)
-			}
-		}
+	for _, d := range s.quickDatabases(ctx, f.Cluster) {
+		f.Databases = append(f.Databases, d.Name)
 	}
 	if f.Database != "" && len(f.Databases) > 0 && !slices.Contains(f.Databases, f.Database) {
 		f.Databases = append(f.Databases, f.Database)
 	}
 	return f, nil
 }
+
+// quickDatabases lists a cluster's databases for a form, or nothing when the
+// cluster does not answer within a few seconds (the form then asks for the
+// name as text instead of making the user wait).
+func (s *Server) quickDatabases(ctx context.Context, clusterName string) []cluster.Database {
+	cl, err := s.registry.ClusterByName(ctx, clusterName)
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, databaseListTimeout)
+	defer cancel()
+	d, err := s.registry.Driver(ctx, cl.ID)
+	if err != nil {
+		return nil
+	}
+	dbs, err := d.Databases(ctx)
+	if err != nil {
+		s.log.Info("listing databases for the backup form", "cluster", clusterName, "error", err)
+		return nil
+	}
+	return dbs
+}
+
+const databaseListTimeout = 3 * time.Second
 
 func (s *Server) backupCreate(c echo.Context) error {
 	req := operations.BackupRequest{Cluster: c.FormValue("cluster"), Database: c.FormValue("database"),

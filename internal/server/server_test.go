@@ -339,3 +339,19 @@ func TestClusterFormErrorsNeverEchoThePassword(t *testing.T) {
 		}
 	}
 }
+
+// The backup form still opens when the cluster is down: it asks for the
+// database by name instead of listing them.
+func TestBackupFormWithClusterDown(t *testing.T) {
+	env := newTestEnv(t)
+	env.addUser("root", auth.RoleAdmin)
+	if _, err := env.registry.AddCluster(t.Context(), "down", "postgres", "postgres://app@127.0.0.1:1/postgres", "test"); err != nil {
+		t.Fatal(err)
+	}
+	c := env.client()
+	c.login("root")
+	resp, body := c.get("/backups/new?cluster=down")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `<input type="text" name="database"`) {
+		t.Fatalf("backup form with the cluster down: %d", resp.StatusCode)
+	}
+}
