@@ -47,8 +47,8 @@ func (s *Server) apiUserCreate(c echo.Context) error {
 		Password string `json:"password"`
 		Role     string `json:"role"`
 	}
-	if err := c.Bind(&in); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, errBadJSON.Error()+` such as {"name":"alice","password":"…","role":"auditor"}`)
+	if err := bindJSON(c, &in, `{"name":"alice","password":"…","role":"auditor"}`); err != nil {
+		return err
 	}
 	user, err := s.createUser(c, in.Name, in.Password, in.Role)
 	s.recordResult(c, event{Action: "USER_CREATED", TargetType: "user", TargetID: in.Name, Params: map[string]any{"role": in.Role}}, err)

@@ -23,7 +23,7 @@ func apiError(err error) error {
 
 func bindJSON(c echo.Context, v any, example string) error {
 	if err := c.Bind(v); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, errBadJSON.Error()+" such as "+example)
+		return echo.NewHTTPError(http.StatusBadRequest, "the request body must be a JSON object such as "+example)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -125,5 +124,3 @@ func (s *Server) auditVerify(c echo.Context) error {
 	}
 	return s.redirectWithFlash(c, "/audit", "error", "Audit chain broken: "+st.Problem)
 }
-
-var errBadJSON = errors.New("the request body must be a JSON object")

@@ -104,11 +104,7 @@ func (s *Server) clusterTest(c echo.Context) error {
 func (s *Server) testCluster(ctx context.Context, cl registry.Cluster) (cluster.TestReport, error) {
 	ctx, cancel := context.WithTimeout(ctx, clusterTestTimeout)
 	defer cancel()
-	conn, err := s.registry.ConnString(ctx, cl.ID)
-	if err != nil {
-		return cluster.TestReport{}, err
-	}
-	d, err := cluster.Open(cl.Kind, conn)
+	d, err := s.registry.Driver(ctx, cl.ID)
 	if err != nil {
 		return cluster.TestReport{}, err
 	}

@@ -201,6 +201,10 @@ func TestAPI(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("auditor creates user: %d %s", resp.StatusCode, body)
 	}
+	resp, body = env.apiRequest("POST", "/api/v1/users", adminKey, `name=alice`)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "must be a JSON object") {
+		t.Fatalf("body that is not JSON: %d %s", resp.StatusCode, body)
+	}
 	resp, body = env.apiRequest("POST", "/api/v1/users", adminKey, `{"name":"alice","password":"short","role":"auditor"}`)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "at least 12") {
 		t.Fatalf("short password: %d %s", resp.StatusCode, body)

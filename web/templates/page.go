@@ -52,12 +52,21 @@ func UTCPtr(t *time.Time) string {
 	return UTC(*t)
 }
 
-// ISO formats a time for machine-readable attributes.
-func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func path(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// withoutCursor copies q without its keyset cursor, for links to the first
+// page or to an export of the same filters.
+func withoutCursor(q url.Values) url.Values {
+	c := url.Values{}
+	for k, v := range q {
+		if k != "before" {
+			c[k] = v
+		}
+	}
+	return c
+}
 
 func withQuery(base string, q url.Values) string {
 	if len(q) == 0 {
