@@ -85,10 +85,11 @@ type Table struct {
 	Schema      string     `json:"schema"`
 	Name        string     `json:"name"`
 	Columns     []string   `json:"columns"`          // COPY column list, in order; generated columns excluded
+	Format      string     `json:"format,omitempty"` // data files' COPY format: "" text, "binary" PostgreSQL's binary COPY
 	Parent      string     `json:"parent,omitempty"` // "schema.name" of the partitioned parent, for a partition
 	Unlogged    bool       `json:"unlogged,omitempty"`
 	Rows        int64      `json:"rows"`
-	RawBytes    int64      `json:"raw_bytes"`    // COPY text bytes
+	RawBytes    int64      `json:"raw_bytes"`    // COPY output bytes, before compression
 	StoredBytes int64      `json:"stored_bytes"` // bytes in storage after compression
 	Files       []FileInfo `json:"files"`
 }

@@ -329,6 +329,9 @@ func (r *backupRun) manifest(seqs []collection.Sequence) *collection.Manifest {
 			OID: t.OID, Schema: t.Schema, Name: t.Name, Columns: t.Columns,
 			Parent: t.Parent, Unlogged: t.Unlogged, Files: []collection.FileInfo{},
 		}
+		if t.Binary {
+			mt.Format = formatBinary
+		}
 		for _, ch := range r.plan {
 			if ch.Table != t.OID {
 				continue

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -132,10 +133,13 @@ func expectedContents(t *testing.T, dsn string, m *collection.Manifest) map[stri
 		}
 		var buf bytes.Buffer
 		q := "COPY (SELECT " + strings.Join(cols, ", ") + " FROM ONLY " + pgx.Identifier{tb.Schema, tb.Name}.Sanitize() + ") TO STDOUT"
+		if tb.Format == formatBinary {
+			q += " (FORMAT binary)"
+		}
 		if _, err := c.PgConn().CopyTo(ctx, &buf, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
-		out[tb.QualifiedName()] = sortedLines(buf.Bytes())
+		out[tb.QualifiedName()] = sortedRows(t, tb.Format, buf.Bytes())
 	}
 	return out
 }
@@ -157,10 +161,56 @@ func currentContents(t *testing.T, dsn string) map[string][]string {
 	m := &collection.Manifest{}
 	for _, tb := range tables {
 		if !tb.Partitioned {
-			m.Tables = append(m.Tables, collection.Table{Schema: tb.Schema, Name: tb.Name, Columns: tb.Columns})
+			mt := collection.Table{Schema: tb.Schema, Name: tb.Name, Columns: tb.Columns}
+			if tb.Binary {
+				mt.Format = formatBinary
+			}
+			m.Tables = append(m.Tables, mt)
 		}
 	}
 	return expectedContents(t, dsn, m)
+}
+
+// sortedRows splits COPY output in format into rows, sorted: text lines, or
+// binary tuples as hex.
+func sortedRows(t *testing.T, format string, b []byte) []string {
+	t.Helper()
+	if format != formatBinary {
+		return sortedLines(b)
+	}
+	rows := binaryTuples(t, b)
+	sort.Strings(rows)
+	return rows
+}
+
+// binaryTuples splits a whole binary COPY stream into its tuples (as hex),
+// independently of binaryRowCounter, failing on any malformation.
+func binaryTuples(t *testing.T, b []byte) []string {
+	t.Helper()
+	if len(b) < binaryHeaderLen || string(b[:11]) != "PGCOPY\n\xff\r\n\x00" {
+		t.Fatalf("binary COPY without its header")
+	}
+	p := binaryHeaderLen + int(binary.BigEndian.Uint32(b[15:19]))
+	rows := []string{}
+	for {
+		if p+2 > len(b) {
+			t.Fatalf("binary COPY ends without its trailer")
+		}
+		n := int16(binary.BigEndian.Uint16(b[p:]))
+		if n == -1 {
+			if p+2 != len(b) {
+				t.Fatalf("%d bytes after the binary COPY trailer", len(b)-p-2)
+			}
+			return rows
+		}
+		start := p
+		p += 2
+		for range n {
+			l := int32(binary.BigEndian.Uint32(b[p:]))
+			p += 4 + max(0, int(l))
+		}
+		rows = append(rows, hex.EncodeToString(b[start:p]))
+	}
 }
 
 func sortedLines(b []byte) []string {
@@ -178,23 +228,25 @@ func backupContents(t *testing.T, c *collection.Collection, m *collection.Manife
 	t.Helper()
 	out := map[string][]string{}
 	for _, tb := range m.Tables {
-		var all []byte
+		all := []string{}
 		var rows int64
 		for _, f := range tb.Files {
 			raw := readLayerFile(t, c, m, f)
 			if int64(len(raw)) != f.RawSize {
 				t.Errorf("%s: raw size %d, manifest says %d", f.Name, len(raw), f.RawSize)
 			}
-			if n := int64(bytes.Count(raw, []byte{'\n'})); n != f.Rows {
+			fileRows := sortedRows(t, tb.Format, raw)
+			if n := int64(len(fileRows)); n != f.Rows {
 				t.Errorf("%s: %d rows, manifest says %d", f.Name, n, f.Rows)
 			}
 			rows += f.Rows
-			all = append(all, raw...)
+			all = append(all, fileRows...)
 		}
 		if rows != tb.Rows {
 			t.Errorf("%s: files hold %d rows, table says %d", tb.QualifiedName(), rows, tb.Rows)
 		}
-		out[tb.QualifiedName()] = sortedLines(all)
+		sort.Strings(all)
+		out[tb.QualifiedName()] = all
 	}
 	return out
 }

@@ -22,6 +22,16 @@ const userNamespace = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND
 // by an extension (pg_dump leaves those to CREATE EXTENSION).
 const notExtensionMember = `NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`
 
+// builtinBinaryType is a condition on a pg_type alias ty: a type built into
+// PostgreSQL (OID below FirstNormalObjectId), with binary send and receive
+// functions, and for an array an element type that is built in too. Binary
+// COPY of these is stable across servers: it is the client protocol's
+// binary format, which drivers decode from every version. A type created in
+// the database (enum, domain, composite, extension type) is not: its OID
+// differs on the target, and array and record input check element OIDs.
+const builtinBinaryType = `(ty.oid < 16384 AND ty.typsend::oid <> 0 AND ty.typreceive::oid <> 0
+       AND (ty.typelem = 0 OR ty.typelem < 16384))`
+
 // tableInfo is a table (or partitioned table) found in the catalog.
 type tableInfo struct {
 	OID         uint32
@@ -35,6 +45,7 @@ type tableInfo struct {
 	HeapBytes   int64    // pg_relation_size: the main fork, for ctid splitting
 	TableBytes  int64    // pg_table_size: with TOAST, for chunk counts and progress
 	Rows        int64    // reltuples: an estimate, 0 when never analyzed
+	Binary      bool     // every COPY column has a built-in type with binary I/O: copy in binary format
 }
 
 func (t *tableInfo) qualifiedName() string { return t.Schema + "." + t.Name }
@@ -108,7 +119,10 @@ SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', c.relpersistence = 'u',
        ARRAY(SELECT a.attname FROM pg_attribute a
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
              ORDER BY a.attnum)::text[],
-       pg_relation_size(c.oid), pg_table_size(c.oid), greatest(c.reltuples, 0)::bigint
+       pg_relation_size(c.oid), pg_table_size(c.oid), greatest(c.reltuples, 0)::bigint,
+       NOT EXISTS (SELECT FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
+                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+                     AND NOT `+builtinBinaryType+`)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND c.relpersistence IN ('p', 'u') AND `+userNamespace+` AND `+notExtensionMember)
 	if err != nil {
@@ -118,7 +132,7 @@ WHERE c.relkind IN ('r', 'p') AND c.relpersistence IN ('p', 'u') AND `+userNames
 	var out []*tableInfo
 	for rows.Next() {
 		t := &tableInfo{}
-		if err := rows.Scan(&t.OID, &t.Schema, &t.Name, &t.Partitioned, &t.Unlogged, &t.ParentOID, &t.Columns, &t.HeapBytes, &t.TableBytes, &t.Rows); err != nil {
+		if err := rows.Scan(&t.OID, &t.Schema, &t.Name, &t.Partitioned, &t.Unlogged, &t.ParentOID, &t.Columns, &t.HeapBytes, &t.TableBytes, &t.Rows, &t.Binary); err != nil {
 			return nil, err
 		}
 		out = append(out, t)

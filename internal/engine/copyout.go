@@ -60,8 +60,15 @@ func planChunks(tables []*tableInfo, chunkBytes, blockSize int64) []chunk {
 	return out
 }
 
-// copySQL is the COPY statement for a chunk of t.
+// copySQL is the COPY statement for a chunk of t, in t's format.
 func copySQL(t *tableInfo, c chunk) string {
+	if t.Binary {
+		return copyQuery(t, c) + " (FORMAT binary)"
+	}
+	return copyQuery(t, c)
+}
+
+func copyQuery(t *tableInfo, c chunk) string {
 	cols := make([]string, len(t.Columns))
 	for i, col := range t.Columns {
 		cols[i] = pgx.Identifier{col}.Sanitize()
@@ -93,6 +100,9 @@ func copyChunk(ctx context.Context, conn *pgx.Conn, layer *collection.Layer, t *
 		return collection.FileInfo{}, storageError(err)
 	}
 	cw := &countingWriter{w: fw, done: done}
+	if t.Binary {
+		cw.binary = &binaryRowCounter{}
+	}
 	if _, err := conn.PgConn().CopyTo(ctx, cw, copySQL(t, c)); err != nil {
 		fw.Abort()
 		done.add(-cw.bytes, -cw.rows) // the chunk will not count
@@ -100,6 +110,11 @@ func copyChunk(ctx context.Context, conn *pgx.Conn, layer *collection.Layer, t *
 			return collection.FileInfo{}, storageError(cw.err)
 		}
 		return collection.FileInfo{}, sourceError(err, "copy "+t.qualifiedName(), t.qualifiedName())
+	}
+	if cw.binary != nil && !cw.binary.done() {
+		fw.Abort()
+		done.add(-cw.bytes, -cw.rows)
+		return collection.FileInfo{}, fmt.Errorf("copy %s: %w", t.qualifiedName(), errBadBinaryCopy)
 	}
 	fw.SetRows(cw.rows)
 	fi, err := fw.Close()
@@ -111,10 +126,12 @@ func copyChunk(ctx context.Context, conn *pgx.Conn, layer *collection.Layer, t *
 }
 
 // countingWriter counts the bytes and rows going to storage. COPY text
-// escapes newlines inside values as \n, so every row is exactly one line.
+// escapes newlines inside values as \n, so every row is exactly one line;
+// binary COPY is counted by walking its tuples.
 type countingWriter struct {
 	w           io.Writer
 	done        *progressCounter
+	binary      *binaryRowCounter // set for binary COPY
 	bytes, rows int64
 	err         error // the storage side's error, to tell it from the database's
 }
@@ -125,7 +142,14 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 		c.err = err
 		return n, &storageWriteError{err}
 	}
-	rows := int64(bytes.Count(p, []byte{'\n'}))
+	var rows int64
+	if c.binary != nil {
+		if rows, err = c.binary.write(p); err != nil {
+			return n, err
+		}
+	} else {
+		rows = int64(bytes.Count(p, []byte{'\n'}))
+	}
 	c.bytes += int64(n)
 	c.rows += rows
 	c.done.add(int64(n), rows)

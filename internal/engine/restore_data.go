@@ -266,11 +266,15 @@ func (r *restoreRun) loadChunk(ctx context.Context, c *pgx.Conn, w chunkWork) (i
 }
 
 // copyFromSQL is the COPY of a data file: the table's stored columns (not
-// generated ones), in the backup's order.
+// generated ones), in the backup's order and format.
 func copyFromSQL(t *collection.Table) string {
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		cols[i] = pgx.Identifier{c}.Sanitize()
 	}
-	return "COPY " + pgx.Identifier{t.Schema, t.Name}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN"
+	sql := "COPY " + pgx.Identifier{t.Schema, t.Name}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN"
+	if t.Format == formatBinary {
+		sql += " (FORMAT binary)"
+	}
+	return sql
 }

@@ -63,6 +63,11 @@ func (e *Engine) prepareRestore(ctx context.Context, p RestoreParams, src restor
 		// the restored full backup is not implemented yet.
 		return nil, userErrorf(nil, "backup %s is an incremental layer; restoring incrementals is not supported yet: restore its full backup %s", m.Path, m.Chain)
 	}
+	for _, t := range m.Tables {
+		if t.Format != formatText && t.Format != formatBinary {
+			return nil, userErrorf(nil, "backup %s stores table %s in a data format this version of Strata does not read (%q): restore it with a newer Strata", m.Path, t.QualifiedName(), t.Format)
+		}
+	}
 	switch {
 	case len(p.Tables) == 0 && p.IntoDB != "":
 		return nil, userErrorf(nil, "into_db restores chosen tables: name them, or use new_db_name to restore the whole database")
