@@ -113,7 +113,7 @@ func (e *Engine) startBackup(ctx context.Context, p BackupParams, c *collection.
 		return nil, sourceError(err, "read server information", "")
 	}
 	t.Progress("snapshot", 0, 0, 0, 0)
-	if run.snap, err = e.takeSnapshot(ctx, p.DSN, p.JobID, run.src, meta); err != nil {
+	if run.snap, err = e.takeSnapshot(ctx, p.DSN, p.JobID, run.src, meta, p.Tables); err != nil {
 		meta.Close(context.WithoutCancel(ctx))
 		return nil, sourceError(err, "take the backup's snapshot", "")
 	}
@@ -315,6 +315,7 @@ func (r *backupRun) manifest(seqs []collection.Sequence) *collection.Manifest {
 		EndLSN:         r.snap.endLSN,
 		SnapshotMethod: r.snap.method,
 		Slot:           r.snap.slot,
+		Publication:    r.snap.pub,
 		Partial:        len(r.p.Tables) > 0,
 		Schema:         collection.Schema{Archive: byName[schemaFile], Roles: r.cat.roles},
 		Sequences:      seqs,

@@ -46,6 +46,16 @@ type tableInfo struct {
 	TableBytes  int64    // pg_table_size: with TOAST, for chunk counts and progress
 	Rows        int64    // reltuples: an estimate, 0 when never analyzed
 	Binary      bool     // every COPY column has a built-in type with binary I/O: copy in binary format
+	Types       []string // format_type of each of Columns
+	ReplIdent   string   // pg_class.relreplident: d default (the primary key), n nothing, f full, i index
+	Key         []string // unique key: the replica identity index, else the primary key; empty when none
+}
+
+// hasIdentity reports whether UPDATE and DELETE can be published for t:
+// without a replica identity, publishing them would make them fail on the
+// source.
+func (t *tableInfo) hasIdentity() bool {
+	return t.ReplIdent == "f" || (t.ReplIdent == "d" || t.ReplIdent == "i") && len(t.Key) > 0
 }
 
 func (t *tableInfo) qualifiedName() string { return t.Schema + "." + t.Name }
@@ -119,6 +129,14 @@ SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', c.relpersistence = 'u',
        ARRAY(SELECT a.attname FROM pg_attribute a
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
              ORDER BY a.attnum)::text[],
+       ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+             ORDER BY a.attnum)::text[],
+       c.relreplident::text,
+       coalesce((SELECT ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n)
+                              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum ORDER BY k.n)::text[]
+                 FROM pg_index i WHERE i.indrelid = c.oid AND (i.indisreplident OR i.indisprimary AND c.relreplident <> 'i')
+                 ORDER BY i.indisreplident DESC LIMIT 1), '{}'),
        pg_relation_size(c.oid), pg_table_size(c.oid), greatest(c.reltuples, 0)::bigint,
        NOT EXISTS (SELECT FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
@@ -132,7 +150,7 @@ WHERE c.relkind IN ('r', 'p') AND c.relpersistence IN ('p', 'u') AND `+userNames
 	var out []*tableInfo
 	for rows.Next() {
 		t := &tableInfo{}
-		if err := rows.Scan(&t.OID, &t.Schema, &t.Name, &t.Partitioned, &t.Unlogged, &t.ParentOID, &t.Columns, &t.HeapBytes, &t.TableBytes, &t.Rows, &t.Binary); err != nil {
+		if err := rows.Scan(&t.OID, &t.Schema, &t.Name, &t.Partitioned, &t.Unlogged, &t.ParentOID, &t.Columns, &t.Types, &t.ReplIdent, &t.Key, &t.HeapBytes, &t.TableBytes, &t.Rows, &t.Binary); err != nil {
 			return nil, err
 		}
 		out = append(out, t)

@@ -33,7 +33,8 @@ const (
 type snapshot struct {
 	method  string
 	name    string         // snapshot name for SET TRANSACTION SNAPSHOT / pg_dump --snapshot
-	slot    string         // replication slot created for this backup (method slot)
+	slot    string         // replication slot created for this backup (method slot; empty for an incremental's temporary one)
+	pub     string         // publication created with the slot, named like it; empty when none could be made
 	repl    *pgconn.PgConn // replication connection holding the snapshot (method slot)
 	endLSN  string         // consistent point (slot) or pg_current_wal_lsn() (exported)
 	endTime time.Time      // see takeSnapshot
@@ -96,10 +97,16 @@ func shortVersion(v string) string {
 // commits racing the slot creation by a few milliseconds; the LSN is the
 // exact boundary, and incrementals follow the slot by LSN. (Exact commit
 // times would need track_commit_timestamp, which most servers leave off.)
-func (e *Engine) takeSnapshot(ctx context.Context, dsn, jobID string, src sourceInfo, meta *pgx.Conn) (*snapshot, error) {
+func (e *Engine) takeSnapshot(ctx context.Context, dsn, jobID string, src sourceInfo, meta *pgx.Conn, scope []string) (*snapshot, error) {
 	if src.walLevel == "logical" && src.canReplicate {
-		s, err := createSlotSnapshot(ctx, dsn, jobID)
+		name := slotName(jobID)
+		pub := e.publicationFor(ctx, meta, name, scope)
+		s, err := createSlotSnapshot(ctx, dsn, name, false)
+		if err != nil && pub != "" {
+			dropPublication(context.WithoutCancel(ctx), meta, pub)
+		}
 		if err == nil {
+			s.pub = pub
 			s.meta = meta
 			if err := s.importInto(ctx, meta); err != nil {
 				s.release(context.WithoutCancel(ctx), e, true)
@@ -128,29 +135,46 @@ func (e *Engine) takeSnapshot(ctx context.Context, dsn, jobID string, src source
 	return s, nil
 }
 
-// createSlotSnapshot opens a replication connection and creates the slot.
+// publicationFor creates the chain's publication for the tables in scope,
+// before the slot. Without one (the role may not own the tables) the backup
+// is still taken, but no incremental can follow it; it returns "".
+func (e *Engine) publicationFor(ctx context.Context, meta *pgx.Conn, name string, scope []string) string {
+	all, err := readTables(ctx, meta)
+	var in map[uint32]bool
+	if err == nil {
+		in, err = tablesInScope(all, "", scope)
+	}
+	if err != nil {
+		return "" // the catalog read under the snapshot reports it
+	}
+	var tables []*tableInfo
+	for _, t := range all {
+		if in[t.OID] {
+			tables = append(tables, t)
+		}
+	}
+	if err := createPublication(ctx, meta, name, tables); err != nil {
+		e.log.Warn("cannot create the publication incremental backups read; this backup can have no incrementals", "publication", name, "err", err)
+		return ""
+	}
+	return name
+}
+
+// createSlotSnapshot opens a replication connection and creates the slot
+// (a temporary one lives only as long as the connection).
 // The connection is left idle: it holds the exported snapshot.
-func createSlotSnapshot(ctx context.Context, dsn, jobID string) (*snapshot, error) {
-	cfg, err := pgconn.ParseConfig(dsn)
+func createSlotSnapshot(ctx context.Context, dsn, name string, temporary bool) (*snapshot, error) {
+	// The exported snapshot keeps a transaction open in the walsender, so
+	// a server-wide idle_in_transaction_session_timeout would end it (and
+	// the snapshot) during a long COPY or a pause (replicationConn turns it
+	// off). wal_sender_timeout does not apply to an idle walsender in
+	// command mode.
+	repl, err := replicationConn(ctx, dsn, "strata backup (snapshot)")
 	if err != nil {
 		return nil, err
 	}
-	cfg.RuntimeParams["replication"] = "database"
-	cfg.RuntimeParams["application_name"] = "strata backup (snapshot)"
-	// The exported snapshot keeps a transaction open in the walsender, so
-	// a server-wide idle_in_transaction_session_timeout would end it (and
-	// the snapshot) during a long COPY or a pause. wal_sender_timeout does
-	// not apply to an idle walsender in command mode.
-	for k, v := range sessionTimeoutsOff {
-		cfg.RuntimeParams[k] = v
-	}
-	repl, err := pgconn.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("replication connection: %w", err)
-	}
-	name := slotName(jobID)
 	res, err := pglogrepl.CreateReplicationSlot(ctx, repl, name, "pgoutput",
-		pglogrepl.CreateReplicationSlotOptions{Mode: pglogrepl.LogicalReplication, SnapshotAction: "EXPORT_SNAPSHOT"})
+		pglogrepl.CreateReplicationSlotOptions{Temporary: temporary, Mode: pglogrepl.LogicalReplication, SnapshotAction: "EXPORT_SNAPSHOT"})
 	if err != nil {
 		repl.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("create replication slot %s: %w", name, err)
@@ -231,6 +255,11 @@ func (s *snapshot) release(ctx context.Context, e *Engine, dropSlot bool) error 
 	}
 	if s.meta != nil && !s.meta.IsClosed() {
 		s.meta.Exec(ctx, "ROLLBACK")
+		if dropSlot && s.pub != "" {
+			if perr := dropPublication(ctx, s.meta, s.pub); perr != nil {
+				e.log.Warn("could not drop a failed backup's publication", "publication", s.pub, "err", perr)
+			}
+		}
 		if slot != "" {
 			if err = dropSlotOn(ctx, s.meta, slot); err == nil {
 				slot = ""
@@ -270,7 +299,8 @@ func dropSlotOn(ctx context.Context, c *pgx.Conn, slot string) error {
 	return err
 }
 
-// DropSlot drops a replication slot a backup created, connecting with dsn
+// DropSlot drops a replication slot a backup created, and the publication
+// of the same name, connecting with dsn
 // (the source database's). A succeeded full backup keeps its slot for the
 // incrementals to follow; whatever removes that backup's chain (or the
 // cluster) must call DropSlot with the manifest's Slot, or the server keeps
@@ -281,7 +311,10 @@ func DropSlot(ctx context.Context, dsn, slot string) error {
 		return err
 	}
 	defer c.Close(context.WithoutCancel(ctx))
-	return dropSlotOn(ctx, c, slot)
+	if err := dropSlotOn(ctx, c, slot); err != nil {
+		return err
+	}
+	return dropPublication(ctx, c, slot)
 }
 
 func slotLeftError(slot string, cause error) error {
