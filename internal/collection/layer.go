@@ -326,7 +326,7 @@ func (l *Layer) Commit(ctx context.Context, m *Manifest) error {
 	for i := range m.Tables {
 		t := &m.Tables[i]
 		var rows, raw, stored int64
-		for _, f := range t.Files {
+		for _, f := range slices.Concat(t.Files, t.Changes) {
 			if err := l.check(f); err != nil {
 				return fmt.Errorf("table %s: %w", t.QualifiedName(), err)
 			}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +22,14 @@ type BackupParams struct {
 	CreatedBy  string
 	Parallel   int   // COPY streams; default 2
 	ChunkBytes int64 // target COPY text bytes per data file; default 64 MiB
+	// Incremental adds a layer to the chain Chain (a full backup's path;
+	// empty: the newest full backup of Database) instead of taking a full
+	// backup. When the chain cannot be followed, a full backup is taken and
+	// its manifest says why (FullReason). RevisionHistory keeps every
+	// change with its commit time rather than each row's last version.
+	Incremental     bool
+	Chain           string
+	RevisionHistory bool
 	// Resume is the checkpoint of a previous run of this job (nil for a new
 	// backup). Attempt is the job's attempt number.
 	Resume  json.RawMessage
@@ -37,6 +46,7 @@ const (
 // files are not among them are still to copy.
 type backupCheckpoint struct {
 	Layer    string                `json:"layer"`
+	Kind     collection.Kind       `json:"kind,omitempty"` // empty: full
 	Slot     string                `json:"slot,omitempty"`
 	Snapshot string                `json:"snapshot"`
 	Chunks   []chunk               `json:"chunks"`
@@ -46,18 +56,21 @@ type backupCheckpoint struct {
 // backupRun is one backup in progress. A paused backup's run is kept in
 // Engine.held with its snapshot, and continues on resume.
 type backupRun struct {
-	e         *Engine
-	p         BackupParams
-	src       sourceInfo
-	snap      *snapshot
-	cat       *catalog
-	tables    map[uint32]*tableInfo
-	plan      []chunk
-	layer     *collection.Layer
-	files     []collection.FileInfo // finished, in completion order
-	startedAt time.Time
-	done      progressCounter // data copied, across pauses
-	total     struct{ bytes, rows int64 }
+	e          *Engine
+	p          BackupParams
+	src        sourceInfo
+	snap       *snapshot
+	cat        *catalog
+	tables     map[uint32]*tableInfo
+	plan       []chunk
+	layer      *collection.Layer
+	files      []collection.FileInfo // finished, in completion order
+	startedAt  time.Time
+	done       progressCounter // data copied, across pauses
+	inc        *incState       // set for an incremental layer
+	captured   map[uint32]bool // tables in the chain's publication at the layer's end
+	fullReason string          // why an incremental was asked for and this is a full backup
+	total      struct{ bytes, rows int64 }
 }
 
 // afterSnapshot, when set (by tests), runs right after the snapshot is taken.
@@ -79,9 +92,19 @@ func (e *Engine) Backup(ctx context.Context, p BackupParams, c *collection.Colle
 	}
 	var run *backupRun
 	var err error
-	if p.Resume != nil {
+	var broken *chainBrokenError
+	switch {
+	case p.Resume != nil:
 		run, err = e.resumeBackup(ctx, p, c, t)
-	} else {
+	case p.Incremental:
+		run, err = e.startIncremental(ctx, p, c, t)
+		if errors.As(err, &broken) {
+			e.log.Warn("the chain cannot be followed: taking a full backup", "job", p.JobID, "reason", broken.reason)
+			if run, err = e.startBackup(ctx, p, c, t); err == nil {
+				run.fullReason = broken.reason
+			}
+		}
+	default:
 		run, err = e.startBackup(ctx, p, c, t)
 	}
 	if err != nil {
@@ -126,6 +149,11 @@ func (e *Engine) startBackup(ctx context.Context, p BackupParams, c *collection.
 	if err := lockTables(ctx, meta, run.cat.tables); err != nil {
 		return nil, run.fail(ctx, t, err)
 	}
+	if run.snap.pub != "" {
+		if run.captured, err = publicationMembers(ctx, meta, run.snap.pub); err != nil {
+			return nil, run.fail(ctx, t, sourceError(err, "read the backup's publication", ""))
+		}
+	}
 	run.index()
 	run.plan = planChunks(run.cat.tables, p.ChunkBytes, run.cat.blockSize)
 	if run.layer, err = c.BeginLayer(ctx, collection.KindFull, run.snap.endTime, "", time.Time{}); err != nil {
@@ -160,7 +188,7 @@ func (e *Engine) resumeBackup(ctx context.Context, p BackupParams, c *collection
 		return nil, e.discardCheckpoint(ctx, p, c, t, cp, cause)
 	}
 	run.p = p
-	run.layer = c.ResumeLayer(cp.Layer, collection.KindFull, cp.Files)
+	run.layer = c.ResumeLayer(cp.Layer, run.layer.Kind(), cp.Files)
 	run.files = append([]collection.FileInfo(nil), cp.Files...)
 	// A canceled paused job is run again only to clean up; a job paused
 	// again before doing anything keeps its snapshot.
@@ -184,7 +212,7 @@ func (e *Engine) discardCheckpoint(ctx context.Context, p BackupParams, c *colle
 	defer cancel()
 	var cleanupErr error
 	if cp.Layer != "" {
-		if err := c.ResumeLayer(cp.Layer, collection.KindFull, cp.Files).Abort(cctx); err != nil {
+		if err := c.ResumeLayer(cp.Layer, cmp.Or(cp.Kind, collection.KindFull), cp.Files).Abort(cctx); err != nil {
 			e.log.Error("could not remove a backup's partial files", "layer", cp.Layer, "err", err)
 		}
 	}
@@ -210,6 +238,9 @@ func (r *backupRun) fail(ctx context.Context, t Tracker, err error) error {
 	}
 	cctx, cancel := cleanupContext(ctx)
 	defer cancel()
+	if r.inc != nil && r.inc.stream != nil {
+		r.inc.stream.Close(cctx) // confirms nothing: the slot stays where it was
+	}
 	if r.layer != nil {
 		if aerr := r.layer.Abort(cctx); aerr != nil {
 			r.e.log.Error("could not remove a failed backup's partial files", "layer", r.layer.Path(), "err", aerr)
@@ -241,7 +272,7 @@ func (r *backupRun) index() {
 
 func (r *backupRun) checkpoint(t Tracker) error {
 	return t.Checkpoint(backupCheckpoint{
-		Layer: r.layer.Path(), Slot: r.snap.slot, Snapshot: r.snap.name,
+		Layer: r.layer.Path(), Kind: r.layer.Kind(), Slot: r.snap.slot, Snapshot: r.snap.name,
 		Chunks: r.plan, Files: r.files,
 	})
 }
@@ -275,6 +306,11 @@ func (r *backupRun) execute(ctx context.Context, t Tracker) (*collection.Manifes
 	if err := r.copyData(ctx, t); err != nil {
 		return nil, err
 	}
+	if r.inc != nil {
+		if err := r.captureLayer(ctx, t); err != nil {
+			return nil, err
+		}
+	}
 	t.Progress("finishing", r.done.bytes.Load(), r.total.bytes, r.done.rows.Load(), r.total.rows)
 	seqs, err := readSequenceValues(ctx, r.snap.meta, r.cat.sequences)
 	if err != nil {
@@ -284,6 +320,7 @@ func (r *backupRun) execute(ctx context.Context, t Tracker) (*collection.Manifes
 	if err := r.layer.Commit(ctx, m); err != nil {
 		return nil, storageError(err)
 	}
+	r.confirmLayer(ctx)
 	// The slot stays: incrementals of this backup stream from it.
 	if err := r.snap.release(context.WithoutCancel(ctx), r.e, false); err != nil {
 		r.e.log.Warn("release snapshot", "err", err)
@@ -317,6 +354,7 @@ func (r *backupRun) manifest(seqs []collection.Sequence) *collection.Manifest {
 		Slot:           r.snap.slot,
 		Publication:    r.snap.pub,
 		Partial:        len(r.p.Tables) > 0,
+		FullReason:     r.fullReason,
 		Schema:         collection.Schema{Archive: byName[schemaFile], Roles: r.cat.roles},
 		Sequences:      seqs,
 		CreatedBy:      r.p.CreatedBy,
@@ -325,10 +363,26 @@ func (r *backupRun) manifest(seqs []collection.Sequence) *collection.Manifest {
 	if m.Database == "" {
 		m.Database = r.src.database
 	}
+	if inc := r.inc; inc != nil {
+		m.Kind, m.Chain, m.Parent = collection.KindIncremental, inc.full.Path, inc.parent.Path
+		m.StartTime, m.StartLSN = inc.parent.EndTime, inc.parent.EndLSN
+		m.Slot, m.Publication, m.Partial = inc.full.Slot, inc.full.Publication, inc.full.Partial
+		m.RevisionHistory, m.Changes = inc.revision, inc.count
+	}
 	for _, t := range r.cat.tables {
 		mt := collection.Table{
 			OID: t.OID, Schema: t.Schema, Name: t.Name, Columns: t.Columns,
 			Parent: t.Parent, Unlogged: t.Unlogged, Files: []collection.FileInfo{},
+			Types: t.Types, Key: t.Key, Captured: r.captured[t.OID],
+		}
+		if r.inc != nil {
+			mt.Whole = r.inc.whole[t.OID]
+			mt.Changes = r.inc.changes[t.OID]
+			for _, f := range mt.Changes {
+				mt.Rows += f.Rows
+				mt.RawBytes += f.RawSize
+				mt.StoredBytes += f.Size
+			}
 		}
 		if t.Binary {
 			mt.Format = formatBinary

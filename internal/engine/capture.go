@@ -31,7 +31,12 @@ const statusInterval = 10 * time.Second
 // between transactions. It confirms nothing: the server keeps the WAL
 // until confirm moves the slot, after the layer is stored.
 func captureChanges(ctx context.Context, spec captureSpec, sink func(*change) error) (*pgconn.PgConn, error) {
-	conn, err := replicationConn(ctx, spec.DSN, "strata incremental (capture)")
+	// pgoutput sends values in text, formatted by the walsender's
+	// settings: pin the ones that change text forms, so that the restore
+	// reads them back the same whatever the server's defaults.
+	conn, err := replicationConn(ctx, spec.DSN, "strata incremental (capture)", map[string]string{
+		"DateStyle": "ISO", "IntervalStyle": "postgres", "extra_float_digits": "3", "bytea_output": "hex", "TimeZone": "UTC",
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +219,7 @@ func tuple(t *pglogrepl.TupleData) []value {
 }
 
 // replicationConn opens a logical replication connection to dsn's database.
-func replicationConn(ctx context.Context, dsn, app string) (*pgconn.PgConn, error) {
+func replicationConn(ctx context.Context, dsn, app string, settings map[string]string) (*pgconn.PgConn, error) {
 	cfg, err := pgconn.ParseConfig(dsn)
 	if err != nil {
 		return nil, err
@@ -222,6 +227,9 @@ func replicationConn(ctx context.Context, dsn, app string) (*pgconn.PgConn, erro
 	cfg.RuntimeParams["replication"] = "database"
 	cfg.RuntimeParams["application_name"] = app
 	for k, v := range sessionTimeoutsOff {
+		cfg.RuntimeParams[k] = v
+	}
+	for k, v := range settings {
 		cfg.RuntimeParams[k] = v
 	}
 	conn, err := pgconn.ConnectConfig(ctx, cfg)

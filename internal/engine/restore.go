@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"time"
 
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/jobs"
@@ -16,7 +17,8 @@ import (
 type RestoreParams struct {
 	JobID     string
 	TargetDSN func(database string) string // connection string to the target cluster for a database (admin role)
-	Backup    string                       // "LATEST" or a layer path
+	Backup    string                       // "LATEST" (the newest chain's last layer) or a layer path
+	AsOf      time.Time                    // restore to this moment instead (AS OF SYSTEM TIME); zero: none
 	Database  string                       // the database in the backup
 	Tables    []string                     // "schema.table" exactly as stored; empty = whole database
 	NewDBName string                       // whole-database restore into a new database (default: Database; must not exist)
@@ -45,6 +47,8 @@ type RestoreResult struct {
 // restoreSource is what a restore reads from a collection.
 type restoreSource interface {
 	Resolve(ctx context.Context, spec, database string) (*collection.Manifest, error)
+	Backups(ctx context.Context) ([]collection.Summary, error)
+	Manifest(ctx context.Context, path string) (*collection.Manifest, error)
 	OpenFile(ctx context.Context, layerPath string, f collection.FileInfo) (io.ReadCloser, error)
 }
 
@@ -53,6 +57,7 @@ const (
 	phaseCreate    = "create"    // roles; the new database (whole-database restores)
 	phaseSchema    = "schema"    // pg_restore --section=pre-data: tables, types, functions...
 	phaseData      = "data"      // COPY every data file
+	phaseChanges   = "changes"   // replay incremental layers' changes
 	phasePostData  = "indexes"   // pg_restore --section=post-data: indexes, constraints, triggers
 	phaseSequences = "sequences" // sequence values, materialized views, clean up
 	phaseDone      = "done"
@@ -64,6 +69,7 @@ const (
 type restoreCheckpoint struct {
 	Phase           string       `json:"phase"`
 	Layer           string       `json:"layer"` // the backup restored: LATEST pinned when the restore started
+	AsOf            time.Time    `json:"as_of,omitzero"`
 	Database        string       `json:"database"`
 	CreatedDatabase bool         `json:"created_database,omitempty"` // a whole-database restore created it
 	CreatedRoles    []string     `json:"created_roles,omitempty"`
@@ -127,6 +133,7 @@ func (r *restoreRun) execute(ctx context.Context, t Tracker) error {
 		{phaseCreate, r.create},
 		{phaseSchema, r.schema},
 		{phaseData, r.loadData},
+		{phaseChanges, r.replay},
 		{phasePostData, r.postData},
 		{phaseSequences, r.finish},
 	}

@@ -32,7 +32,8 @@ var afterChunkCommit func(file string) error
 
 // chunkWork is one data file to load.
 type chunkWork struct {
-	table *collection.Table
+	layer string            // the layer holding the file
+	table *collection.Table // the table as that layer stored it
 	file  collection.FileInfo
 }
 
@@ -67,7 +68,7 @@ func interleaveTables(todo []chunkWork) []chunkWork {
 }
 
 // key names the file in the progress table.
-func (w chunkWork) key(layer string) string { return layer + "/" + w.file.Name }
+func (w chunkWork) key() string { return w.layer + "/" + w.file.Name }
 
 // ensureProgressTable creates the progress table (idempotent).
 func ensureProgressTable(ctx context.Context, c *pgx.Conn) error {
@@ -104,7 +105,7 @@ func (r *restoreRun) loadData(ctx context.Context, t Tracker) error {
 func (r *restoreRun) loadDataOnce(ctx context.Context, t Tracker) error {
 	files := 0
 	for _, tb := range r.tables {
-		files += len(tb.Files)
+		files += len(r.sources[tb.OID].files.Files)
 	}
 	conns := make([]*pgx.Conn, 0, r.p.Parallel)
 	defer func() {
@@ -135,9 +136,10 @@ func (r *restoreRun) loadDataOnce(ctx context.Context, t Tracker) error {
 	var todo []chunkWork
 	r.cp.FilesDone, r.cp.BytesDone, r.cp.RowsDone = 0, 0, 0
 	for _, tb := range r.tables {
-		for _, f := range tb.Files {
-			w := chunkWork{tb, f}
-			if rows, ok := done[w.key(r.m.Path)]; ok {
+		src := r.sources[tb.OID]
+		for _, f := range src.files.Files {
+			w := chunkWork{src.base.Path, src.files, f}
+			if rows, ok := done[w.key()]; ok {
 				r.cp.FilesDone++
 				r.cp.BytesDone += f.RawSize
 				r.cp.RowsDone += rows
@@ -168,7 +170,7 @@ func (r *restoreRun) loadDataOnce(ctx context.Context, t Tracker) error {
 				}
 				rows, err := r.loadChunk(ctx, c, w)
 				if err == nil && afterChunkCommit != nil {
-					err = afterChunkCommit(w.key(r.m.Path))
+					err = afterChunkCommit(w.key())
 				}
 				if err == nil {
 					mu.Lock()
@@ -229,9 +231,9 @@ func (r *restoreRun) doneFiles(ctx context.Context, c *pgx.Conn) (map[string]int
 // streaming it from the collection into COPY.
 func (r *restoreRun) loadChunk(ctx context.Context, c *pgx.Conn, w chunkWork) (int64, error) {
 	name := w.table.QualifiedName()
-	rc, err := r.src.OpenFile(ctx, r.m.Path, w.file)
+	rc, err := r.src.OpenFile(ctx, w.layer, w.file)
 	if err != nil {
-		return 0, backupFileError(err, r.m.Path, w.file.Name)
+		return 0, backupFileError(err, w.layer, w.file.Name)
 	}
 	in := &backupReader{r: rc}
 	defer in.Close()
@@ -243,16 +245,16 @@ func (r *restoreRun) loadChunk(ctx context.Context, c *pgx.Conn, w chunkWork) (i
 	tag, err := c.PgConn().CopyFrom(ctx, in, copyFromSQL(w.table))
 	if err != nil {
 		if rerr := in.readErr(); rerr != nil {
-			return 0, backupFileError(rerr, r.m.Path, w.file.Name)
+			return 0, backupFileError(rerr, w.layer, w.file.Name)
 		}
 		if ctx.Err() != nil {
 			return 0, context.Cause(ctx)
 		}
-		return 0, loadError(err, name, r.m.Path, w.file.Name)
+		return 0, loadError(err, name, w.layer, w.file.Name)
 	}
 	rows := tag.RowsAffected()
 	if _, err := tx.Exec(ctx, "INSERT INTO "+progressSchema+".progress (job, file, rows) VALUES ($1, $2, $3)",
-		r.p.JobID, w.key(r.m.Path), rows); err != nil {
+		r.p.JobID, w.key(), rows); err != nil {
 		return 0, targetError(err)
 	}
 	if err := tx.Commit(ctx); err != nil {

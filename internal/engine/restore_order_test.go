@@ -12,7 +12,7 @@ func TestInterleaveTables(t *testing.T) {
 	mid := &collection.Table{Name: "mid"}
 	small := &collection.Table{Name: "small"}
 	f := func(tb *collection.Table, name string, size int64) chunkWork {
-		return chunkWork{tb, collection.FileInfo{Name: name, RawSize: size}}
+		return chunkWork{table: tb, file: collection.FileInfo{Name: name, RawSize: size}}
 	}
 	got := interleaveTables([]chunkWork{
 		f(small, "s1", 5), f(big, "b1", 100), f(big, "b2", 100), f(big, "b3", 40), f(mid, "m1", 60), f(mid, "m2", 50),

@@ -32,6 +32,8 @@ type restoreRun struct {
 	entries []tocEntry
 	plan    *restorePlan
 	tables  []*collection.Table // tables whose rows are loaded
+	layers  *layerSet
+	sources map[uint32]*tableSource
 
 	totalBytes, totalRows int64
 }
@@ -53,15 +55,18 @@ func (e *Engine) prepareRestore(ctx context.Context, p RestoreParams, src restor
 	if r.resumed && r.cp.Layer != "" {
 		spec = r.cp.Layer // LATEST may name a newer backup by now
 	}
-	m, err := src.Resolve(ctx, spec, p.Database)
+	asOf := p.AsOf
+	if r.resumed && r.cp.Layer != "" {
+		asOf = r.cp.AsOf
+	}
+	layers, err := resolveLayers(ctx, src, spec, p.Database, asOf)
 	if err != nil {
 		return nil, err
 	}
-	r.m = m
-	if m.Kind != collection.KindFull {
-		// An incremental holds changes, not tables: replaying them onto
-		// the restored full backup is not implemented yet.
-		return nil, userErrorf(nil, "backup %s is an incremental layer; restoring incrementals is not supported yet: restore its full backup %s", m.Path, m.Chain)
+	m := layers.last()
+	r.m, r.layers = m, layers
+	if r.sources, err = layers.sources(); err != nil {
+		return nil, err
 	}
 	for _, t := range m.Tables {
 		if t.Format != formatText && t.Format != formatBinary {
@@ -87,7 +92,7 @@ func (e *Engine) prepareRestore(ctx context.Context, p RestoreParams, src restor
 		return nil, fmt.Errorf("restore checkpoint is for database %q, not %q", r.cp.Database, r.target)
 	}
 	if !r.resumed {
-		r.cp = restoreCheckpoint{Phase: phaseCreate, Layer: m.Path, Database: r.target}
+		r.cp = restoreCheckpoint{Phase: phaseCreate, Layer: m.Path, AsOf: layers.asOf, Database: r.target}
 	}
 	if r.whole && r.cp.Phase == phaseSchema {
 		// An interrupted pre-data left a partial schema: start over in a
@@ -267,8 +272,9 @@ func (r *restoreRun) planRestore(ctx context.Context) error {
 	for _, n := range r.plan.Tables {
 		if t := byName[n]; t != nil {
 			r.tables = append(r.tables, t)
-			r.totalBytes += t.RawBytes
-			r.totalRows += t.Rows
+			base := r.sources[t.OID].files
+			r.totalBytes += base.RawBytes
+			r.totalRows += base.Rows
 		}
 	}
 	return nil

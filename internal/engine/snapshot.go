@@ -169,7 +169,7 @@ func createSlotSnapshot(ctx context.Context, dsn, name string, temporary bool) (
 	// the snapshot) during a long COPY or a pause (replicationConn turns it
 	// off). wal_sender_timeout does not apply to an idle walsender in
 	// command mode.
-	repl, err := replicationConn(ctx, dsn, "strata backup (snapshot)")
+	repl, err := replicationConn(ctx, dsn, "strata backup (snapshot)", nil)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,367 @@
+package engine
+
+// Replaying the changes of incremental layers onto the tables a restore
+// loaded, before indexes and constraints are built.
+//
+// A table with a unique key (its replica identity index or primary key) is
+// replayed in batches, set-wise: the batch is collapsed to each key's final
+// state (collapse.go), copied into a temporary staging table, and applied
+// with one DELETE of every touched key and one INSERT of the final rows.
+// Columns an update left unchanged (TOASTed values logical decoding does
+// not send) are filled from the row already in the table first. A table
+// without a unique key (REPLICA IDENTITY FULL) is replayed change by
+// change, each row found by its old values.
+//
+// Each table is replayed in one transaction that also records it in the
+// progress table, so a resumed restore never applies a change twice.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stratabackup/strata/internal/collection"
+)
+
+// replayBatchBytes bounds the changes held in memory per batch.
+const replayBatchBytes = 32 << 20
+
+const stageTable = "strata_stage"
+
+// replayTable applies ts's changes (up to cut, when set) to its table on c
+// and returns how many changes it applied.
+func (r *restoreRun) replayTable(ctx context.Context, c *pgx.Conn, ts *tableSource, cut time.Time) (int64, error) {
+	t := ts.table
+	key := "replay/" + strconv.FormatUint(uint64(t.OID), 10)
+	tx, err := c.Begin(ctx)
+	if err != nil {
+		return 0, targetError(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	var done bool
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT FROM "+progressSchema+".progress WHERE job = $1 AND file = $2)", r.p.JobID, key).Scan(&done); err != nil {
+		return 0, targetError(err)
+	}
+	if done {
+		return 0, nil
+	}
+	name := pgx.Identifier{t.Schema, t.Name}.Sanitize()
+	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE "+stageTable+" ON COMMIT DROP AS SELECT * FROM ONLY "+name+" WITH NO DATA"); err != nil {
+		return 0, targetError(err)
+	}
+	if _, err := tx.Exec(ctx, "ALTER TABLE "+stageTable+` ADD COLUMN strata_op "char", ADD COLUMN strata_unchanged int[]`); err != nil {
+		return 0, targetError(err)
+	}
+	a := &applier{c: c, table: t, name: name}
+	var batch []*change
+	size := 0
+	var applied int64
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		applied += int64(len(batch))
+		err := a.apply(ctx, batch)
+		batch, size = batch[:0], 0
+		return err
+	}
+	for _, lc := range ts.changes {
+		layerCut := time.Time{}
+		if lc.layer == r.layers.last() {
+			layerCut = cut
+		}
+		for _, f := range lc.table.Changes {
+			err := r.readChanges(ctx, lc.layer, f, func(ch *change) error {
+				if !layerCut.IsZero() && ch.commitTime().After(layerCut) {
+					return errStopReading
+				}
+				if len(batch) > 0 && (!batch[0].Rel.same(ch.Rel) || ch.Op == opTruncate) {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+				batch = append(batch, ch)
+				size += ch.size()
+				if size >= replayBatchBytes || ch.Op == opTruncate {
+					return flush()
+				}
+				return nil
+			})
+			if errors.Is(err, errStopReading) {
+				break
+			}
+			if err != nil {
+				return 0, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return 0, err
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO "+progressSchema+".progress (job, file, rows) VALUES ($1, $2, $3)", r.p.JobID, key, applied); err != nil {
+		return 0, targetError(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, targetError(err)
+	}
+	return applied, nil
+}
+
+var errStopReading = errors.New("past the restore's time")
+
+// readChanges decodes one change file, handing each change to fn.
+func (r *restoreRun) readChanges(ctx context.Context, layer *collection.Manifest, f collection.FileInfo, fn func(*change) error) error {
+	rc, err := r.src.OpenFile(ctx, layer.Path, f)
+	if err != nil {
+		return backupFileError(err, layer.Path, f.Name)
+	}
+	in := &backupReader{r: rc}
+	defer in.Close()
+	dec := newChangeDecoder(in)
+	for {
+		ch, err := dec.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			if rerr := in.readErr(); rerr != nil {
+				return backupFileError(rerr, layer.Path, f.Name)
+			}
+			return userErrorf(err, "change file %s of backup %s cannot be read: %v", f.Name, layer.Path, err)
+		}
+		if err := fn(ch); err != nil {
+			return err
+		}
+	}
+}
+
+// applier applies batches of one table's changes.
+type applier struct {
+	c     *pgx.Conn
+	table *collection.Table
+	name  string // quoted
+}
+
+func (a *applier) apply(ctx context.Context, batch []*change) error {
+	if batch[0].Op == opTruncate {
+		_, err := a.c.Exec(ctx, "TRUNCATE ONLY "+a.name)
+		return a.err(err)
+	}
+	if len(a.table.Key) == 0 {
+		return a.applyEach(ctx, batch)
+	}
+	rel := batch[0].Rel
+	rows := collapse(batch, a.table.Key)
+	cols := quotedColumns(rel.Columns)
+	if _, err := a.c.Exec(ctx, "TRUNCATE "+stageTable); err != nil {
+		return a.err(err)
+	}
+	var buf bytes.Buffer
+	partial := map[int]bool{}
+	for _, ch := range rows {
+		tuple, op := ch.New, "I"
+		if ch.Op == opDelete {
+			tuple, op = ch.Old, "D"
+		}
+		var unchanged []string
+		for i, v := range tuple {
+			if i > 0 {
+				buf.WriteByte('\t')
+			}
+			switch v.Kind {
+			case valText:
+				writeCopyText(&buf, v.Data)
+			case valUnchanged:
+				unchanged = append(unchanged, strconv.Itoa(i+1))
+				partial[i] = true
+				buf.WriteString(`\N`)
+			default:
+				buf.WriteString(`\N`)
+			}
+		}
+		buf.WriteString("\t" + op + "\t")
+		if len(unchanged) > 0 {
+			buf.WriteString("{" + strings.Join(unchanged, ",") + "}")
+		} else {
+			buf.WriteString(`\N`)
+		}
+		buf.WriteByte('\n')
+	}
+	copySQL := "COPY " + stageTable + " (" + cols + ", strata_op, strata_unchanged) FROM STDIN"
+	if _, err := a.c.PgConn().CopyFrom(ctx, &buf, copySQL); err != nil {
+		return a.err(err)
+	}
+	keyEq := make([]string, len(a.table.Key))
+	for i, k := range a.table.Key {
+		q := pgx.Identifier{k}.Sanitize()
+		keyEq[i] = "t." + q + " = s." + q
+	}
+	where := strings.Join(keyEq, " AND ")
+	if len(partial) > 0 {
+		var sets []string
+		for i := range partial {
+			q := pgx.Identifier{rel.Columns[i]}.Sanitize()
+			sets = append(sets, fmt.Sprintf("%s = CASE WHEN %d = ANY (s.strata_unchanged) THEN t.%s ELSE s.%s END", q, i+1, q, q))
+		}
+		if _, err := a.c.Exec(ctx, "UPDATE "+stageTable+" s SET "+strings.Join(sets, ", ")+" FROM ONLY "+a.name+" t WHERE s.strata_unchanged IS NOT NULL AND "+where); err != nil {
+			return a.err(err)
+		}
+	}
+	if _, err := a.c.Exec(ctx, "DELETE FROM ONLY "+a.name+" t USING "+stageTable+" s WHERE "+where); err != nil {
+		return a.err(err)
+	}
+	_, err := a.c.Exec(ctx, "INSERT INTO "+a.name+" ("+cols+") OVERRIDING SYSTEM VALUE SELECT "+cols+" FROM "+stageTable+" WHERE strata_op = 'I'")
+	return a.err(err)
+}
+
+// applyEach applies changes one by one to a table without a unique key,
+// finding each row by the values of its old version (REPLICA IDENTITY
+// FULL sends them all).
+func (a *applier) applyEach(ctx context.Context, batch []*change) error {
+	types := map[string]string{}
+	for i, c := range a.table.Columns {
+		if i < len(a.table.Types) {
+			types[c] = a.table.Types[i]
+		}
+	}
+	for _, ch := range batch {
+		rel := ch.Rel
+		var args []any
+		param := func(i int, v value) string {
+			args = append(args, string(v.Data))
+			return fmt.Sprintf("$%d::text::%s", len(args), types[rel.Columns[i]])
+		}
+		match := func(old []value) string {
+			var conds []string
+			for i, v := range old {
+				q := pgx.Identifier{rel.Columns[i]}.Sanitize()
+				switch v.Kind {
+				case valText:
+					conds = append(conds, q+"::text = ("+param(i, v)+")::text")
+				case valNull:
+					conds = append(conds, q+" IS NULL")
+				}
+			}
+			if len(conds) == 0 {
+				conds = append(conds, "false")
+			}
+			return "ctid = (SELECT ctid FROM ONLY " + a.name + " WHERE " + strings.Join(conds, " AND ") + " LIMIT 1)"
+		}
+		var sql string
+		switch ch.Op {
+		case opInsert:
+			var cols, vals []string
+			for i, v := range ch.New {
+				cols = append(cols, pgx.Identifier{rel.Columns[i]}.Sanitize())
+				if v.Kind == valText {
+					vals = append(vals, param(i, v))
+				} else {
+					vals = append(vals, "NULL")
+				}
+			}
+			sql = "INSERT INTO " + a.name + " (" + strings.Join(cols, ", ") + ") OVERRIDING SYSTEM VALUE VALUES (" + strings.Join(vals, ", ") + ")"
+		case opUpdate:
+			var sets []string
+			for i, v := range ch.New {
+				q := pgx.Identifier{rel.Columns[i]}.Sanitize()
+				switch v.Kind {
+				case valText:
+					sets = append(sets, q+" = "+param(i, v))
+				case valNull:
+					sets = append(sets, q+" = NULL")
+				}
+			}
+			old := ch.Old
+			if old == nil {
+				old = ch.New
+			}
+			sql = "UPDATE ONLY " + a.name + " SET " + strings.Join(sets, ", ") + " WHERE " + match(old)
+		case opDelete:
+			sql = "DELETE FROM ONLY " + a.name + " WHERE " + match(ch.Old)
+		}
+		if _, err := a.c.Exec(ctx, sql, args...); err != nil {
+			return a.err(err)
+		}
+	}
+	return nil
+}
+
+func (a *applier) err(err error) error {
+	if err == nil {
+		return nil
+	}
+	return userErrorf(err, "replaying the changes of table %s failed: %v", a.table.QualifiedName(), err)
+}
+
+func quotedColumns(cols []string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = pgx.Identifier{c}.Sanitize()
+	}
+	return strings.Join(q, ", ")
+}
+
+// writeCopyText writes v escaped for COPY's text format.
+func writeCopyText(buf *bytes.Buffer, v []byte) {
+	for _, b := range v {
+		switch b {
+		case '\\':
+			buf.WriteString(`\\`)
+		case '\t':
+			buf.WriteString(`\t`)
+		case '\n':
+			buf.WriteString(`\n`)
+		case '\r':
+			buf.WriteString(`\r`)
+		default:
+			buf.WriteByte(b)
+		}
+	}
+}
+
+// replay applies the incremental layers' changes to every restored table,
+// Parallel tables at a time.
+func (r *restoreRun) replay(ctx context.Context, t Tracker) error {
+	var todo []*tableSource
+	var total int64
+	for _, tb := range r.tables {
+		if ts := r.sources[tb.OID]; len(ts.changes) > 0 {
+			todo = append(todo, ts)
+			for _, lc := range ts.changes {
+				total += lc.table.Rows
+			}
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	c, err := r.connect(ctx, r.target)
+	if err != nil {
+		return err
+	}
+	defer c.Close(context.WithoutCancel(ctx))
+	if _, err := c.Exec(ctx, "SET synchronous_commit = off"); err != nil {
+		return targetError(err)
+	}
+	var applied int64
+	t.Progress(phaseChanges, 0, 0, 0, total)
+	for _, ts := range todo {
+		n, err := r.replayTable(ctx, c, ts, r.layers.cutoff())
+		if err != nil {
+			return err
+		}
+		applied += n
+		t.Progress(phaseChanges, 0, 0, applied, total)
+		if err := t.Boundary(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
