@@ -7,7 +7,8 @@ package engine
 // upserts) gives the same table as applying every change in order. An
 // update that left TOASTed columns unchanged takes them from an earlier
 // version of the row when the changes hold one; otherwise they stay
-// unchanged markers and the restore reads them from the row it already has.
+// unchanged markers, and the upsert's Old holds the key of the row the
+// table had before these changes, which the restore reads them from.
 // A truncate is a barrier: what came before is emitted, then the truncate.
 // A change of the table's columns (DDL) is a barrier too.
 func collapse(changes []*change, keyCols []string) []*change {
@@ -48,14 +49,25 @@ func collapse(changes []*change, keyCols []string) []*change {
 			if c.Old != nil {
 				oldKey = tupleKey(c.Old, keyAt)
 			}
-			row := c.New
+			row, from := c.New, c.New
+			if c.Old != nil {
+				from = c.Old
+			}
+			fill := keyOnly(from, keyAt)
 			if prev := state[oldKey]; prev != nil && prev.Op == opInsert {
 				row = fillUnchanged(row, prev.New)
+				if prev.Old != nil {
+					fill = prev.Old // the row as the table had it before these changes
+				}
 			}
 			if oldKey != newKey {
 				set(oldKey, &change{Op: opDelete, LSN: c.LSN, Time: c.Time, Rel: c.Rel, Old: keyOnly(c.Old, keyAt)})
 			}
-			set(newKey, &change{Op: opInsert, LSN: c.LSN, Time: c.Time, Rel: c.Rel, New: row})
+			up := &change{Op: opInsert, LSN: c.LSN, Time: c.Time, Rel: c.Rel, New: row}
+			if hasUnchanged(row) {
+				up.Old = fill
+			}
+			set(newKey, up)
 		case opDelete:
 			set(tupleKey(c.Old, keyAt), &change{Op: opDelete, LSN: c.LSN, Time: c.Time, Rel: c.Rel, Old: keyOnly(c.Old, keyAt)})
 		}
@@ -121,4 +133,13 @@ func fillUnchanged(row, prev []value) []value {
 		return row
 	}
 	return out
+}
+
+func hasUnchanged(row []value) bool {
+	for _, v := range row {
+		if v.Kind == valUnchanged {
+			return true
+		}
+	}
+	return false
 }

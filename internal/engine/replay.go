@@ -56,7 +56,7 @@ func (r *restoreRun) replayTable(ctx context.Context, c *pgx.Conn, ts *tableSour
 	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE "+stageTable+" ON COMMIT DROP AS SELECT * FROM ONLY "+name+" WITH NO DATA"); err != nil {
 		return 0, targetError(err)
 	}
-	if _, err := tx.Exec(ctx, "ALTER TABLE "+stageTable+` ADD COLUMN strata_op "char", ADD COLUMN strata_unchanged int[]`); err != nil {
+	if _, err := tx.Exec(ctx, "ALTER TABLE "+stageTable+` ADD COLUMN strata_op "char", ADD COLUMN strata_unchanged int[], ADD COLUMN strata_fill int`); err != nil {
 		return 0, targetError(err)
 	}
 	a := &applier{c: c, table: t, name: name}
@@ -165,60 +165,84 @@ func (a *applier) apply(ctx context.Context, batch []*change) error {
 	}
 	var buf bytes.Buffer
 	partial := map[int]bool{}
+	fills := 0
 	for _, ch := range rows {
-		tuple, op := ch.New, "I"
-		if ch.Op == opDelete {
-			tuple, op = ch.Old, "D"
-		}
-		var unchanged []string
-		for i, v := range tuple {
-			if i > 0 {
-				buf.WriteByte('\t')
+		switch {
+		case ch.Op == opDelete:
+			writeStageRow(&buf, ch.Old, "D", nil, 0)
+		case ch.Old != nil:
+			// A row with unchanged TOASTed columns, and the key of the
+			// row to take them from.
+			fills++
+			var unchanged []string
+			for i, v := range ch.New {
+				if v.Kind == valUnchanged {
+					unchanged = append(unchanged, strconv.Itoa(i+1))
+					partial[i] = true
+				}
 			}
-			switch v.Kind {
-			case valText:
-				writeCopyText(&buf, v.Data)
-			case valUnchanged:
-				unchanged = append(unchanged, strconv.Itoa(i+1))
-				partial[i] = true
-				buf.WriteString(`\N`)
-			default:
-				buf.WriteString(`\N`)
-			}
+			writeStageRow(&buf, ch.New, "I", unchanged, fills)
+			writeStageRow(&buf, ch.Old, "K", nil, fills)
+		default:
+			writeStageRow(&buf, ch.New, "I", nil, 0)
 		}
-		buf.WriteString("\t" + op + "\t")
-		if len(unchanged) > 0 {
-			buf.WriteString("{" + strings.Join(unchanged, ",") + "}")
-		} else {
-			buf.WriteString(`\N`)
-		}
-		buf.WriteByte('\n')
 	}
-	copySQL := "COPY " + stageTable + " (" + cols + ", strata_op, strata_unchanged) FROM STDIN"
+	copySQL := "COPY " + stageTable + " (" + cols + ", strata_op, strata_unchanged, strata_fill) FROM STDIN"
 	if _, err := a.c.PgConn().CopyFrom(ctx, &buf, copySQL); err != nil {
 		return a.err(err)
 	}
-	keyEq := make([]string, len(a.table.Key))
-	for i, k := range a.table.Key {
-		q := pgx.Identifier{k}.Sanitize()
-		keyEq[i] = "t." + q + " = s." + q
-	}
-	where := strings.Join(keyEq, " AND ")
 	if len(partial) > 0 {
 		var sets []string
 		for i := range partial {
 			q := pgx.Identifier{rel.Columns[i]}.Sanitize()
 			sets = append(sets, fmt.Sprintf("%s = CASE WHEN %d = ANY (s.strata_unchanged) THEN t.%s ELSE s.%s END", q, i+1, q, q))
 		}
-		if _, err := a.c.Exec(ctx, "UPDATE "+stageTable+" s SET "+strings.Join(sets, ", ")+" FROM ONLY "+a.name+" t WHERE s.strata_unchanged IS NOT NULL AND "+where); err != nil {
+		if _, err := a.c.Exec(ctx, "UPDATE "+stageTable+" s SET "+strings.Join(sets, ", ")+" FROM "+stageTable+" k, ONLY "+a.name+
+			" t WHERE s.strata_op = 'I' AND k.strata_op = 'K' AND k.strata_fill = s.strata_fill AND "+a.keyEq("t", "k")); err != nil {
 			return a.err(err)
 		}
 	}
+	where := a.keyEq("t", "s")
 	if _, err := a.c.Exec(ctx, "DELETE FROM ONLY "+a.name+" t USING "+stageTable+" s WHERE "+where); err != nil {
 		return a.err(err)
 	}
 	_, err := a.c.Exec(ctx, "INSERT INTO "+a.name+" ("+cols+") OVERRIDING SYSTEM VALUE SELECT "+cols+" FROM "+stageTable+" WHERE strata_op = 'I'")
 	return a.err(err)
+}
+
+// keyEq is the SQL condition that rows x and y have the same key.
+func (a *applier) keyEq(x, y string) string {
+	eq := make([]string, len(a.table.Key))
+	for i, k := range a.table.Key {
+		q := pgx.Identifier{k}.Sanitize()
+		eq[i] = x + "." + q + " = " + y + "." + q
+	}
+	return strings.Join(eq, " AND ")
+}
+
+// writeStageRow writes one COPY text row for the staging table.
+func writeStageRow(buf *bytes.Buffer, tuple []value, op string, unchanged []string, fill int) {
+	for i, v := range tuple {
+		if i > 0 {
+			buf.WriteByte('\t')
+		}
+		if v.Kind == valText {
+			writeCopyText(buf, v.Data)
+		} else {
+			buf.WriteString(`\N`)
+		}
+	}
+	buf.WriteString("\t" + op + "\t")
+	if len(unchanged) > 0 {
+		buf.WriteString("{" + strings.Join(unchanged, ",") + "}")
+	} else {
+		buf.WriteString(`\N`)
+	}
+	if fill > 0 {
+		buf.WriteString("\t" + strconv.Itoa(fill) + "\n")
+	} else {
+		buf.WriteString("\t\\N\n")
+	}
 }
 
 // applyEach applies changes one by one to a table without a unique key,

@@ -19,6 +19,9 @@ const SlotPrefix = "strata_"
 
 const slotsAppName = "strata (replication slots)"
 
+// ListSlotsSQL lists Strata's slots, for users who drop them by hand.
+const ListSlotsSQL = `SELECT slot_name, database FROM pg_replication_slots WHERE slot_name LIKE 'strata\_%'`
+
 // Slot is one of Strata's replication slots on a cluster, as the server
 // reports it.
 type Slot struct {

@@ -1,0 +1,216 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stratabackup/strata/internal/collection"
+	"github.com/stratabackup/strata/internal/testutil/pgtest"
+)
+
+// moment is the source's contents right after a workload step committed.
+type moment struct {
+	step     string
+	at       time.Time
+	contents map[string][]string // table → sorted COPY lines of the columns it had then
+	columns  map[string][]string
+}
+
+// snapshotContents reads every public table of db: its current columns and
+// its rows as sorted COPY lines.
+func snapshotContents(t *testing.T, c *pgx.Conn, columns map[string][]string) (map[string][]string, map[string][]string) {
+	t.Helper()
+	ctx := context.Background()
+	if columns == nil {
+		columns = map[string][]string{}
+		rows, err := c.Query(ctx, `SELECT c.relname, array_agg(a.attname ORDER BY a.attnum)::text[] FROM pg_class c
+			JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+			WHERE n.nspname = 'public' AND c.relkind = 'r' GROUP BY c.relname`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var name string
+		var cols []string
+		if _, err := pgx.ForEachRow(rows, []any{&name, &cols}, func() error { columns[name] = cols; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := map[string][]string{}
+	for name, cols := range columns {
+		var buf bytes.Buffer
+		q := "COPY (SELECT " + quotedColumns(cols) + " FROM " + pgx.Identifier{name}.Sanitize() + ") TO STDOUT"
+		if _, err := c.PgConn().CopyTo(ctx, &buf, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		out[name] = sortedLines(buf.Bytes())
+	}
+	return out, columns
+}
+
+func incrementalBackup(t *testing.T, s *pgtest.Server, c *collection.Collection, db, job string, revision bool) *collection.Manifest {
+	t.Helper()
+	m, err := New(nil).Backup(context.Background(), BackupParams{
+		JobID: job, DSN: s.DSN(db), Database: db, Cluster: "test", CreatedBy: "tester",
+		Incremental: true, RevisionHistory: revision, ChunkBytes: 64 << 10,
+	}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatalf("incremental %s: %v", job, err)
+	}
+	if m.Kind != collection.KindIncremental {
+		t.Fatalf("incremental %s: got a %s backup (%s)", job, m.Kind, m.FullReason)
+	}
+	return m
+}
+
+// TestIncrementalPointInTime runs a workload of inserts, updates (some of
+// TOASTed rows leaving the TOASTed column unchanged), deletes, a TRUNCATE,
+// a column added, a large transaction and sequence use, while a full backup
+// and incrementals with and without revision history are taken; it records
+// the source at many moments and restores to each of them.
+func TestIncrementalPointInTime(t *testing.T) {
+	s := pgtest.Start(t)
+	s.CreateDatabase(t, "wl")
+	s.Exec(t, "wl", `
+CREATE SEQUENCE ticket;
+CREATE TABLE accounts (id int PRIMARY KEY, name text NOT NULL, balance numeric(12,2), doc text, ticket bigint);
+ALTER TABLE accounts ALTER COLUMN doc SET STORAGE EXTERNAL;
+CREATE TABLE items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, account int, qty int, tags text[]);
+CREATE TABLE "Odd ""Name""" (k text PRIMARY KEY, "v a l" jsonb);
+INSERT INTO accounts SELECT g, 'acct ' || g, g * 1.5, repeat(md5(g::text), 300), NULL FROM generate_series(1, 300) g;
+INSERT INTO items (account, qty, tags) SELECT g % 300 + 1, g, ARRAY['a', g::text] FROM generate_series(1, 2000) g;
+INSERT INTO "Odd ""Name""" VALUES ('k1', '{"a": 1}'), ('tab	key', '{"b": [1, 2]}');`)
+	c := newTestCollection(t)
+	ctx := context.Background()
+	full, err := New(nil).Backup(ctx, BackupParams{JobID: "wl-full", DSN: s.DSN("wl"), Database: "wl", Cluster: "test", ChunkBytes: 64 << 10}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Publication == "" || full.Slot == "" {
+		t.Fatalf("full backup without slot %q or publication %q", full.Slot, full.Publication)
+	}
+
+	conn := s.Connect(t, "wl")
+	var moments []moment
+	var columns map[string][]string
+	step := func(name, sql string) {
+		t.Helper()
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var at time.Time
+		if err := conn.QueryRow(ctx, "SELECT clock_timestamp()").Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		contents, cols := snapshotContents(t, conn, nil)
+		columns = cols
+		moments = append(moments, moment{step: name, at: at, contents: contents, columns: cols})
+		time.Sleep(20 * time.Millisecond) // distinct commit times
+	}
+
+	step("insert", `INSERT INTO accounts SELECT g, 'new ' || g, 0, repeat('z', 5000), nextval('ticket') FROM generate_series(301, 320) g`)
+	step("update", `UPDATE accounts SET balance = balance + 1 WHERE id % 7 = 0`)
+	step("toast unchanged", `UPDATE accounts SET name = name || '!' WHERE id <= 50`)
+	step("delete", `DELETE FROM items WHERE qty % 10 = 0`)
+	step("key change", `UPDATE accounts SET id = id + 1000 WHERE id BETWEEN 100 AND 105`)
+	rev1 := incrementalBackup(t, s, c, "wl", "wl-inc1", true)
+
+	step("same row many times", `UPDATE items SET qty = qty + 1 WHERE id = 5; UPDATE items SET qty = qty + 1 WHERE id = 5; DELETE FROM items WHERE id = 6; INSERT INTO items (account, qty) VALUES (1, -1)`)
+	step("truncate", `TRUNCATE "Odd ""Name"""`)
+	step("after truncate", `INSERT INTO "Odd ""Name""" VALUES ('k2', '{"c": "\\u00fc"}'), ('new
+line', 'null')`)
+	step("add column", `ALTER TABLE accounts ADD COLUMN note text DEFAULT 'none'`)
+	step("use column", `UPDATE accounts SET note = 'vip ' || id, ticket = nextval('ticket') WHERE id % 3 = 0`)
+	step("large transaction", `UPDATE items SET qty = qty * 2, tags = tags || 'big'::text`)
+	rev2 := incrementalBackup(t, s, c, "wl", "wl-inc2", true)
+
+	step("after rev2", `DELETE FROM accounts WHERE id % 11 = 0; UPDATE accounts SET doc = 'short now' WHERE id = 1`)
+	step("more", `INSERT INTO items (account, qty) SELECT 1, g FROM generate_series(1, 100) g`)
+	latest := incrementalBackup(t, s, c, "wl", "wl-inc3", false)
+	if latest.Changes == 0 || rev1.Changes == 0 || rev2.Changes == 0 {
+		t.Fatalf("changes captured: %d, %d, %d", rev1.Changes, rev2.Changes, latest.Changes)
+	}
+
+	restore := func(name string, asOf time.Time, backup string) error {
+		_, err := New(nil).Restore(ctx, RestoreParams{JobID: "r-" + name, TargetDSN: s.DSN, Backup: backup, Database: "wl", NewDBName: name, AsOf: asOf}, c, &restoreTracker{})
+		return err
+	}
+	for i, m := range moments {
+		name := fmt.Sprintf("pit_%d", i)
+		err := restore(name, m.at, "")
+		if m.at.After(rev2.EndTime) {
+			// Inside the layer without revision history: refused, saying which times work.
+			wantUserError(t, err, "without revision history", utc(latest.EndTime))
+			continue
+		}
+		if err != nil {
+			t.Fatalf("restore to %s (%s): %v", m.step, utc(m.at), err)
+		}
+		got, _ := snapshotContents(t, s.Connect(t, name), m.columns)
+		for table, want := range m.contents {
+			if !slicesEqual(got[table], want) {
+				t.Errorf("as of %q (%s): table %s has %d rows, want %d\n%s", m.step, utc(m.at), table, len(got[table]), len(want), firstDiff(got[table], want))
+			}
+		}
+	}
+
+	// Each layer's end, and the latest, equal the source then and now.
+	if err := restore("latest", time.Time{}, "LATEST"); err != nil {
+		t.Fatal(err)
+	}
+	now, _ := snapshotContents(t, conn, columns)
+	got, _ := snapshotContents(t, s.Connect(t, "latest"), columns)
+	for table, want := range now {
+		if !slicesEqual(got[table], want) {
+			t.Errorf("latest: table %s differs\n%s", table, firstDiff(got[table], want))
+		}
+	}
+	if got, want := sequenceValues(t, s.DSN("latest")), sequenceValues(t, s.DSN("wl")); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("sequences %v, want %v", got, want)
+	}
+
+	// Before the full backup: refused, naming the times that work.
+	err = restore("too_early", full.EndTime.Add(-time.Hour), "")
+	wantUserError(t, err, "no backup covers", utc(full.EndTime))
+}
+
+func slicesEqual(a, b []string) bool {
+	return len(a) == len(b) && strings.Join(a, "\n") == strings.Join(b, "\n")
+}
+
+func firstDiff(got, want []string) string {
+	g := map[string]bool{}
+	for _, l := range got {
+		g[l] = true
+	}
+	w := map[string]bool{}
+	for _, l := range want {
+		w[l] = true
+	}
+	var out []string
+	for _, l := range want {
+		if !g[l] && len(out) < 3 {
+			out = append(out, "missing: "+trim(l))
+		}
+	}
+	for _, l := range got {
+		if !w[l] && len(out) < 6 {
+			out = append(out, "extra:   "+trim(l))
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, "\n")
+}
+
+func trim(s string) string {
+	if len(s) > 120 {
+		return s[:120] + "…"
+	}
+	return s
+}
