@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -213,4 +215,77 @@ func trim(s string) string {
 		return s[:120] + "…"
 	}
 	return s
+}
+
+// TestIncrementalNoKeyAndBrokenChain: a table without a replica identity
+// keeps taking UPDATE and DELETE, is copied whole in every layer and
+// restores exactly at layer ends; a point in time inside a layer is refused
+// for it. A dropped slot makes the next incremental a full backup that says
+// why, and a chain with a layer missing is refused on restore.
+func TestIncrementalNoKeyAndBrokenChain(t *testing.T) {
+	s := pgtest.Start(t)
+	s.CreateDatabase(t, "nk")
+	s.Exec(t, "nk", `
+CREATE TABLE keyed (id int PRIMARY KEY, v text);
+CREATE TABLE log_no_pk (at int, msg text);
+INSERT INTO keyed SELECT g, 'v' || g FROM generate_series(1, 100) g;
+INSERT INTO log_no_pk SELECT g, 'm' || g FROM generate_series(1, 100) g;`)
+	c := newTestCollection(t)
+	ctx := context.Background()
+	full, err := New(nil).Backup(ctx, BackupParams{JobID: "nk-full", DSN: s.DSN("nk"), Database: "nk", Cluster: "test"}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Production writes to the table without a key keep working.
+	s.Exec(t, "nk", `UPDATE log_no_pk SET msg = msg || '!' WHERE at < 10; DELETE FROM log_no_pk WHERE at > 90; UPDATE keyed SET v = 'x' WHERE id = 1`)
+	conn := s.Connect(t, "nk")
+	var mid time.Time
+	conn.QueryRow(ctx, "SELECT clock_timestamp()").Scan(&mid)
+	time.Sleep(20 * time.Millisecond)
+	s.Exec(t, "nk", `INSERT INTO log_no_pk VALUES (1000, 'late')`)
+	inc := incrementalBackup(t, s, c, "nk", "nk-inc1", true)
+	for _, tb := range inc.Tables {
+		switch tb.Name {
+		case "log_no_pk":
+			if !tb.Whole || tb.Rows != 91 || len(tb.Changes) != 0 {
+				t.Errorf("log_no_pk: whole %v, %d rows, %d change files; want a whole copy of 91 rows", tb.Whole, tb.Rows, len(tb.Changes))
+			}
+		case "keyed":
+			if tb.Whole || len(tb.Changes) == 0 {
+				t.Errorf("keyed: whole %v, %d change files; want changes", tb.Whole, len(tb.Changes))
+			}
+		}
+	}
+	_, err = New(nil).Restore(ctx, RestoreParams{JobID: "nk-end", TargetDSN: s.DSN, Backup: "LATEST", Database: "nk", NewDBName: "nk_end"}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareTableContents(t, tableContents(t, s.DSN("nk_end")), tableContents(t, s.DSN("nk")))
+	_, err = New(nil).Restore(ctx, RestoreParams{JobID: "nk-mid", TargetDSN: s.DSN, Database: "nk", NewDBName: "nk_mid", AsOf: mid}, c, &restoreTracker{})
+	wantUserError(t, err, "log_no_pk", "copied whole", utc(inc.EndTime))
+
+	// The slot is dropped: the next incremental is a full backup, and says why.
+	s.Exec(t, "nk", "SELECT pg_drop_replication_slot('"+full.Slot+"')")
+	next, err := New(nil).Backup(ctx, BackupParams{JobID: "nk-inc2", DSN: s.DSN("nk"), Database: "nk", Cluster: "test", Incremental: true}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Kind != collection.KindFull || !strings.Contains(next.FullReason, full.Slot) || !strings.Contains(next.FullReason, "no longer exists") {
+		t.Errorf("after the slot was dropped: %s backup, reason %q", next.Kind, next.FullReason)
+	}
+
+	// A chain whose middle layer is gone is refused, naming what works.
+	inc2 := incrementalBackup(t, s, c, "nk", "nk-inc3", false)
+	s.Exec(t, "nk", `UPDATE keyed SET v = 'y' WHERE id = 2`)
+	inc3 := incrementalBackup(t, s, c, "nk", "nk-inc4", false)
+	// Someone removed inc2's index entry (as a careless cleanup would).
+	entries, _ := filepath.Glob(filepath.Join(c.Store().Location().Path, "index", "*", "*_incremental_"+inc2.ID+".json"))
+	if len(entries) != 1 {
+		t.Fatalf("index entries of %s: %v", inc2.Path, entries)
+	}
+	if err := os.Remove(entries[0]); err != nil {
+		t.Fatal(err)
+	}
+	_, err = New(nil).Restore(ctx, RestoreParams{JobID: "nk-broken", TargetDSN: s.DSN, Backup: inc3.Path, Database: "nk", NewDBName: "nk_broken"}, c, &restoreTracker{})
+	wantUserError(t, err, "chain", "is broken", inc3.Path, utc(next.EndTime))
 }
