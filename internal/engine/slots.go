@@ -48,11 +48,13 @@ SELECT s.slot_name, coalesce(s.database, ''), s.active, coalesce(s.wal_status, '
        coalesce(s.wal_status = 'lost', false) OR s.restart_lsn IS NULL
 FROM pg_replication_slots s,
      (SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END AS lsn) w
-WHERE s.slot_name LIKE 'strata\_%'
+WHERE s.slot_name LIKE 'strata\_%' AND NOT s.temporary
 ORDER BY s.database, s.slot_name`
 
 // StrataSlots lists Strata's replication slots on the cluster, in every
 // database, connecting once with dsn (the cluster's registered connection).
+// Temporary slots (an incremental backup's snapshot) are left out: they go
+// with the session that made them.
 func StrataSlots(ctx context.Context, dsn string) ([]Slot, error) {
 	c, err := connect(ctx, dsn, slotsAppName)
 	if err != nil {

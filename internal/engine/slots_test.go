@@ -51,6 +51,10 @@ func TestStrataSlotsReportsRetainedWAL(t *testing.T) {
 	pg.CreateDatabase(t, "shop")
 	makeStrataSlot(t, pg, "shop", "strata_x")
 	pg.Exec(t, "postgres", "SELECT pg_create_logical_replication_slot('someone_else', 'pgoutput')")
+	temp := pg.Connect(t, "shop") // holds a temporary slot until the test ends
+	if _, err := temp.Exec(context.Background(), "SELECT pg_create_logical_replication_slot('strata_temporary', 'pgoutput', true)"); err != nil {
+		t.Fatal(err)
+	}
 	// About 2 MB of WAL that the slot keeps.
 	pg.Exec(t, "shop", "CREATE TABLE t AS SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 10000) g")
 
@@ -59,7 +63,7 @@ func TestStrataSlotsReportsRetainedWAL(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(slots) != 1 {
-		t.Fatalf("slots = %+v, want only strata_x", slots)
+		t.Fatalf("slots = %+v, want only strata_x (not someone else's, not a temporary one)", slots)
 	}
 	s := slots[0]
 	if s.Name != "strata_x" || s.Database != "shop" || s.Active || s.WALStatus != "reserved" || s.Lost {
