@@ -234,3 +234,18 @@ func findTable(m *collection.Manifest, oid uint32) *collection.Table {
 	}
 	return nil
 }
+
+// ResolveRestorePoint checks that c can restore database as backup spec
+// ("LATEST" or a layer path) or, with asOf set, as of that moment, and
+// returns the last layer the restore reads (pinning LATEST to what it
+// means now) and that layer's manifest.
+func ResolveRestorePoint(ctx context.Context, c *collection.Collection, spec, database string, asOf time.Time) (*collection.Manifest, error) {
+	set, err := resolveLayers(ctx, c, spec, database, asOf)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := set.sources(); err != nil {
+		return nil, err
+	}
+	return set.last(), nil
+}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
@@ -20,6 +21,12 @@ type BackupRequest struct {
 	Database   string   `json:"database"`
 	Tables     []string `json:"tables,omitempty"`
 	Collection string   `json:"collection"`
+	// Incremental adds a layer to the newest chain of the database in the
+	// collection (or to Chain, a full backup's path); RevisionHistory keeps
+	// every change with its commit time, for point-in-time restores.
+	Incremental     bool   `json:"incremental,omitempty"`
+	Chain           string `json:"chain,omitempty"`
+	RevisionHistory bool   `json:"revision_history,omitempty"`
 }
 
 // BackupResult is what a finished backup job records.
@@ -28,6 +35,9 @@ type BackupResult struct {
 	Path       string `json:"path"`
 	Rows       int64  `json:"rows"`
 	Bytes      int64  `json:"stored_bytes"`
+	Type       string `json:"type"`                  // full or incremental
+	Changes    int64  `json:"changes,omitempty"`     // an incremental's row changes
+	FullReason string `json:"full_reason,omitempty"` // why an incremental became a full backup
 }
 
 // StartBackup validates the request and queues its job.
@@ -52,13 +62,23 @@ func (s *Service) StartBackup(ctx context.Context, req BackupRequest, actor stri
 	} else if err != nil {
 		return jobs.Job{}, err
 	}
+	if req.Chain != "" && !req.Incremental {
+		return jobs.Job{}, usererror.New("chain names the chain an incremental backup extends: set incremental too, or leave chain out")
+	}
+	kind := "Full"
+	if req.Incremental {
+		kind = "Incremental"
+		if len(req.Tables) > 0 {
+			return jobs.Job{}, usererror.New("an incremental backup covers the tables of its chain's full backup: leave tables out")
+		}
+	}
 	what := "database " + req.Database
 	if len(req.Tables) > 0 {
 		what = fmt.Sprintf("%d table(s) of database %s", len(req.Tables), req.Database)
 	}
 	return s.jobs.Create(ctx, jobs.NewJob{
 		Type: TypeBackup, Cluster: req.Cluster, CreatedBy: actor, Payload: req,
-		Description: fmt.Sprintf("Full backup of %s into %s", what, req.Collection),
+		Description: fmt.Sprintf("%s backup of %s into %s", kind, what, req.Collection),
 	})
 }
 
@@ -80,12 +100,13 @@ func (h backupHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control)
 	m, err := h.s.engine.Backup(ctx, engine.BackupParams{
 		JobID: strconv.FormatInt(job.ID, 10), DSN: source.ForDatabase(req.Database), Database: req.Database, Tables: req.Tables,
 		Cluster: req.Cluster, CreatedBy: job.CreatedBy, Resume: job.Checkpoint, Attempt: job.Attempt,
-		ChunkBytes: h.s.ChunkBytes,
+		ChunkBytes:  h.s.ChunkBytes,
+		Incremental: req.Incremental, Chain: req.Chain, RevisionHistory: req.RevisionHistory,
 	}, coll, ctl)
 	if err != nil {
 		return err
 	}
-	if m.Slot != "" {
+	if m.Kind == collection.KindFull && m.Slot != "" {
 		dropped, err := engine.DropSupersededSlots(ctx, source.ForDatabase(req.Database), m.Slot)
 		if err != nil {
 			h.s.log.Warn("older replication slots of this database were not dropped", "database", req.Database, "error", err)
@@ -93,7 +114,7 @@ func (h backupHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control)
 			h.s.log.Info("dropped the replication slots of earlier backups", "database", req.Database, "slots", dropped)
 		}
 	}
-	res := BackupResult{Collection: req.Collection, Path: m.Path}
+	res := BackupResult{Collection: req.Collection, Path: m.Path, Type: string(m.Kind), Changes: m.Changes, FullReason: m.FullReason}
 	for _, t := range m.Tables {
 		res.Rows += t.Rows
 		res.Bytes += t.StoredBytes

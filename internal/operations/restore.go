@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
@@ -27,6 +28,21 @@ type RestoreRequest struct {
 	SkipMissingForeignKeys bool     `json:"skip_missing_foreign_keys,omitempty"`
 	SkipMissingSequences   bool     `json:"skip_missing_sequences,omitempty"`
 	SkipMissingViews       bool     `json:"skip_missing_views,omitempty"`
+	// AsOfSystemTime restores the database as it was at this moment
+	// (RFC 3339), within a chain's revision history or at a layer's end.
+	AsOfSystemTime string `json:"as_of_system_time,omitempty"`
+}
+
+// asOf parses AsOfSystemTime; zero when empty.
+func (r RestoreRequest) asOf() (time.Time, error) {
+	if strings.TrimSpace(r.AsOfSystemTime) == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(r.AsOfSystemTime))
+	if err != nil {
+		return time.Time{}, usererror.Errorf("as_of_system_time %q is not an RFC 3339 time: write it like 2026-11-23T14:05:00Z", r.AsOfSystemTime)
+	}
+	return t.UTC(), nil
 }
 
 // Target is the database the restore writes to.
@@ -65,11 +81,20 @@ func (s *Service) StartRestore(ctx context.Context, req RestoreRequest, actor st
 	if err != nil {
 		return jobs.Job{}, err
 	}
-	m, err := coll.Resolve(ctx, req.Backup, req.Database)
+	asOf, err := req.asOf()
+	if err != nil {
+		return jobs.Job{}, err
+	}
+	m, err := engine.ResolveRestorePoint(ctx, coll, req.Backup, req.Database, asOf)
 	if err != nil {
 		return jobs.Job{}, err
 	}
 	req.Backup, req.Database = m.Path, m.Database // pin LATEST to what it means now
+	from := m.Path
+	if !asOf.IsZero() {
+		req.AsOfSystemTime = asOf.Format(time.RFC3339Nano)
+		from += " as of " + asOf.Format("2006-01-02 15:04:05.000000 UTC")
+	}
 	if len(req.Tables) == 0 && req.NewDBName == "" {
 		req.NewDBName = m.Database
 	}
@@ -79,7 +104,7 @@ func (s *Service) StartRestore(ctx context.Context, req RestoreRequest, actor st
 	}
 	return s.jobs.Create(ctx, jobs.NewJob{
 		Type: TypeRestore, Cluster: req.Cluster, CreatedBy: actor, Payload: req,
-		Description: fmt.Sprintf("Restore of %s from %s/%s", what, req.Collection, m.Path),
+		Description: fmt.Sprintf("Restore of %s from %s/%s", what, req.Collection, from),
 	})
 }
 
@@ -98,8 +123,13 @@ func (h restoreHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control
 	if err != nil {
 		return err
 	}
+	asOf, err := req.asOf()
+	if err != nil {
+		return err
+	}
 	res, err := h.s.engine.Restore(ctx, engine.RestoreParams{
 		JobID:     strconv.FormatInt(job.ID, 10),
+		AsOf:      asOf,
 		TargetDSN: target.ForDatabase,
 		Backup:    req.Backup, Database: req.Database, Tables: req.Tables, NewDBName: req.NewDBName, IntoDB: req.IntoDB,
 		SkipMissingForeignKeys: req.SkipMissingForeignKeys, SkipMissingSequences: req.SkipMissingSequences,

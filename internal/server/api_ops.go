@@ -120,10 +120,18 @@ func (s *Server) apiCollectionBackups(c echo.Context) error {
 	if err != nil {
 		return apiError(err)
 	}
-	if list == nil {
-		list = []collection.Summary{}
+	layers := make([]apiLayer, len(list))
+	for i, l := range list {
+		layers[i] = apiLayer{Summary: l, Type: l.Kind}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"backups": list})
+	return c.JSON(http.StatusOK, map[string]any{"backups": layers})
+}
+
+// apiLayer is a layer as the API lists it: the index summary, with its
+// kind also under the name "type" (full or incremental).
+type apiLayer struct {
+	collection.Summary
+	Type collection.Kind `json:"type"`
 }
 
 func (s *Server) apiBackupCreate(c echo.Context) error {
