@@ -29,8 +29,9 @@ const childArg = "__strata-child"
 
 // childResult is what a child prints on stdout, as JSON.
 type childResult struct {
-	Path   string  `json:"path,omitempty"` // backup: the layer's path
-	Phases []phase `json:"phases"`         // the engine's phases, in order, with their durations
+	Path    string  `json:"path,omitempty"`    // backup: the layer's path
+	Changes int64   `json:"changes,omitempty"` // incremental: row changes captured
+	Phases  []phase `json:"phases"`            // the engine's phases, in order, with their durations
 }
 
 // phase is one phase the engine reported through Tracker.Progress.
@@ -51,6 +52,7 @@ func childMain(args []string) error {
 	db := fs.String("db", "", "database to back up (backup) or in the backup (restore)")
 	newDB := fs.String("newdb", "", "restore: the new database")
 	backup := fs.String("backup", "LATEST", "restore: the layer path")
+	asOf := fs.String("asof", "", "restore: AS OF this RFC 3339 time")
 	coll := fs.String("collection", "", "collection folder")
 	parallel := fs.Int("parallel", 2, "COPY streams")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
@@ -94,19 +96,28 @@ func childMain(args []string) error {
 	var res childResult
 	t := &phaseTracker{phases: []phase{{Name: "start"}}, began: began}
 	switch op {
-	case "backup":
+	case "backup", "incremental":
 		m, err := e.Backup(ctx, engine.BackupParams{
-			JobID: "bench-backup", DSN: dsn(*db), Database: *db, Cluster: "bench", CreatedBy: "bench",
-			Parallel: *parallel,
+			JobID: "bench-" + op, DSN: dsn(*db), Database: *db, Cluster: "bench", CreatedBy: "bench",
+			Parallel: *parallel, Incremental: op == "incremental", RevisionHistory: op == "incremental",
 		}, c, t)
 		if err != nil {
 			return err
 		}
-		res.Path = m.Path
+		if op == "incremental" && m.Kind != collection.KindIncremental {
+			return fmt.Errorf("the incremental became a full backup: %s", m.FullReason)
+		}
+		res.Path, res.Changes = m.Path, m.Changes
 	case "restore":
+		var at time.Time
+		if *asOf != "" {
+			if at, err = time.Parse(time.RFC3339Nano, *asOf); err != nil {
+				return err
+			}
+		}
 		_, err := e.Restore(ctx, engine.RestoreParams{
 			JobID: "bench-restore", TargetDSN: dsn, Backup: *backup, Database: *db, NewDBName: *newDB,
-			Parallel: *parallel,
+			Parallel: *parallel, AsOf: at,
 		}, c, t)
 		if err != nil {
 			return err

@@ -40,6 +40,7 @@ type options struct {
 	dir        string
 	cpuProfile string
 	runs       int
+	incr       bool
 }
 
 func main() {
@@ -58,6 +59,7 @@ func main() {
 	flag.StringVar(&o.doc, "doc", "docs/performance.md", "replace the results section of this file (skipped if it does not exist; empty: never)")
 	flag.StringVar(&o.dir, "dir", "", "work folder (default: a new temporary folder); a dataset a -keep run left there is reused")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write CPU profiles of the Strata children to PREFIX-backup.pprof and PREFIX-restore.pprof (last round)")
+	flag.BoolVar(&o.incr, "incremental", true, "also measure incremental backups (after 1% and 10% of rows changed) and a point-in-time restore; this changes the dataset")
 	flag.IntVar(&o.runs, "runs", 3, "rounds of all operations; the table shows each operation's fastest run")
 	flag.DurationVar(&quietWait, "quiet-wait", quietWait, "before each operation, wait up to this long for the machine to be idle")
 	flag.Parse()
@@ -192,6 +194,13 @@ func run(o options) (err error) {
 	}
 
 	md := rep.markdown(time.Now())
+	if o.incr {
+		inc, err := b.incremental(ctx)
+		if err != nil {
+			return fmt.Errorf("incremental: %w", err)
+		}
+		md += inc.markdown()
+	}
 	fmt.Println(md)
 	if o.out != "" {
 		if err := os.WriteFile(o.out, []byte(md), 0o644); err != nil {
@@ -221,9 +230,15 @@ func execSQL(ctx context.Context, dsn, sql string) error {
 	return err
 }
 
-// dropSlots drops the replication slots an interrupted earlier run left.
+// dropSlots drops the replication slots (and the publications that go with
+// them) that earlier backups left.
 func dropSlots(ctx context.Context, dsn string) error {
-	err := execSQL(ctx, dsn, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots")
+	err := execSQL(ctx, dsn, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots;
+DO $$ DECLARE p text; BEGIN
+  FOR p IN SELECT pubname FROM pg_publication WHERE pubname LIKE 'strata\_%' LOOP
+    EXECUTE format('DROP PUBLICATION %I', p);
+  END LOOP;
+END $$`)
 	if isUndefinedDatabase(err) {
 		return nil
 	}

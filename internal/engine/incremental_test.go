@@ -289,3 +289,44 @@ INSERT INTO log_no_pk SELECT g, 'm' || g FROM generate_series(1, 100) g;`)
 	_, err = New(nil).Restore(ctx, RestoreParams{JobID: "nk-broken", TargetDSN: s.DSN, Backup: inc3.Path, Database: "nk", NewDBName: "nk_broken"}, c, &restoreTracker{})
 	wantUserError(t, err, "chain", "is broken", inc3.Path, utc(next.EndTime))
 }
+
+// TestIncrementalIdleDatabaseOnBusyServer: an incremental of a database
+// nobody writes to, while another database writes a lot, ends (it does not
+// wait for a change of its own) and moves its slot to the layer's end, so
+// the server can recycle the other database's WAL.
+func TestIncrementalIdleDatabaseOnBusyServer(t *testing.T) {
+	s := pgtest.Start(t)
+	s.CreateDatabase(t, "idle")
+	s.CreateDatabase(t, "busy")
+	s.Exec(t, "idle", `CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)`)
+	s.Exec(t, "busy", `CREATE TABLE t (id int PRIMARY KEY, pad text)`)
+	c := newTestCollection(t)
+	ctx := context.Background()
+	full, err := New(nil).Backup(ctx, BackupParams{JobID: "idle-full", DSN: s.DSN("idle"), Database: "idle", Cluster: "test"}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Exec(t, "busy", `INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 100000) g`)
+	var walBefore string
+	s.Connect(t, "postgres").QueryRow(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&walBefore)
+
+	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	m, err := New(nil).Backup(tctx, BackupParams{JobID: "idle-inc", DSN: s.DSN("idle"), Database: "idle", Cluster: "test", Incremental: true}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Kind != collection.KindIncremental || m.Changes != 0 {
+		t.Fatalf("got a %s layer with %d changes", m.Kind, m.Changes)
+	}
+	var confirmed string
+	var past bool
+	err = s.Connect(t, "postgres").QueryRow(ctx, `SELECT confirmed_flush_lsn::text, confirmed_flush_lsn >= $2::pg_lsn
+		FROM pg_replication_slots WHERE slot_name = $1`, full.Slot, walBefore).Scan(&confirmed, &past)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if confirmed != m.EndLSN || !past {
+		t.Errorf("slot confirmed at %s; want the layer's end %s, past the busy database's WAL at %s", confirmed, m.EndLSN, walBefore)
+	}
+}
