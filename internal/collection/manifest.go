@@ -87,21 +87,21 @@ type Role struct {
 
 // Table is one table's data in a layer.
 type Table struct {
-	OID         uint32     `json:"oid"`
-	Schema      string     `json:"schema"`
-	Name        string     `json:"name"`
-	Columns     []string   `json:"columns"`          // COPY column list, in order; generated columns excluded
-	Format      string     `json:"format,omitempty"` // data files' COPY format: "" text, "binary" PostgreSQL's binary COPY
-	Types       []string   `json:"types,omitempty"`  // format_type of each column, to detect schema changes between layers
-	Key         []string   `json:"key,omitempty"`    // unique key (replica identity index or primary key); rows of changes are matched by it
+	OID     uint32   `json:"oid"`
+	Schema  string   `json:"schema"`
+	Name    string   `json:"name"`
+	Columns []string `json:"columns"`          // COPY column list, in order; generated columns excluded
+	Format  string   `json:"format,omitempty"` // data files' COPY format: "" text, "binary" PostgreSQL's binary COPY
+	Types   []string `json:"types,omitempty"`  // format_type of each column, to detect schema changes between layers
+	Key     []string `json:"key,omitempty"`    // unique key (replica identity index or primary key); rows of changes are matched by it
 	// Captured: the chain's publication carries the table's changes after
 	// this layer, so the next layer holds its changes rather than a whole copy.
 	Captured bool `json:"captured,omitempty"`
 	// Whole: in an incremental, Files hold the whole table at the layer's
 	// end (its changes were not captured: no replica identity, or new).
-	Whole   bool       `json:"whole,omitempty"`
-	Changes []FileInfo `json:"changes,omitempty"` // an incremental's change files, in order
-	Parent      string     `json:"parent,omitempty"` // "schema.name" of the partitioned parent, for a partition
+	Whole       bool       `json:"whole,omitempty"`
+	Changes     []FileInfo `json:"changes,omitempty"` // an incremental's change files, in order
+	Parent      string     `json:"parent,omitempty"`  // "schema.name" of the partitioned parent, for a partition
 	Unlogged    bool       `json:"unlogged,omitempty"`
 	Rows        int64      `json:"rows"`
 	RawBytes    int64      `json:"raw_bytes"`    // COPY output bytes, before compression
