@@ -191,6 +191,11 @@ func (a *applier) apply(ctx context.Context, batch []*change) error {
 	if _, err := a.c.PgConn().CopyFrom(ctx, &buf, copySQL); err != nil {
 		return a.err(err)
 	}
+	// Without statistics the planner guesses the staging table's size and
+	// may join it to the (index-less) table with a nested loop.
+	if _, err := a.c.Exec(ctx, "ANALYZE "+stageTable); err != nil {
+		return a.err(err)
+	}
 	if len(partial) > 0 {
 		var sets []string
 		for i := range partial {
