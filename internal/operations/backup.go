@@ -107,12 +107,7 @@ func (h backupHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control)
 		return err
 	}
 	if m.Kind == collection.KindFull && m.Slot != "" {
-		dropped, err := engine.DropSupersededSlots(ctx, source.ForDatabase(req.Database), m.Slot)
-		if err != nil {
-			h.s.log.Warn("older replication slots of this database were not dropped", "database", req.Database, "error", err)
-		} else if len(dropped) > 0 {
-			h.s.log.Info("dropped the replication slots of earlier backups", "database", req.Database, "slots", dropped)
-		}
+		h.dropOlderChainSlots(ctx, coll, m, source.ForDatabase(req.Database))
 	}
 	res := BackupResult{Collection: req.Collection, Path: m.Path, Type: string(m.Kind), Changes: m.Changes, FullReason: m.FullReason}
 	for _, t := range m.Tables {
@@ -120,4 +115,31 @@ func (h backupHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control)
 		res.Bytes += t.StoredBytes
 	}
 	return ctl.SetResult(res)
+}
+
+// dropOlderChainSlots drops the replication slots (and publications) of the
+// older chains of m's database in the same collection: new incrementals go
+// to the newest chain, and an older chain's slot would only make the server
+// keep WAL. Chains in other collections keep theirs. Failures are logged:
+// the backup itself succeeded, and the cluster page shows leftover slots.
+func (h backupHandler) dropOlderChainSlots(ctx context.Context, coll *collection.Collection, m *collection.Manifest, dsn string) {
+	sums, err := coll.Backups(ctx)
+	if err != nil {
+		h.s.log.Warn("cannot list the collection to drop older chains' slots", "error", err)
+		return
+	}
+	for _, s := range sums {
+		if s.Kind != collection.KindFull || s.Database != m.Database || s.Path == m.Path || !s.EndTime.Before(m.EndTime) {
+			continue
+		}
+		old, err := coll.Manifest(ctx, s.Path)
+		if err != nil || old.Slot == "" || old.Slot == m.Slot {
+			continue
+		}
+		if err := engine.DropSlot(ctx, dsn, old.Slot); err != nil {
+			h.s.log.Warn("could not drop an older chain's replication slot", "slot", old.Slot, "chain", s.Path, "error", err)
+			continue
+		}
+		h.s.log.Info("dropped the replication slot of an older chain", "slot", old.Slot, "chain", s.Path)
+	}
 }
