@@ -17,6 +17,7 @@ import (
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/server"
+	"github.com/stratabackup/strata/internal/slothealth"
 )
 
 const (
@@ -72,6 +73,7 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	srv := server.New(server.Options{
 		DB: a.db, Auth: a.auth, Sessions: sessions, Audit: a.audit, Registry: a.registry, Jobs: a.jobs, Runner: runner, Ops: ops,
 		Logger: log, CookieKeys: [2][]byte{hashKey, blockKey}, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxy,
+		SlotWAL: slothealth.Thresholds{Warn: cfg.SlotWALWarn, Critical: cfg.SlotWALCritical},
 	})
 
 	ctx, cancel := context.WithCancel(ctx)

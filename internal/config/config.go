@@ -14,18 +14,20 @@ import (
 // Config holds every setting of `strata serve`. Flags win over environment
 // variables, which win over the defaults.
 type Config struct {
-	Addr          string
-	DataDir       string
-	LogLevel      string
-	LogFormat     string
-	SessionKey    string // base64, optional; otherwise kept in DataDir
-	SecureCookies bool
-	TLSCert       string
-	TLSKey        string
-	IdleTimeout   time.Duration
-	MaxSessionAge time.Duration
-	TrustedProxy  []*net.IPNet
-	ChunkSize     int64
+	Addr            string
+	DataDir         string
+	LogLevel        string
+	LogFormat       string
+	SessionKey      string // base64, optional; otherwise kept in DataDir
+	SecureCookies   bool
+	TLSCert         string
+	TLSKey          string
+	IdleTimeout     time.Duration
+	MaxSessionAge   time.Duration
+	TrustedProxy    []*net.IPNet
+	ChunkSize       int64
+	SlotWALWarn     int64 // retained WAL above which a replication slot is a warning
+	SlotWALCritical int64 // and above which it is critical
 }
 
 // Setting describes one setting for the flag set and the README table.
@@ -47,6 +49,8 @@ var Settings = []Setting{
 	{"session-max-age", "STRATA_SESSION_MAX_AGE", "12h", "a session ends this long after login, active or not"},
 	{"trusted-proxies", "STRATA_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed for the client address"},
 	{"chunk-size", "STRATA_CHUNK_SIZE", "64MiB", "target size of a backup data file before compression (KiB, MiB or GiB); smaller chunks checkpoint more often"},
+	{"slot-wal-warn", "STRATA_SLOT_WAL_WARN", "1GiB", "a replication slot that keeps more WAL on its server than this is shown as a warning on the cluster's page"},
+	{"slot-wal-critical", "STRATA_SLOT_WAL_CRITICAL", "10GiB", "a replication slot that keeps more WAL than this is shown as critical"},
 }
 
 // Parse reads args (without the sub-command) and the environment.
@@ -89,6 +93,15 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	}
 	if c.ChunkSize, err = parseSize("chunk-size", get("chunk-size")); err != nil {
 		return Config{}, err
+	}
+	if c.SlotWALWarn, err = parseSize("slot-wal-warn", get("slot-wal-warn")); err != nil {
+		return Config{}, err
+	}
+	if c.SlotWALCritical, err = parseSize("slot-wal-critical", get("slot-wal-critical")); err != nil {
+		return Config{}, err
+	}
+	if c.SlotWALCritical <= c.SlotWALWarn {
+		return Config{}, fmt.Errorf("slot-wal-critical (%s) must be larger than slot-wal-warn (%s)", get("slot-wal-critical"), get("slot-wal-warn"))
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return Config{}, fmt.Errorf("tls-cert and tls-key must be set together")

@@ -15,16 +15,18 @@ func TestDefaultsEnvAndFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.IdleTimeout != 30*time.Minute || c.ChunkSize != 64<<20 {
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.IdleTimeout != 30*time.Minute || c.ChunkSize != 64<<20 ||
+		c.SlotWALWarn != 1<<30 || c.SlotWALCritical != 10<<30 {
 		t.Fatalf("defaults: %+v", c)
 	}
 	c, err = Parse([]string{"--addr", "127.0.0.1:9999"}, env(map[string]string{
 		"STRATA_ADDR": "127.0.0.1:7000", "STRATA_DATA_DIR": "/tmp/x", "STRATA_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.0/24",
+		"STRATA_SLOT_WAL_WARN": "512MiB",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "127.0.0.1:9999" || c.DataDir != "/tmp/x" || len(c.TrustedProxy) != 2 {
+	if c.Addr != "127.0.0.1:9999" || c.DataDir != "/tmp/x" || len(c.TrustedProxy) != 2 || c.SlotWALWarn != 512<<20 {
 		t.Fatalf("flag over env: %+v", c)
 	}
 }
@@ -41,6 +43,8 @@ func TestBadValuesSayWhatToFix(t *testing.T) {
 		{[]string{"--log-level", "loud"}, "log-level"},
 		{[]string{"--secure-cookies", "maybe"}, "true or false"},
 		{[]string{"--chunk-size", "64MB"}, "such as 512KiB"},
+		{[]string{"--slot-wal-warn", "lots"}, "slot-wal-warn must be a size"},
+		{[]string{"--slot-wal-warn", "20GiB"}, "slot-wal-critical (10GiB) must be larger than slot-wal-warn (20GiB)"},
 	} {
 		_, err := Parse(tc.args, env(nil))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

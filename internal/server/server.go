@@ -14,6 +14,7 @@ import (
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/slothealth"
 )
 
 // Options wires the server to the rest of the console.
@@ -30,6 +31,9 @@ type Options struct {
 	CookieKeys     [2][]byte // hash and block keys, for the flash cookie
 	SecureCookies  bool
 	TrustedProxies []*net.IPNet
+	// SlotWAL are the retained-WAL thresholds for replication slots; zero
+	// means slothealth.Defaults.
+	SlotWAL slothealth.Thresholds
 }
 
 // Waker is told when a job was queued or resumed, so it starts at once
@@ -51,6 +55,7 @@ type Server struct {
 	flash    *securecookie.SecureCookie
 	secure   bool
 	chain    *chainChecker
+	slotWAL  slothealth.Thresholds
 	routes   []Route
 }
 
@@ -58,6 +63,9 @@ type Server struct {
 func New(o Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.SlotWAL == (slothealth.Thresholds{}) {
+		o.SlotWAL = slothealth.Defaults
 	}
 	s := &Server{
 		echo:     echo.New(),
@@ -73,6 +81,7 @@ func New(o Options) *Server {
 		flash:    securecookie.New(o.CookieKeys[0], o.CookieKeys[1]),
 		secure:   o.SecureCookies,
 		chain:    newChainChecker(o.Audit, o.Logger),
+		slotWAL:  o.SlotWAL,
 	}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
