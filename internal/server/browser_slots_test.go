@@ -46,7 +46,7 @@ func TestBrowserClusterSlots(t *testing.T) {
 		}
 	}
 	findings := slots.MustElement("ul.findings").MustText()
-	if !strings.Contains(findings, "the backup chain it served is broken. The next backup of postgres will be a full backup.") ||
+	if !strings.Contains(findings, "the backup chain it served is broken. The next backup of postgres into that chain's collection will be a full backup.") ||
 		!strings.Contains(findings, "strata_9_busy (shop) keeps") {
 		t.Errorf("findings: %s", findings)
 	}

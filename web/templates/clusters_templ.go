@@ -1064,7 +1064,7 @@ func findingClass(l slothealth.Level) string {
 func slotProblem(s slothealth.Check, t slothealth.Thresholds) string {
 	switch s.Problem {
 	case slothealth.Lost:
-		return "is lost: the server removed WAL it still needed, so the backup chain it served is broken. The next backup of " + s.Database + " will be a full backup."
+		return "is lost: the server removed WAL it still needed, so the backup chain it served is broken. The next backup of " + s.Database + " into that chain's collection will be a full backup."
 	case slothealth.Unreserved:
 		return "is at risk: the server no longer reserves the WAL it needs (max_slot_wal_keep_size) and removes some at its next checkpoint, which breaks the slot's backup chain. Back up " + s.Database + " now."
 	case slothealth.OverCritical:
