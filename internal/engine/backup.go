@@ -114,6 +114,11 @@ func (e *Engine) Backup(ctx context.Context, p BackupParams, c *collection.Colle
 	switch {
 	case err == nil:
 		return m, nil
+	case errors.Is(err, jobs.ErrPauseRequested) && run.inc != nil && run.inc.capturing:
+		// A layer paused while reading the slot starts over on resume:
+		// nothing was confirmed, so the slot hands out the same changes.
+		run.fail(ctx, t, err)
+		return nil, err
 	case errors.Is(err, jobs.ErrPauseRequested):
 		e.hold(p.JobID, run)
 		return nil, err
@@ -177,6 +182,18 @@ func (e *Engine) resumeBackup(ctx context.Context, p BackupParams, c *collection
 		return nil, fmt.Errorf("backup checkpoint: %w", err)
 	}
 	run := e.takeHeld(p.JobID)
+	if run == nil && cp.Kind == collection.KindIncremental {
+		// An incremental holds nothing worth keeping across a restart or
+		// a pause while it read the slot: remove its partial layer and
+		// take it again (the slot was not confirmed, so nothing is lost).
+		if err := t.Boundary(ctx); err != nil {
+			return nil, e.discardCheckpoint(ctx, p, c, t, cp, err)
+		}
+		if err := e.discardCheckpoint(ctx, p, c, t, cp, nil); err != nil {
+			return nil, err
+		}
+		return e.startIncremental(ctx, p, c, t)
+	}
 	if run == nil || run.layer.Path() != cp.Layer || run.snap.released {
 		if run != nil {
 			run.snap.release(context.WithoutCancel(ctx), e, true)

@@ -25,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/stratabackup/strata/internal/collection"
+	"github.com/stratabackup/strata/internal/jobs"
 )
 
 // incState is what an incremental layer adds to a backup run.
@@ -35,6 +36,7 @@ type incState struct {
 	revision     bool
 	changes      map[uint32][]collection.FileInfo
 	count        int64
+	capturing    bool           // reading the slot: a pause here restarts the layer
 	stream       *pgconn.PgConn // after capture: the stream, to confirm on
 }
 
@@ -280,7 +282,19 @@ func (r *backupRun) captureLayer(ctx context.Context, t Tracker) error {
 		return nil
 	}
 	t.Progress("changes", 0, 0, 0, 0)
+	inc.capturing = true // until the capture ends well
+	if err := t.Boundary(ctx); err != nil {
+		return err
+	}
+	nextBoundary := time.Now().Add(time.Second)
 	stream, err := captureChanges(ctx, inc.spec, func(c *change) error {
+		if time.Now().After(nextBoundary) {
+			t.Progress("changes", 0, 0, inc.count, inc.count)
+			if err := t.Boundary(ctx); err != nil {
+				return err
+			}
+			nextBoundary = time.Now().Add(time.Second)
+		}
 		if r.tables[c.Table] == nil || inc.whole[c.Table] {
 			return nil // out of scope, or copied whole at the layer's end
 		}
@@ -291,11 +305,18 @@ func (r *backupRun) captureLayer(ctx context.Context, t Tracker) error {
 		}
 		return nil
 	})
+	if errors.Is(err, jobs.ErrPauseRequested) || errors.Is(err, jobs.ErrCancelRequested) {
+		return err
+	}
 	if err != nil {
 		return sourceError(err, "read changes from the chain's replication slot "+inc.spec.Slot, "")
 	}
 	inc.stream = stream
-	return flush()
+	if err := flush(); err != nil {
+		return err
+	}
+	inc.capturing = false
+	return nil
 }
 
 // writeChanges stores one table's buffered changes as its next change file.

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stratabackup/strata/internal/collection"
+	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
 )
 
@@ -329,4 +331,40 @@ func TestIncrementalIdleDatabaseOnBusyServer(t *testing.T) {
 	if confirmed != m.EndLSN || !past {
 		t.Errorf("slot confirmed at %s; want the layer's end %s, past the busy database's WAL at %s", confirmed, m.EndLSN, walBefore)
 	}
+}
+
+// TestIncrementalPausedWhileCapturingStartsOver: a pause while the layer
+// reads the slot removes the partial layer without confirming the slot;
+// the resume takes the layer again, with every change.
+func TestIncrementalPausedWhileCapturingStartsOver(t *testing.T) {
+	s := pgtest.Start(t)
+	s.CreateDatabase(t, "pz")
+	s.Exec(t, "pz", `CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'a' FROM generate_series(1, 50) g`)
+	c := newTestCollection(t)
+	ctx := context.Background()
+	if _, err := New(nil).Backup(ctx, BackupParams{JobID: "pz-full", DSN: s.DSN("pz"), Database: "pz", Cluster: "test"}, c, &restoreTracker{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Exec(t, "pz", `UPDATE t SET v = 'b' WHERE id <= 10; DELETE FROM t WHERE id > 40`)
+	e := New(nil)
+	p := BackupParams{JobID: "pz-inc", DSN: s.DSN("pz"), Database: "pz", Cluster: "test", Incremental: true}
+	tr := &fakeTracker{pauseAt: 2} // after the schema, as the capture begins
+	if _, err := e.Backup(ctx, p, c, tr); !errors.Is(err, jobs.ErrPauseRequested) {
+		t.Fatalf("want a pause, got %v", err)
+	}
+	if inc, _ := c.Incomplete(ctx); len(inc) != 0 {
+		t.Errorf("partial layers left after the pause: %v", inc)
+	}
+	p.Resume = tr.lastCheckpoint(t)
+	m, err := e.Backup(ctx, p, c, &fakeTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Kind != collection.KindIncremental || m.Changes != 20 {
+		t.Fatalf("resumed layer: %s with %d changes, want an incremental with 20", m.Kind, m.Changes)
+	}
+	if _, err := New(nil).Restore(ctx, RestoreParams{JobID: "pz-r", TargetDSN: s.DSN, Backup: "LATEST", Database: "pz", NewDBName: "pz_r"}, c, &restoreTracker{}); err != nil {
+		t.Fatal(err)
+	}
+	compareTableContents(t, tableContents(t, s.DSN("pz_r")), tableContents(t, s.DSN("pz")))
 }
