@@ -38,6 +38,10 @@ type BackupResult struct {
 	Type       string `json:"type"`                  // full or incremental
 	Changes    int64  `json:"changes,omitempty"`     // an incremental's row changes
 	FullReason string `json:"full_reason,omitempty"` // why an incremental became a full backup
+	// WholeTables are the tables an incremental copied whole rather than
+	// change by change: no replica identity (their UPDATE and DELETE cannot
+	// be published), or created since the previous layer.
+	WholeTables []string `json:"whole_tables,omitempty"`
 }
 
 // StartBackup validates the request and queues its job.
@@ -113,6 +117,9 @@ func (h backupHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control)
 	for _, t := range m.Tables {
 		res.Rows += t.Rows
 		res.Bytes += t.StoredBytes
+		if t.Whole {
+			res.WholeTables = append(res.WholeTables, t.QualifiedName())
+		}
 	}
 	return ctl.SetResult(res)
 }
