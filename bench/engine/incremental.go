@@ -197,7 +197,7 @@ func (r *incResult) markdown() string {
 	check("1% incremental ≤ 5% of the full backup's time", r.inc1.Seconds <= 0.05*r.full.Seconds, fmt.Sprintf("%.1f%%", pct(r.inc1.Seconds, r.full.Seconds)))
 	check("1% incremental ≤ 5% of the full backup's size", float64(r.inc1.Stored) <= 0.05*float64(r.full.Stored), fmt.Sprintf("%.1f%%", pct(float64(r.inc1.Stored), float64(r.full.Stored))))
 	check("replay ≥ 50,000 changes/s", float64(r.replay)/r.replayS >= 50000, thousands(int64(float64(r.replay)/r.replayS))+"/s")
-	p("\nCapture rate: row changes ÷ seconds of the layer's capture phase (reading the slot, collapsing nothing: revision history keeps every change, writing change files). Replay rate: changes ÷ seconds of the restore's replay phase. Phases of the point-in-time restore: %s.\n", phaseList(r.pit.Phases))
+	p("\nCapture rate: row changes ÷ seconds of the layer's capture phase (reading the slot, collapsing nothing: revision history keeps every change, writing change files). Replay rate: changes ÷ seconds of the restore's replay phase. Phases of the 1%% incremental: %s. Of the point-in-time restore: %s.\n", phaseList(r.inc1.Phases), phaseList(r.pit.Phases))
 	return b.String()
 }
 

@@ -306,25 +306,29 @@ func (r *backupRun) finished(name string) bool {
 
 // execute does what is left of the backup: schema, data, sequences, commit.
 func (r *backupRun) execute(ctx context.Context, t Tracker) (*collection.Manifest, error) {
-	if !r.finished(schemaFile) {
-		t.Progress("schema", 0, r.total.bytes, 0, r.total.rows)
-		fi, err := dumpSchema(ctx, r.layer, r.p.DSN, r.snap.name, r.src.versionNum/10000)
-		if err != nil {
-			return nil, err
-		}
-		r.files = append(r.files, fi)
-		if err := r.checkpoint(t); err != nil {
-			return nil, err
-		}
-		if err := t.Boundary(ctx); err != nil {
-			return nil, err
-		}
-	}
-	if err := r.copyData(ctx, t); err != nil {
-		return nil, err
-	}
 	if r.inc != nil {
-		if err := r.captureLayer(ctx, t); err != nil {
+		// An incremental's schema dump overlaps its capture: both read
+		// under the layer's snapshot, and the dump is a fixed cost that
+		// would otherwise dominate a small layer.
+		if err := r.withSchema(ctx, t, func() error {
+			if err := r.copyData(ctx, t); err != nil {
+				return err
+			}
+			return r.captureLayer(ctx, t)
+		}); err != nil {
+			return nil, err
+		}
+	} else {
+		dumped := !r.finished(schemaFile)
+		if err := r.withSchema(ctx, t, func() error { return nil }); err != nil {
+			return nil, err
+		}
+		if dumped {
+			if err := t.Boundary(ctx); err != nil {
+				return nil, err
+			}
+		}
+		if err := r.copyData(ctx, t); err != nil {
 			return nil, err
 		}
 	}
@@ -344,6 +348,34 @@ func (r *backupRun) execute(ctx context.Context, t Tracker) (*collection.Manifes
 	}
 	t.Progress("done", r.done.bytes.Load(), r.done.bytes.Load(), r.done.rows.Load(), r.done.rows.Load())
 	return m, nil
+}
+
+// withSchema dumps the schema (unless an earlier run did) while work runs,
+// and records the dump, even when work stops for a pause.
+func (r *backupRun) withSchema(ctx context.Context, t Tracker, work func() error) error {
+	if r.finished(schemaFile) {
+		return work()
+	}
+	t.Progress("schema", 0, r.total.bytes, 0, r.total.rows)
+	type result struct {
+		fi  collection.FileInfo
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		fi, err := dumpSchema(ctx, r.layer, r.p.DSN, r.snap.name, r.src.versionNum/10000)
+		done <- result{fi, err}
+	}()
+	err := work()
+	res := <-done
+	if res.err != nil {
+		return cmp.Or(err, res.err)
+	}
+	r.files = append(r.files, res.fi)
+	if cerr := r.checkpoint(t); cerr != nil {
+		return cmp.Or(err, cerr)
+	}
+	return err
 }
 
 // manifest describes the finished layer.

@@ -348,7 +348,7 @@ func TestIncrementalPausedWhileCapturingStartsOver(t *testing.T) {
 	s.Exec(t, "pz", `UPDATE t SET v = 'b' WHERE id <= 10; DELETE FROM t WHERE id > 40`)
 	e := New(nil)
 	p := BackupParams{JobID: "pz-inc", DSN: s.DSN("pz"), Database: "pz", Cluster: "test", Incremental: true}
-	tr := &fakeTracker{pauseAt: 2} // after the schema, as the capture begins
+	tr := &fakeTracker{pauseAt: 1} // as the capture begins
 	if _, err := e.Backup(ctx, p, c, tr); !errors.Is(err, jobs.ErrPauseRequested) {
 		t.Fatalf("want a pause, got %v", err)
 	}

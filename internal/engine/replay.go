@@ -17,12 +17,15 @@ package engine
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,7 +34,7 @@ import (
 )
 
 // replayBatchBytes bounds the changes held in memory per batch.
-const replayBatchBytes = 32 << 20
+const replayBatchBytes = 48 << 20
 
 const stageTable = "strata_stage"
 
@@ -356,41 +359,81 @@ func writeCopyText(buf *bytes.Buffer, v []byte) {
 }
 
 // replay applies the incremental layers' changes to every restored table,
-// Parallel tables at a time.
+// Parallel tables at a time, largest first.
 func (r *restoreRun) replay(ctx context.Context, t Tracker) error {
 	var todo []*tableSource
 	var total int64
+	size := map[*tableSource]int64{}
 	for _, tb := range r.tables {
 		if ts := r.sources[tb.OID]; len(ts.changes) > 0 {
 			todo = append(todo, ts)
 			for _, lc := range ts.changes {
-				total += lc.table.Rows
+				size[ts] += lc.table.Rows
 			}
+			total += size[ts]
 		}
 	}
 	if len(todo) == 0 {
 		return nil
 	}
-	c, err := r.connect(ctx, r.target)
-	if err != nil {
+	slices.SortStableFunc(todo, func(a, b *tableSource) int { return cmp.Compare(size[b], size[a]) })
+	var (
+		mu      sync.Mutex
+		applied int64
+		stop    error // a pause or cancel: finish the tables being replayed, start no more
+	)
+	t.Progress(phaseChanges, 0, 0, 0, total)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	work := make(chan *tableSource)
+	var wg sync.WaitGroup
+	for range min(r.p.Parallel, len(todo)) {
+		wg.Go(func() {
+			c, err := r.connect(ctx, r.target)
+			if err == nil {
+				defer c.Close(context.WithoutCancel(ctx))
+				if _, err = c.Exec(ctx, "SET synchronous_commit = off"); err != nil {
+					err = targetError(err)
+				}
+			}
+			for ts := range work {
+				if err != nil {
+					cancel(err)
+					continue
+				}
+				var n int64
+				if n, err = r.replayTable(ctx, c, ts, r.layers.cutoff()); err != nil {
+					cancel(err)
+					continue
+				}
+				mu.Lock()
+				applied += n
+				t.Progress(phaseChanges, 0, 0, applied, total)
+				if berr := t.Boundary(ctx); berr != nil && stop == nil {
+					stop = berr
+				}
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for _, ts := range todo {
+		mu.Lock()
+		stopped := stop != nil
+		mu.Unlock()
+		if stopped {
+			break
+		}
+		select {
+		case work <- ts:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
 		return err
 	}
-	defer c.Close(context.WithoutCancel(ctx))
-	if _, err := c.Exec(ctx, "SET synchronous_commit = off"); err != nil {
-		return targetError(err)
-	}
-	var applied int64
-	t.Progress(phaseChanges, 0, 0, 0, total)
-	for _, ts := range todo {
-		n, err := r.replayTable(ctx, c, ts, r.layers.cutoff())
-		if err != nil {
-			return err
-		}
-		applied += n
-		t.Progress(phaseChanges, 0, 0, applied, total)
-		if err := t.Boundary(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
+	return stop
 }
