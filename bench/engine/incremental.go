@@ -178,14 +178,15 @@ func (r *incResult) markdown() string {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	pct := func(a, b float64) float64 { return 100 * a / b }
 	p("\n### Incremental backups and point-in-time restore\n\n")
-	p("| operation | seconds | stored | vs the full backup | row changes | capture or replay rate |\n|---|---:|---:|---|---:|---:|\n")
-	p("| Strata full backup (base of the chain) | %.1f | %.0f MB | – | – | – |\n", r.full.Seconds, mb(r.full.Stored))
-	p("| incremental after 1%% of rows changed (revision history) | %.2f | %.1f MB | %.1f%% of the time, %.1f%% of the size | %s | %s changes/s |\n",
-		r.inc1.Seconds, mb(r.inc1.Stored), pct(r.inc1.Seconds, r.full.Seconds), pct(float64(r.inc1.Stored), float64(r.full.Stored)), thousands(r.changes1), thousands(int64(float64(r.changes1)/r.capture1)))
-	p("| incremental after 10%% more rows changed (revision history) | %.2f | %.1f MB | %.1f%% of the time, %.1f%% of the size | %s | %s changes/s |\n",
-		r.inc2.Seconds, mb(r.inc2.Stored), pct(r.inc2.Seconds, r.full.Seconds), pct(float64(r.inc2.Stored), float64(r.full.Stored)), thousands(r.changes2), thousands(int64(float64(r.changes2)/r.capture2)))
-	p("| point-in-time restore (full + both layers, up to just before the last change) | %.1f | – | – | %s replayed | %s changes/s |\n\n",
-		r.pit.Seconds, thousands(r.replay), thousands(int64(float64(r.replay)/r.replayS)))
+	cpu := func(m measurement) string { return fmt.Sprintf("%.1f / %.1f / %.1f", m.CPU, m.Server, m.Other) }
+	p("| operation | seconds | stored | vs the full backup | row changes | capture or replay rate | CPU s: client / server / other |\n|---|---:|---:|---|---:|---:|---:|\n")
+	p("| Strata full backup (base of the chain) | %.1f | %.0f MB | – | – | – | %s |\n", r.full.Seconds, mb(r.full.Stored), cpu(r.full))
+	p("| incremental after 1%% of rows changed (revision history) | %.2f | %.1f MB | %.1f%% of the time, %.1f%% of the size | %s | %s changes/s | %s |\n",
+		r.inc1.Seconds, mb(r.inc1.Stored), pct(r.inc1.Seconds, r.full.Seconds), pct(float64(r.inc1.Stored), float64(r.full.Stored)), thousands(r.changes1), thousands(int64(float64(r.changes1)/r.capture1)), cpu(r.inc1))
+	p("| incremental after 10%% more rows changed (revision history) | %.2f | %.1f MB | %.1f%% of the time, %.1f%% of the size | %s | %s changes/s | %s |\n",
+		r.inc2.Seconds, mb(r.inc2.Stored), pct(r.inc2.Seconds, r.full.Seconds), pct(float64(r.inc2.Stored), float64(r.full.Stored)), thousands(r.changes2), thousands(int64(float64(r.changes2)/r.capture2)), cpu(r.inc2))
+	p("| point-in-time restore (full + both layers, up to just before the last change) | %.1f | – | – | %s replayed | %s changes/s | %s |\n\n",
+		r.pit.Seconds, thousands(r.replay), thousands(int64(float64(r.replay)/r.replayS)), cpu(r.pit))
 	check := func(name string, ok bool, measured string) {
 		res := "**PASS**"
 		if !ok {
