@@ -23,6 +23,7 @@ func (s *Server) backupNew(c echo.Context) error {
 		return err
 	}
 	f.Tables = c.QueryParam("tables")
+	f.Incremental, f.RevisionHistory = formBool(c.QueryParam("incremental")), formBool(c.QueryParam("revision_history"))
 	if c.Request().Header.Get("HX-Request") == "true" {
 		return render(c, http.StatusOK, templates.BackupFormFragment(s.pageFor(c, "", ""), f))
 	}
@@ -81,9 +82,31 @@ func (s *Server) quickDatabases(ctx context.Context, clusterName string) []clust
 
 const databaseListTimeout = 3 * time.Second
 
-func (s *Server) backupCreate(c echo.Context) error {
+// backupRequest reads the "Back up now" form. The form hides the tables of
+// an incremental (it covers its chain's tables) and the revision history of
+// a full backup (only incrementals keep one), so hidden values are dropped.
+func backupRequest(c echo.Context) operations.BackupRequest {
 	req := operations.BackupRequest{Cluster: c.FormValue("cluster"), Database: c.FormValue("database"),
-		Tables: strings.Split(c.FormValue("tables"), "\n"), Collection: c.FormValue("collection")}
+		Collection: c.FormValue("collection"), Incremental: formBool(c.FormValue("incremental"))}
+	if req.Incremental {
+		req.RevisionHistory = formBool(c.FormValue("revision_history"))
+	} else {
+		req.Tables = strings.Split(c.FormValue("tables"), "\n")
+	}
+	return req
+}
+
+// formBool reads a checkbox or a yes/no choice.
+func formBool(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "on", "yes":
+		return true
+	}
+	return false
+}
+
+func (s *Server) backupCreate(c echo.Context) error {
+	req := backupRequest(c)
 	job, err := s.startBackup(c, req)
 	if err != nil {
 		msg, ok := userMessage(err)
@@ -95,6 +118,7 @@ func (s *Server) backupCreate(c echo.Context) error {
 			return ferr
 		}
 		f.Tables, f.Error = c.FormValue("tables"), msg
+		f.Incremental, f.RevisionHistory = req.Incremental, formBool(c.FormValue("revision_history"))
 		return render(c, http.StatusBadRequest, templates.BackupNewPage(s.pageFor(c, "Back up now", "collections"), f))
 	}
 	return s.redirectWithFlash(c, fmt.Sprintf("/jobs/%d", job.ID), "ok", "Backup started.")
@@ -103,7 +127,8 @@ func (s *Server) backupCreate(c echo.Context) error {
 func (s *Server) startBackup(c echo.Context, req operations.BackupRequest) (jobs.Job, error) {
 	job, err := s.ops.StartBackup(c.Request().Context(), req, identityOf(c).Name)
 	ev := event{Action: "BACKUP_STARTED", TargetType: "job", TargetID: itoaID(job.ID),
-		Params: map[string]any{"cluster": req.Cluster, "database": req.Database, "tables": req.Tables, "collection": req.Collection}}
+		Params: map[string]any{"cluster": req.Cluster, "database": req.Database, "tables": req.Tables, "collection": req.Collection,
+			"incremental": req.Incremental, "chain": req.Chain, "revision_history": req.RevisionHistory}}
 	s.recordResult(c, ev, err)
 	if err == nil {
 		s.runner.Wake()
