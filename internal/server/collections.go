@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/web/templates"
@@ -58,7 +59,9 @@ func (s *Server) collectionShow(c echo.Context) error {
 	ctx := c.Request().Context()
 	coll, err := s.ops.OpenCollection(ctx, rc.Name)
 	if err == nil {
-		if v.Backups, err = coll.Backups(ctx); err == nil {
+		var sums []collection.Summary
+		if sums, err = coll.Backups(ctx); err == nil {
+			v.Chains = chainsOf(sums)
 			v.Incomplete, err = coll.Incomplete(ctx)
 		}
 	}
