@@ -1,0 +1,240 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/stratabackup/strata/internal/engine"
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/web/templates"
+)
+
+func (s *Server) startRestore(c echo.Context, req operations.RestoreRequest) (jobs.Job, error) {
+	job, err := s.ops.StartRestore(c.Request().Context(), req, identityOf(c).Name)
+	ev := event{Action: "RESTORE_STARTED", TargetType: "job", TargetID: itoaID(job.ID), Params: map[string]any{
+		"cluster": req.Cluster, "collection": req.Collection, "backup": req.Backup, "database": req.Database, "tables": req.Tables,
+		"new_db_name": req.NewDBName, "into_db": req.IntoDB, "skip_missing_foreign_keys": req.SkipMissingForeignKeys,
+		"skip_missing_sequences": req.SkipMissingSequences, "skip_missing_views": req.SkipMissingViews,
+		"as_of_system_time": req.AsOfSystemTime}}
+	s.recordResult(c, ev, err)
+	if err == nil {
+		s.runner.Wake()
+	}
+	return job, err
+}
+
+// The restore point the wizard's first step offers.
+const (
+	pointLatest = "latest" // the newest chain of the database, up to its last layer
+	pointLayer  = "layer"  // a chosen layer, with its chain up to it
+	pointTime   = "time"   // a moment inside a chain's restorable windows
+)
+
+// wizardFrom reads the wizard's choices from its query string or, for the
+// final step, its posted form: both carry the same names.
+func wizardFrom(q url.Values) templates.RestoreWizard {
+	w := templates.RestoreWizard{
+		Step: q.Get("step"), Collection: q.Get("collection"), Point: q.Get("point"), Backup: q.Get("backup"),
+		Database: q.Get("database"), AsOf: strings.TrimSpace(q.Get("as_of_system_time")), Scope: q.Get("scope"),
+		Tables: q["tables"], Cluster: q.Get("cluster"), NewDBName: q.Get("new_db_name"), IntoDB: q.Get("into_db"),
+		SkipFK: q.Get("skip_missing_foreign_keys") == "true", SkipSeq: q.Get("skip_missing_sequences") == "true",
+		SkipViews: q.Get("skip_missing_views") == "true",
+	}
+	if w.Point == "" { // a link from a backup's page names the layer; an API-style link, a time
+		switch {
+		case w.AsOf != "":
+			w.Point = pointTime
+		case w.Backup != "" && !strings.EqualFold(w.Backup, "LATEST"):
+			w.Point = pointLayer
+		default:
+			w.Point = pointLatest
+		}
+	}
+	if w.Step == "" {
+		w.Step = "source"
+		if w.Point == pointLayer {
+			w.Step = "scope" // arriving from a backup's page
+		}
+	}
+	return w
+}
+
+// restoreWizard shows the step of the restore wizard the query asks for,
+// going back a step with a message when an earlier choice is missing or wrong.
+func (s *Server) restoreWizard(c echo.Context) error {
+	w, err := s.wizardState(c, wizardFrom(c.QueryParams()))
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.RestorePage(s.pageFor(c, "Restore", "collections"), w))
+}
+
+func (s *Server) wizardState(c echo.Context, w templates.RestoreWizard) (templates.RestoreWizard, error) {
+	ctx := c.Request().Context()
+	colls, err := s.registry.Collections(ctx)
+	if err != nil {
+		return w, err
+	}
+	for _, rc := range colls {
+		w.Collections = append(w.Collections, rc.Name)
+	}
+	if w.Clusters, err = s.clusterNames(c); err != nil {
+		return w, err
+	}
+	if w.Collection == "" && len(w.Collections) > 0 {
+		w.Collection = w.Collections[0]
+	}
+	back := func(step, msg string) (templates.RestoreWizard, error) {
+		w.Step, w.Error = step, msg
+		return s.fillWizardStep(ctx, w)
+	}
+	if w.Step != "source" {
+		switch {
+		case w.Point == pointLayer && w.Backup == "":
+			return back("source", "Choose a backup to restore.")
+		case w.Point == pointTime && w.AsOf == "":
+			return back("source", "Choose the moment to restore to.")
+		}
+	}
+	if slices.Contains([]string{"target", "options", "review"}, w.Step) && w.Scope == "tables" && len(w.Tables) == 0 {
+		return back("scope", "Choose at least one table, or restore the whole database.")
+	}
+	if slices.Contains([]string{"options", "review"}, w.Step) {
+		if w.Cluster == "" {
+			return back("target", "Choose the target cluster.")
+		}
+		if w.Scope == "tables" && w.IntoDB == "" {
+			return back("target", "Name the existing database to restore the tables into.")
+		}
+		if w.Scope != "tables" && w.NewDBName == "" {
+			return back("target", "Name the new database.")
+		}
+	}
+	return s.fillWizardStep(ctx, w)
+}
+
+// fillWizardStep loads what the step shows: the chains of the collection's
+// database, and from the second step on the restore point, resolved and
+// checked as the restore will (a time no backup covers goes back to the
+// first step, saying which times can be restored).
+func (s *Server) fillWizardStep(ctx context.Context, w templates.RestoreWizard) (templates.RestoreWizard, error) {
+	if w.Collection == "" {
+		w.Step, w.Error = "source", "Add a collection first: there is nothing to restore from."
+		return w, nil
+	}
+	coll, err := s.ops.OpenCollection(ctx, w.Collection)
+	if err != nil {
+		return wizardError(w, "source", err)
+	}
+	sums, err := coll.Backups(ctx)
+	if err != nil {
+		return wizardError(w, "source", err)
+	}
+	w.Databases = databasesOf(sums)
+	if !slices.Contains(w.Databases, w.Database) {
+		w.Database = ""
+		for _, l := range sums { // the chosen layer's database, or the newest backup's
+			if l.Path == w.Backup || w.Database == "" {
+				w.Database = l.Database
+			}
+		}
+	}
+	sums = ofDatabase(sums, w.Database)
+	w.Chains = chainsOf(sums)
+	if w.Step == "source" {
+		return w, nil
+	}
+	spec, asOf := "LATEST", time.Time{}
+	switch w.Point {
+	case pointLayer:
+		spec = w.Backup
+	case pointTime:
+		if asOf, err = parseUTC(w.AsOf); err != nil {
+			return wizardError(w, "source", err)
+		}
+		asOf = snapToLayerEnd(asOf, sums)
+	}
+	if w.Manifest, err = engine.ResolveRestorePoint(ctx, coll, spec, w.Database, asOf); err != nil {
+		return wizardError(w, "source", err)
+	}
+	w.AsOfTime = asOf
+	if w.NewDBName == "" && w.Scope != "tables" {
+		w.NewDBName = w.Manifest.Database + "_restored"
+	}
+	return w, nil
+}
+
+func wizardError(w templates.RestoreWizard, step string, err error) (templates.RestoreWizard, error) {
+	msg, ok := userMessage(err)
+	if !ok {
+		return w, err
+	}
+	w.Step, w.Error = step, msg
+	return w, nil
+}
+
+// restoreCreate starts the restore the wizard's review step confirms. The
+// choices are checked again as at that step; what is wrong is shown on the
+// wizard with every choice kept.
+func (s *Server) restoreCreate(c echo.Context) error {
+	form, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	w := wizardFrom(form)
+	w.Step = "review"
+	if w, err = s.wizardState(c, w); err != nil {
+		return err
+	}
+	if w.Error != "" {
+		return s.renderWizard(c, http.StatusBadRequest, w)
+	}
+	req := restoreRequest(w)
+	if form.Get("confirm") != req.Target() {
+		w.Error = "Type the target database's name exactly to confirm the restore."
+		return s.renderWizard(c, http.StatusBadRequest, w)
+	}
+	job, err := s.startRestore(c, req)
+	if err != nil {
+		msg, ok := userMessage(err)
+		if !ok {
+			return err
+		}
+		w.Error = msg
+		return s.renderWizard(c, http.StatusBadRequest, w)
+	}
+	return s.redirectWithFlash(c, fmt.Sprintf("/jobs/%d", job.ID), "ok", "Restore started.")
+}
+
+func (s *Server) renderWizard(c echo.Context, status int, w templates.RestoreWizard) error {
+	return render(c, status, templates.RestorePage(s.pageFor(c, "Restore", "collections"), w))
+}
+
+// restoreRequest is the restore a filled wizard asks for: a layer, the
+// latest, or a moment in RFC 3339 (UTC, with Z).
+func restoreRequest(w templates.RestoreWizard) operations.RestoreRequest {
+	req := operations.RestoreRequest{
+		Cluster: w.Cluster, Collection: w.Collection, Backup: "LATEST", Database: w.Database,
+		SkipMissingForeignKeys: w.SkipFK, SkipMissingSequences: w.SkipSeq, SkipMissingViews: w.SkipViews,
+	}
+	switch w.Point {
+	case pointLayer:
+		req.Backup = w.Backup
+	case pointTime:
+		req.AsOfSystemTime = w.AsOfTime.UTC().Format(time.RFC3339Nano)
+	}
+	if w.Scope == "tables" {
+		req.Tables, req.IntoDB = w.Tables, w.IntoDB
+	} else {
+		req.NewDBName = w.NewDBName
+	}
+	return req
+}
