@@ -214,36 +214,3 @@ func sortedKeys(m map[string][]string) []string {
 	slices.Sort(keys)
 	return keys
 }
-
-// DropSupersededSlots drops the inactive replication slots earlier Strata
-// backups of the same database kept, except keep (the newest backup's),
-// with their publications. Until incremental backups use them, an older
-// backup's slot only makes the server keep WAL; the incremental backups
-// will manage one slot per chain. It returns the slots it dropped.
-func DropSupersededSlots(ctx context.Context, dsn, keep string) ([]string, error) {
-	c, err := connect(ctx, dsn, "strata backup (slot cleanup)")
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close(context.WithoutCancel(ctx))
-	rows, err := c.Query(ctx, `SELECT slot_name FROM pg_replication_slots
-		WHERE slot_name LIKE 'strata\_%' AND database = current_database() AND NOT active AND slot_name <> $1`, keep)
-	if err != nil {
-		return nil, fmt.Errorf("engine: list replication slots: %w", err)
-	}
-	slots, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("engine: list replication slots: %w", err)
-	}
-	var dropped []string
-	for _, s := range slots {
-		if err := dropSlotOn(ctx, c, s); err != nil {
-			return dropped, err
-		}
-		dropped = append(dropped, s)
-		if err := dropPublication(ctx, c, s); err != nil {
-			return dropped, fmt.Errorf("engine: drop publication %s: %w", s, err)
-		}
-	}
-	return dropped, nil
-}

@@ -172,23 +172,6 @@ func readSlot(t *testing.T, pg *pgtest.Server, db, slot string) func() {
 	return func() { conn.Close(ctx) }
 }
 
-func TestDropSupersededSlotsDropsTheirPublications(t *testing.T) {
-	pg := pgtest.Start(t)
-	pg.CreateDatabase(t, "shop")
-	makeStrataSlot(t, pg, "shop", "strata_old")
-	makeStrataSlot(t, pg, "shop", "strata_new")
-	dropped, err := DropSupersededSlots(context.Background(), pg.DSN("shop"), "strata_new")
-	if err != nil || !slices.Equal(dropped, []string{"strata_old"}) {
-		t.Fatalf("dropped %v, %v", dropped, err)
-	}
-	if got := slotNames(t, pg); !slices.Equal(got, []string{"strata_new"}) {
-		t.Errorf("slots left: %v", got)
-	}
-	if hasPublication(t, pg, "shop", "strata_old") || !hasPublication(t, pg, "shop", "strata_new") {
-		t.Error("the superseded slot's publication must go, the kept one's stay")
-	}
-}
-
 func TestLeftSlotDropSQL(t *testing.T) {
 	l := LeftSlot{Name: "strata_12_ab", Database: "shop", SlotLeft: true}
 	if got, want := l.DropSQL(), `SELECT pg_drop_replication_slot('strata_12_ab'); DROP PUBLICATION IF EXISTS "strata_12_ab";`; got != want {
