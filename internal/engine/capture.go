@@ -200,15 +200,24 @@ func (s *stream) emit(relID uint32, op byte, old, new *pglogrepl.TupleData) erro
 	return s.sink(&change{Op: op, LSN: s.lsn, Time: s.time, Rel: rel, Old: tuple(old), New: tuple(new), Table: relID})
 }
 
+// tuple copies t's values out of the connection's read buffer, which the
+// next message reuses, into one allocation.
 func tuple(t *pglogrepl.TupleData) []value {
 	if t == nil {
 		return nil
 	}
+	size := 0
+	for _, c := range t.Columns {
+		size += len(c.Data)
+	}
+	buf := make([]byte, 0, size)
 	out := make([]value, len(t.Columns))
 	for i, c := range t.Columns {
 		switch c.DataType {
 		case pglogrepl.TupleDataTypeText:
-			out[i] = value{Kind: valText, Data: c.Data}
+			start := len(buf)
+			buf = append(buf, c.Data...)
+			out[i] = value{Kind: valText, Data: buf[start:len(buf):len(buf)]}
 		case pglogrepl.TupleDataTypeToast:
 			out[i] = value{Kind: valUnchanged}
 		default:
