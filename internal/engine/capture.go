@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
@@ -153,6 +155,15 @@ func (s *stream) copyData(ctx context.Context, data []byte) (done bool, err erro
 }
 
 func (s *stream) decode(data []byte) (done bool, err error) {
+	if len(data) > 0 && (data[0] == 'I' || data[0] == 'U' || data[0] == 'D') {
+		// Row changes, nearly every message: decoded here straight into
+		// values (pglogrepl allocates a struct per column).
+		c, err := decodeRowChange(data)
+		if err != nil {
+			return false, fmt.Errorf("decode change: %w", err)
+		}
+		return false, s.emitChange(c)
+	}
 	msg, err := pglogrepl.Parse(data)
 	if err != nil {
 		return false, fmt.Errorf("decode change: %w", err)
@@ -176,15 +187,9 @@ func (s *stream) decode(data []byte) (done bool, err error) {
 			r = old
 		}
 		s.rels[m.RelationID] = r
-	case *pglogrepl.InsertMessage:
-		return false, s.emit(m.RelationID, opInsert, nil, m.Tuple)
-	case *pglogrepl.UpdateMessage:
-		return false, s.emit(m.RelationID, opUpdate, m.OldTuple, m.NewTuple)
-	case *pglogrepl.DeleteMessage:
-		return false, s.emit(m.RelationID, opDelete, m.OldTuple, nil)
 	case *pglogrepl.TruncateMessage:
 		for _, id := range m.RelationIDs {
-			if err := s.emit(id, opTruncate, nil, nil); err != nil {
+			if err := s.emitChange(&change{Table: id, Op: opTruncate}); err != nil {
 				return false, err
 			}
 		}
@@ -192,39 +197,107 @@ func (s *stream) decode(data []byte) (done bool, err error) {
 	return false, nil
 }
 
-func (s *stream) emit(relID uint32, op byte, old, new *pglogrepl.TupleData) error {
-	rel := s.rels[relID]
+// emitChange completes c with the transaction and the relation and hands
+// it on.
+func (s *stream) emitChange(c *change) error {
+	rel := s.rels[c.Table]
 	if rel == nil {
-		return fmt.Errorf("change of relation %d before its description", relID)
+		return fmt.Errorf("change of relation %d before its description", c.Table)
 	}
-	return s.sink(&change{Op: op, LSN: s.lsn, Time: s.time, Rel: rel, Old: tuple(old), New: tuple(new), Table: relID})
+	c.LSN, c.Time, c.Rel = s.lsn, s.time, rel
+	return s.sink(c)
 }
 
-// tuple copies t's values out of the connection's read buffer, which the
-// next message reuses, into one allocation.
-func tuple(t *pglogrepl.TupleData) []value {
-	if t == nil {
-		return nil
+// decodeRowChange decodes a pgoutput Insert, Update or Delete message:
+//
+//	'I' relid 'N' tuple
+//	'U' relid ['K' tuple | 'O' tuple] 'N' tuple
+//	'D' relid ('K' | 'O') tuple
+//
+// The values are copied out of data (the connection's read buffer, reused
+// for the next message) into one allocation per tuple.
+func decodeRowChange(data []byte) (*change, error) {
+	if len(data) < 6 {
+		return nil, errBadMessage
 	}
-	size := 0
-	for _, c := range t.Columns {
-		size += len(c.Data)
+	c := &change{Op: data[0], Table: binary.BigEndian.Uint32(data[1:5])}
+	p := data[5:]
+	var err error
+	switch c.Op {
+	case opInsert:
+		c.New, p, err = readTuple(p, 'N')
+	case opUpdate:
+		if p[0] == 'K' || p[0] == 'O' {
+			if c.Old, p, err = readTuple(p, p[0]); err != nil {
+				return nil, err
+			}
+		}
+		c.New, p, err = readTuple(p, 'N')
+	case opDelete:
+		c.Old, p, err = readTuple(p, p[0])
 	}
-	buf := make([]byte, 0, size)
-	out := make([]value, len(t.Columns))
-	for i, c := range t.Columns {
-		switch c.DataType {
-		case pglogrepl.TupleDataTypeText:
-			start := len(buf)
-			buf = append(buf, c.Data...)
-			out[i] = value{Kind: valText, Data: buf[start:len(buf):len(buf)]}
-		case pglogrepl.TupleDataTypeToast:
+	if err != nil {
+		return nil, err
+	}
+	if len(p) != 0 {
+		return nil, errBadMessage
+	}
+	return c, nil
+}
+
+var errBadMessage = errors.New("malformed pgoutput message")
+
+// readTuple reads a tuple that starts with the byte tag, and returns the
+// rest of p.
+func readTuple(p []byte, tag byte) ([]value, []byte, error) {
+	if len(p) < 3 || p[0] != tag {
+		return nil, nil, errBadMessage
+	}
+	n := int(binary.BigEndian.Uint16(p[1:3]))
+	p = p[3:]
+	// First pass: check every length and size the arena.
+	size, q := 0, p
+	for range n {
+		if len(q) < 1 {
+			return nil, nil, errBadMessage
+		}
+		kind := q[0]
+		q = q[1:]
+		switch kind {
+		case 't':
+			if len(q) < 4 {
+				return nil, nil, errBadMessage
+			}
+			l := int(binary.BigEndian.Uint32(q))
+			if l < 0 || len(q) < 4+l {
+				return nil, nil, errBadMessage
+			}
+			size += l
+			q = q[4+l:]
+		case 'u', 'n':
+		default: // 'b' needs the binary option, which the stream does not ask for
+			return nil, nil, errBadMessage
+		}
+	}
+	arena := make([]byte, 0, size)
+	out := make([]value, n)
+	for i := range out {
+		kind := p[0]
+		p = p[1:]
+		switch kind {
+		case 't':
+			l := int(binary.BigEndian.Uint32(p))
+			start := len(arena)
+			arena = append(arena, p[4:4+l]...)
+			out[i] = value{Kind: valText, Data: arena[start:len(arena):len(arena)]}
+			p = p[4+l:]
+		case 'u':
 			out[i] = value{Kind: valUnchanged}
 		default:
 			out[i] = value{Kind: valNull}
 		}
 	}
-	return out
+	return out, p, nil
 }
 
 // replicationConn opens a logical replication connection to dsn's database.

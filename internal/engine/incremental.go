@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/jackc/pglogrepl"
@@ -34,6 +35,7 @@ type incState struct {
 	spec         captureSpec
 	whole        map[uint32]bool // tables copied whole in this layer
 	revision     bool
+	mu           sync.Mutex // guards changes and the run's files while tables are written in parallel
 	changes      map[uint32][]collection.FileInfo
 	count        int64
 	capturing    bool           // reading the slot: a pause here restarts the layer
@@ -271,10 +273,21 @@ func (r *backupRun) captureLayer(ctx context.Context, t Tracker) error {
 			oids = append(oids, oid)
 		}
 		slices.Sort(oids)
-		for _, oid := range oids {
-			if err := r.writeChanges(ctx, oid, pending[oid]); err != nil {
-				return err
-			}
+		// Tables are compressed and stored in parallel: a small layer
+		// writes everything here, after the stream ended.
+		errs := make([]error, len(oids))
+		sem := make(chan struct{}, r.p.Parallel)
+		var wg sync.WaitGroup
+		for i, oid := range oids {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				errs[i] = r.writeChanges(ctx, oid, pending[oid])
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
 		}
 		clear(pending)
 		size = 0
@@ -327,7 +340,9 @@ func (r *backupRun) writeChanges(ctx context.Context, oid uint32, list []*change
 	if len(list) == 0 {
 		return nil
 	}
+	r.inc.mu.Lock()
 	name := fmt.Sprintf("changes/%d/%04d.chg.zst", oid, len(r.inc.changes[oid])+1)
+	r.inc.mu.Unlock()
 	fw, err := r.layer.CreateFile(ctx, name)
 	if err != nil {
 		return storageError(err)
@@ -348,6 +363,8 @@ func (r *backupRun) writeChanges(ctx context.Context, oid uint32, list []*change
 	if err != nil {
 		return storageError(err)
 	}
+	r.inc.mu.Lock()
+	defer r.inc.mu.Unlock()
 	r.inc.changes[oid] = append(r.inc.changes[oid], fi)
 	r.files = append(r.files, fi)
 	return nil
