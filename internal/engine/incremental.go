@@ -17,8 +17,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/jackc/pglogrepl"
@@ -35,7 +35,6 @@ type incState struct {
 	spec         captureSpec
 	whole        map[uint32]bool // tables copied whole in this layer
 	revision     bool
-	mu           sync.Mutex // guards changes and the run's files while tables are written in parallel
 	changes      map[uint32][]collection.FileInfo
 	count        int64
 	capturing    bool           // reading the slot: a pause here restarts the layer
@@ -265,38 +264,30 @@ func (e *Engine) syncChainPublication(ctx context.Context, meta *pgx.Conn, full 
 // files, one series per table, holding at most changeBufferBytes in memory.
 func (r *backupRun) captureLayer(ctx context.Context, t Tracker) error {
 	inc := r.inc
+	w := newChangeWriter(ctx, r.layer, r.p.ChunkBytes)
 	pending := map[uint32][]*change{}
+	tableBytes := map[uint32]int{}
 	size := 0
-	flush := func() error {
-		oids := make([]uint32, 0, len(pending))
-		for oid := range pending {
-			oids = append(oids, oid)
+	send := func(oid uint32) {
+		list := pending[oid]
+		if key := r.tables[oid].Key; !inc.revision && len(key) > 0 {
+			list = collapse(list, key)
 		}
-		slices.Sort(oids)
-		// Tables are compressed and stored in parallel: a small layer
-		// writes everything here, after the stream ended.
-		errs := make([]error, len(oids))
-		sem := make(chan struct{}, r.p.Parallel)
-		var wg sync.WaitGroup
-		for i, oid := range oids {
-			sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				errs[i] = r.writeChanges(ctx, oid, pending[oid])
-			})
+		w.write(oid, list)
+		size -= tableBytes[oid]
+		delete(pending, oid)
+		delete(tableBytes, oid)
+	}
+	sendAll := func() {
+		for _, oid := range slices.Sorted(maps.Keys(pending)) {
+			send(oid)
 		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return err
-		}
-		clear(pending)
-		size = 0
 		t.Progress("changes", 0, 0, inc.count, inc.count)
-		return nil
 	}
 	t.Progress("changes", 0, 0, 0, 0)
 	inc.capturing = true // until the capture ends well
 	if err := t.Boundary(ctx); err != nil {
+		w.finish(true)
 		return err
 	}
 	nextBoundary := time.Now().Add(time.Second)
@@ -308,67 +299,52 @@ func (r *backupRun) captureLayer(ctx context.Context, t Tracker) error {
 			}
 			nextBoundary = time.Now().Add(time.Second)
 		}
+		if w.failed.Load() {
+			return errWriterFailed
+		}
 		if r.tables[c.Table] == nil || inc.whole[c.Table] {
 			return nil // out of scope, or copied whole at the layer's end
 		}
 		pending[c.Table] = append(pending[c.Table], c)
 		inc.count++
-		if size += c.size(); size >= changeBufferBytes {
-			return flush()
+		n := c.size()
+		tableBytes[c.Table] += n
+		size += n
+		switch {
+		case inc.revision && tableBytes[c.Table] >= revisionBatchBytes:
+			// Every change is kept: hand the table's batch to the writer
+			// now, so that compression overlaps the stream.
+			send(c.Table)
+		case size >= changeBufferBytes:
+			sendAll()
 		}
 		return nil
 	})
-	if errors.Is(err, jobs.ErrPauseRequested) || errors.Is(err, jobs.ErrCancelRequested) {
-		return err
+	if err == nil {
+		sendAll()
+	}
+	if werr := w.finish(err != nil); werr != nil && (err == nil || errors.Is(err, errWriterFailed)) {
+		err = werr
 	}
 	if err != nil {
+		if stream != nil {
+			stream.Close(context.WithoutCancel(ctx))
+		}
+		if errors.Is(err, jobs.ErrPauseRequested) || errors.Is(err, jobs.ErrCancelRequested) || userError(err) != nil {
+			return err
+		}
 		return sourceError(err, "read changes from the chain's replication slot "+inc.spec.Slot, "")
 	}
 	inc.stream = stream
-	if err := flush(); err != nil {
-		return err
-	}
+	inc.changes = w.files
+	r.files = append(r.files, w.all...)
 	inc.capturing = false
 	return nil
 }
 
-// writeChanges stores one table's buffered changes as its next change file.
-func (r *backupRun) writeChanges(ctx context.Context, oid uint32, list []*change) error {
-	if key := r.tables[oid].Key; !r.inc.revision && len(key) > 0 {
-		list = collapse(list, key)
-	}
-	if len(list) == 0 {
-		return nil
-	}
-	r.inc.mu.Lock()
-	name := fmt.Sprintf("changes/%d/%04d.chg.zst", oid, len(r.inc.changes[oid])+1)
-	r.inc.mu.Unlock()
-	fw, err := r.layer.CreateFile(ctx, name)
-	if err != nil {
-		return storageError(err)
-	}
-	enc := newChangeEncoder(fw)
-	for _, c := range list {
-		if err := enc.write(c); err != nil {
-			fw.Abort()
-			return storageError(err)
-		}
-	}
-	if err := enc.flush(); err != nil {
-		fw.Abort()
-		return storageError(err)
-	}
-	fw.SetRows(int64(len(list)))
-	fi, err := fw.Close()
-	if err != nil {
-		return storageError(err)
-	}
-	r.inc.mu.Lock()
-	defer r.inc.mu.Unlock()
-	r.inc.changes[oid] = append(r.inc.changes[oid], fi)
-	r.files = append(r.files, fi)
-	return nil
-}
+// revisionBatchBytes is the size of the batches a layer with revision
+// history hands to its writer while the stream goes on.
+const revisionBatchBytes = 1 << 20
 
 // confirmLayer moves the chain's slot to the layer's end, now that the
 // layer is stored. A failure is logged, not returned: the layer is good,
