@@ -21,9 +21,15 @@ import (
 // incResult is what the incremental part measured.
 type incResult struct {
 	full, inc1, inc2, pit       measurement
+	inc1Runs                    []measurement // every 1% layer; inc1 is the fastest undisturbed
 	changes1, changes2, replay  int64
 	capture1, capture2, replayS float64 // seconds of the capture and replay phases
 }
+
+// incRuns is how many 1% layers are taken (each after its own 1% of
+// changes); as for the other operations, the fastest undisturbed one is
+// reported, and every run is listed.
+const incRuns = 3
 
 // changeRows changes one row in every `every` of each table (id % every =
 // rest) with UPDATEs, and returns how many rows it changed.
@@ -86,15 +92,22 @@ func (b *bench) incremental(ctx context.Context) (*incResult, error) {
 		return nil, err
 	}
 
-	b.logf("changing 1%% of the rows")
-	if _, err := changeRows(ctx, src, 100, 0); err != nil {
-		return nil, err
+	for i := range incRuns {
+		b.logf("changing 1%% of the rows")
+		if _, err := changeRows(ctx, src, 100, i); err != nil {
+			return nil, err
+		}
+		var m measurement
+		r1, err := layer("Strata incremental after 1% of rows changed", "incremental", &m)
+		if err != nil {
+			return nil, err
+		}
+		res.inc1Runs = append(res.inc1Runs, m)
+		res.replay += r1.Changes
+		if best := res.inc1; best.Name == "" || best.Disturbed && !m.Disturbed || m.Disturbed == best.Disturbed && m.Seconds < best.Seconds {
+			res.inc1, res.changes1, res.capture1 = m, r1.Changes, phaseSeconds(r1.Phases, "changes")
+		}
 	}
-	r1, err := layer("Strata incremental after 1% of rows changed", "incremental", &res.inc1)
-	if err != nil {
-		return nil, err
-	}
-	res.changes1, res.capture1 = r1.Changes, phaseSeconds(r1.Phases, "changes")
 
 	b.logf("changing 10%% of the rows")
 	if _, err := changeRows(ctx, src, 10, 1); err != nil {
@@ -132,7 +145,7 @@ func (b *bench) incremental(ctx context.Context) (*incResult, error) {
 	}
 	b.logf("  %.1f s", res.pit.Seconds)
 	res.replayS = phaseSeconds(res.pit.Phases, "changes")
-	res.replay = res.changes1 + res.changes2 - 1 // the last change is after the restore's time
+	res.replay += res.changes2 - 1 // the last change is after the restore's time
 	want, _, err := rowCounts(ctx, src)
 	if err != nil {
 		return nil, err
@@ -181,11 +194,19 @@ func (r *incResult) markdown() string {
 	cpu := func(m measurement) string { return fmt.Sprintf("%.1f / %.1f / %.1f", m.CPU, m.Server, m.Other) }
 	p("| operation | seconds | stored | vs the full backup | row changes | capture or replay rate | CPU s: client / server / other |\n|---|---:|---:|---|---:|---:|---:|\n")
 	p("| Strata full backup (base of the chain) | %.1f | %.0f MB | – | – | – | %s |\n", r.full.Seconds, mb(r.full.Stored), cpu(r.full))
-	p("| incremental after 1%% of rows changed (revision history) | %.2f | %.1f MB | %.1f%% of the time, %.1f%% of the size | %s | %s changes/s | %s |\n",
-		r.inc1.Seconds, mb(r.inc1.Stored), pct(r.inc1.Seconds, r.full.Seconds), pct(float64(r.inc1.Stored), float64(r.full.Stored)), thousands(r.changes1), thousands(int64(float64(r.changes1)/r.capture1)), cpu(r.inc1))
+	var runs []string
+	for _, m := range r.inc1Runs {
+		mark := ""
+		if m.Disturbed {
+			mark = "*"
+		}
+		runs = append(runs, fmt.Sprintf("%.2f%s", m.Seconds, mark))
+	}
+	p("| incremental after 1%% of rows changed (revision history; fastest undisturbed of %s s) | %.2f | %.1f MB | %.1f%% of the time, %.1f%% of the size | %s | %s changes/s | %s |\n",
+		strings.Join(runs, ", "), r.inc1.Seconds, mb(r.inc1.Stored), pct(r.inc1.Seconds, r.full.Seconds), pct(float64(r.inc1.Stored), float64(r.full.Stored)), thousands(r.changes1), thousands(int64(float64(r.changes1)/r.capture1)), cpu(r.inc1))
 	p("| incremental after 10%% more rows changed (revision history) | %.2f | %.1f MB | %.1f%% of the time, %.1f%% of the size | %s | %s changes/s | %s |\n",
 		r.inc2.Seconds, mb(r.inc2.Stored), pct(r.inc2.Seconds, r.full.Seconds), pct(float64(r.inc2.Stored), float64(r.full.Stored)), thousands(r.changes2), thousands(int64(float64(r.changes2)/r.capture2)), cpu(r.inc2))
-	p("| point-in-time restore (full + both layers, up to just before the last change) | %.1f | – | – | %s replayed | %s changes/s | %s |\n\n",
+	p("| point-in-time restore (full + all layers, up to just before the last change) | %.1f | – | – | %s replayed | %s changes/s | %s |\n\n",
 		r.pit.Seconds, thousands(r.replay), thousands(int64(float64(r.replay)/r.replayS)), cpu(r.pit))
 	check := func(name string, ok bool, measured string) {
 		res := "**PASS**"
