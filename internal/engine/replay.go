@@ -416,22 +416,12 @@ func (r *restoreRun) replay(ctx context.Context, t Tracker) error {
 			}
 		})
 	}
-feed:
-	for _, ts := range todo {
+	stopped := func() bool {
 		mu.Lock()
-		stopped := stop != nil
-		mu.Unlock()
-		if stopped {
-			break
-		}
-		select {
-		case work <- ts:
-		case <-ctx.Done():
-			break feed
-		}
+		defer mu.Unlock()
+		return stop != nil
 	}
-	close(work)
-	wg.Wait()
+	feed(ctx, todo, work, stopped, &wg)
 	if err := context.Cause(ctx); err != nil {
 		return err
 	}

@@ -195,23 +195,30 @@ func (r *restoreRun) loadDataOnce(ctx context.Context, t Tracker) error {
 			}
 		}()
 	}
-feed:
-	for _, w := range todo {
-		if stopped() {
-			break
-		}
-		select {
-		case work <- w:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(work)
-	wg.Wait()
+	feed(ctx, todo, work, stopped, &wg)
 	if err := context.Cause(ctx); err != nil {
 		return err
 	}
 	return stop
+}
+
+// feed hands items to the workers until they run out, stopped reports a
+// pause or cancel, or ctx ends; then it closes work and waits for them.
+func feed[T any](ctx context.Context, items []T, work chan<- T, stopped func() bool, wg *sync.WaitGroup) {
+	defer func() {
+		close(work)
+		wg.Wait()
+	}()
+	for _, it := range items {
+		if stopped() {
+			return
+		}
+		select {
+		case work <- it:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // doneFiles reads which files earlier runs of this job loaded, with their rows.
