@@ -75,15 +75,21 @@ func (r *restoreRun) replayTable(ctx context.Context, c *pgx.Conn, ts *tableSour
 		batch, size = batch[:0], 0
 		return err
 	}
+	var atCut, after *change // in the last layer: the last change applied, the first left out
 	for _, lc := range ts.changes {
 		layerCut := time.Time{}
-		if lc.layer == r.layers.last() {
+		last := lc.layer == r.layers.last()
+		if last {
 			layerCut = cut
 		}
 		for _, f := range lc.table.Changes {
 			err := r.readChanges(ctx, lc.layer, f, func(ch *change) error {
 				if !layerCut.IsZero() && ch.commitTime().After(layerCut) {
+					after = ch
 					return errStopReading
+				}
+				if last {
+					atCut = ch
 				}
 				if len(batch) > 0 && (!batch[0].Rel.same(ch.Rel) || ch.Op == opTruncate) {
 					if err := flush(); err != nil {
@@ -108,6 +114,9 @@ func (r *restoreRun) replayTable(ctx context.Context, c *pgx.Conn, ts *tableSour
 	if err := flush(); err != nil {
 		return 0, err
 	}
+	if err := r.settleAddedColumns(ctx, tx, ts, name, cut, atCut, after); err != nil {
+		return 0, err
+	}
 	if _, err := tx.Exec(ctx, "INSERT INTO "+progressSchema+".progress (job, file, rows) VALUES ($1, $2, $3)", r.p.JobID, key, applied); err != nil {
 		return 0, targetError(err)
 	}
@@ -118,6 +127,39 @@ func (r *restoreRun) replayTable(ctx context.Context, c *pgx.Conn, ts *tableSour
 }
 
 var errStopReading = errors.New("past the restore's time")
+
+// settleAddedColumns decides, for columns added during the last layer of a
+// restore that stops inside it, whether they existed at the restore's
+// moment. Logical decoding carries no DDL, but every change carries the
+// table's columns: if a change applied (at or before the moment) has them,
+// they existed; if a change left out (after it) still lacks them, they did
+// not, and are dropped from the restored table. Otherwise the moment falls
+// between the two, and the restore is refused.
+func (r *restoreRun) settleAddedColumns(ctx context.Context, tx pgx.Tx, ts *tableSource, name string, cut time.Time, atCut, after *change) error {
+	if len(ts.added) == 0 {
+		return nil
+	}
+	has := func(c *change) bool { return c != nil && slices.Contains(c.Rel.Columns, ts.added[0]) }
+	switch {
+	case has(atCut):
+		return nil
+	case after != nil && !has(after):
+		for _, col := range ts.added {
+			if _, err := tx.Exec(ctx, "ALTER TABLE ONLY "+name+" DROP COLUMN "+pgx.Identifier{col}.Sanitize()); err != nil {
+				return targetError(err)
+			}
+		}
+		return nil
+	}
+	from, to := r.layers.last().StartTime, r.layers.last().EndTime
+	if atCut != nil {
+		from = atCut.commitTime()
+	}
+	if after != nil {
+		to = after.commitTime()
+	}
+	return columnAddedError(ts.table, ts.added, cut, from, to)
+}
 
 // readChanges decodes one change file, handing each change to fn.
 func (r *restoreRun) readChanges(ctx context.Context, layer *collection.Manifest, f collection.FileInfo, fn func(*change) error) error {

@@ -147,6 +147,10 @@ type tableSource struct {
 	base    *collection.Manifest
 	files   *collection.Table // the base layer's entry
 	changes []layerChanges
+	// added are columns added during the last layer when the restore stops
+	// inside it: whether they existed at that moment is decided from the
+	// change stream (see replayTable).
+	added []string
 }
 
 type layerChanges struct {
@@ -190,6 +194,11 @@ func (s *layerSet) sources() (map[uint32]*tableSource, error) {
 		if err := checkColumns(s, t); err != nil {
 			return nil, err
 		}
+		if !cut.IsZero() && len(s.layers) > 1 {
+			if ts.added = addedColumns(findTable(s.layers[len(s.layers)-2], t.OID), t); len(ts.added) > 0 && len(t.Changes) == 0 {
+				return nil, columnAddedError(t, ts.added, cut, s.layers[len(s.layers)-2].EndTime, last.EndTime)
+			}
+		}
 		out[t.OID] = ts
 	}
 	return out, nil
@@ -224,6 +233,29 @@ func checkColumns(s *layerSet, t *collection.Table) error {
 		prev, prevLayer = mt, m
 	}
 	return nil
+}
+
+// addedColumns lists the columns of t that prev (the same table a layer
+// earlier) did not have.
+func addedColumns(prev, t *collection.Table) []string {
+	if prev == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range t.Columns {
+		if !slices.Contains(prev.Columns, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// columnAddedError: the restore's moment falls between the last change
+// seen without the added columns and the first seen with them, so it
+// cannot tell whether they existed then.
+func columnAddedError(t *collection.Table, added []string, at, from, to time.Time) error {
+	return userErrorf(nil, "column %s of table %s was added between %s and %s, and Strata cannot tell whether it existed at %s (logical decoding does not carry DDL): restore to a moment outside that span",
+		strings.Join(added, ", "), t.QualifiedName(), utc(from), utc(to), utc(at))
 }
 
 func findTable(m *collection.Manifest, oid uint32) *collection.Table {
