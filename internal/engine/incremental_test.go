@@ -379,3 +379,40 @@ func TestIncrementalPausedWhileCapturingStartsOver(t *testing.T) {
 	}
 	compareTableContents(t, tableContents(t, s.DSN("pz_r")), tableContents(t, s.DSN("pz")))
 }
+
+// TestPointInTimeRefusesADroppedTable: a whole-database restore to a moment
+// inside the layer during which a table was dropped is refused (the table
+// may still have existed then); the layer's end and earlier ends restore.
+func TestPointInTimeRefusesADroppedTable(t *testing.T) {
+	s := pgtest.Start(t)
+	s.CreateDatabase(t, "dr")
+	s.Exec(t, "dr", `CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY); INSERT INTO a VALUES (1); INSERT INTO b VALUES (1)`)
+	c := newTestCollection(t)
+	ctx := context.Background()
+	if _, err := New(nil).Backup(ctx, BackupParams{JobID: "dr-full", DSN: s.DSN("dr"), Database: "dr", Cluster: "test"}, c, &restoreTracker{}); err != nil {
+		t.Fatal(err)
+	}
+	inc1 := incrementalBackup(t, s, c, "dr", "dr-inc1", true)
+	s.Exec(t, "dr", `INSERT INTO b VALUES (2)`)
+	var moment time.Time
+	s.Connect(t, "dr").QueryRow(ctx, "SELECT clock_timestamp()").Scan(&moment)
+	time.Sleep(20 * time.Millisecond)
+	s.Exec(t, "dr", `DROP TABLE b; INSERT INTO a VALUES (2)`)
+	inc2 := incrementalBackup(t, s, c, "dr", "dr-inc2", true)
+
+	restore := func(name string, asOf time.Time) error {
+		_, err := New(nil).Restore(ctx, RestoreParams{JobID: name, TargetDSN: s.DSN, Database: "dr", NewDBName: name, AsOf: asOf}, c, &restoreTracker{})
+		return err
+	}
+	wantUserError(t, restore("dr_mid", moment), "table public.b was dropped between", utc(inc1.EndTime))
+	if err := restore("dr_end", inc2.EndTime); err != nil {
+		t.Fatal(err)
+	}
+	compareTableContents(t, tableContents(t, s.DSN("dr_end")), tableContents(t, s.DSN("dr")))
+	if err := restore("dr_before", inc1.EndTime); err != nil {
+		t.Fatal(err)
+	}
+	if got := tableContents(t, s.DSN("dr_before")); len(got["public.b"]) != 1 || len(got["public.a"]) != 1 {
+		t.Errorf("as of the first layer's end: %v", got)
+	}
+}

@@ -235,6 +235,25 @@ func checkColumns(s *layerSet, t *collection.Table) error {
 	return nil
 }
 
+// droppedInside refuses a restore of a whole database to a moment inside
+// its last layer when a table was dropped during that layer: the moment may
+// be before the drop, and the table's changes in the layer were not kept.
+func (s *layerSet) droppedInside() error {
+	cut := s.cutoff()
+	if cut.IsZero() || len(s.layers) < 2 {
+		return nil
+	}
+	prev, last := s.layers[len(s.layers)-2], s.last()
+	for i := range prev.Tables {
+		t := &prev.Tables[i]
+		if findTable(last, t.OID) == nil {
+			return userErrorf(nil, "table %s was dropped between %s and %s, and Strata cannot tell whether it existed at %s: restore to %s or earlier, or restore chosen tables",
+				t.QualifiedName(), utc(prev.EndTime), utc(last.EndTime), utc(cut), utc(prev.EndTime))
+		}
+	}
+	return nil
+}
+
 // addedColumns lists the columns of t that prev (the same table a layer
 // earlier) did not have.
 func addedColumns(prev, t *collection.Table) []string {

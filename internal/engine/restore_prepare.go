@@ -88,6 +88,11 @@ func (e *Engine) prepareRestore(ctx context.Context, p RestoreParams, src restor
 	default:
 		r.target = p.IntoDB
 	}
+	if r.whole {
+		if err := layers.droppedInside(); err != nil {
+			return nil, err
+		}
+	}
 	if r.resumed && r.cp.Database != r.target {
 		return nil, fmt.Errorf("restore checkpoint is for database %q, not %q", r.cp.Database, r.target)
 	}
