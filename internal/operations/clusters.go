@@ -47,7 +47,7 @@ func (s *Service) RemoveCluster(ctx context.Context, name string) (ClusterRemova
 	if err != nil {
 		return ClusterRemoval{}, err
 	}
-	if err := s.refuseWithUnfinishedJobs(ctx, c.Name); err != nil {
+	if err := s.refuseWithUnfinishedJobs(ctx, c.Name, "remove the cluster"); err != nil {
 		return ClusterRemoval{}, err
 	}
 	dsn, err := s.reg.ConnString(ctx, c.ID)
@@ -66,14 +66,14 @@ func (s *Service) RemoveCluster(ctx context.Context, name string) (ClusterRemova
 var unfinished = []jobs.Status{jobs.StatusPending, jobs.StatusRunning, jobs.StatusPauseRequested,
 	jobs.StatusPaused, jobs.StatusCancelRequested, jobs.StatusReverting}
 
-func (s *Service) refuseWithUnfinishedJobs(ctx context.Context, cluster string) error {
+func (s *Service) refuseWithUnfinishedJobs(ctx context.Context, cluster, then string) error {
 	for _, st := range unfinished {
 		list, _, err := s.jobs.List(ctx, jobs.Filter{Cluster: cluster, Status: st}, 0, 1)
 		if err != nil {
 			return err
 		}
 		if len(list) > 0 {
-			return usererror.Errorf("job %d of cluster %s is %s: wait for it to finish or cancel it, then remove the cluster", list[0].ID, cluster, st)
+			return usererror.Errorf("job %d of cluster %s is %s: wait for it to finish or cancel it, then %s", list[0].ID, cluster, st, then)
 		}
 	}
 	return nil

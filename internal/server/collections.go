@@ -1,11 +1,13 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/storage"
@@ -93,4 +95,34 @@ func (s *Server) backupShow(c echo.Context) error {
 		return err
 	}
 	return render(c, http.StatusOK, templates.BackupPage(s.pageFor(c, "Backup of "+m.Database, "collections"), rc.Name, m))
+}
+
+// chainRemove deletes a backup chain from a collection and drops its
+// replication slot.
+func (s *Server) chainRemove(c echo.Context) error {
+	rc, err := s.collectionFromPath(c)
+	if err != nil {
+		return err
+	}
+	chain := c.FormValue("chain")
+	back := "/collections/" + url.PathEscape(rc.Name)
+	r, err := s.ops.RemoveChain(c.Request().Context(), rc.Name, chain)
+	ev := event{Action: "CHAIN_REMOVED", TargetType: "collection", TargetID: rc.Name, Params: map[string]any{
+		"chain": chain, "database": r.Database, "layers": r.Layers, "replication_slot": r.Slot, "slot_dropped": r.Slot != "" && r.SlotError == nil,
+	}}
+	if err != nil {
+		s.recordResult(c, ev, err)
+		if msg, ok := userMessage(err); ok {
+			return s.redirectWithFlash(c, back, "error", "Chain "+chain+" not removed: "+msg)
+		}
+		return err
+	}
+	text := fmt.Sprintf("Removed the chain %s of %s: %d backup(s).", chain, r.Database, len(r.Layers))
+	if r.SlotError != nil {
+		why := s.messageFor(r.SlotError, "dropping a removed chain's replication slot", "collection", rc.Name)
+		s.record(c, ev, audit.OutcomeOK, "replication slot not dropped: "+why)
+		return s.redirectWithFlash(c, back, "error", text+" Its replication slot "+r.Slot+" could not be dropped ("+why+"); run on the cluster: "+r.SlotSQL)
+	}
+	s.record(c, ev, audit.OutcomeOK, "")
+	return s.redirectWithFlash(c, back, "ok", text)
 }

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 )
 
@@ -90,5 +92,82 @@ func TestAPIIncrementalAndPointInTime(t *testing.T) {
 	j = env.waitJob(auditor, env.startJob(admin, "/api/v1/backups", `{"cluster":"pg","database":"shop","collection":"local","incremental":true}`))
 	if res, _ := json.Marshal(j.Result); j.Status != "succeeded" || !strings.Contains(string(res), `"type":"incremental"`) {
 		t.Fatalf("incremental after another collection's full backup: %+v %s", j, res)
+	}
+}
+
+// TestRemovingAChain removes a chain (full + incremental) from the
+// collection page: its backups are gone, its slot and publication are
+// dropped, the other chain stays, an auditor is refused, and the removal
+// is audited.
+func TestRemovingAChain(t *testing.T) {
+	env := newTestEnv(t)
+	pg := startShop(t)
+	admin := env.apiKey("ops", auth.RoleAdmin)
+	env.addCluster("pg", pg.DSN("postgres"))
+	backup := func(body string) {
+		if j := env.waitJob(admin, env.startJob(admin, "/api/v1/backups", body)); j.Status != "succeeded" {
+			t.Fatalf("backup %s: %+v", body, j)
+		}
+	}
+	backup(`{"cluster":"pg","database":"shop","collection":"local"}`)
+	pg.Exec(t, "shop", `INSERT INTO customers VALUES (9001, 'x')`)
+	backup(`{"cluster":"pg","database":"shop","collection":"local","incremental":true}`)
+	other := t.TempDir()
+	if resp, body := env.apiRequest("POST", "/api/v1/collections", admin, fmt.Sprintf(`{"name":"other","uri":"file://%s"}`, other)); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("add collection: %d %s", resp.StatusCode, body)
+	}
+	backup(`{"cluster":"pg","database":"shop","collection":"other"}`)
+	_, body := env.apiRequest("GET", "/api/v1/collections/local/backups", admin, "")
+	var list struct {
+		Backups []struct {
+			Chain string `json:"chain"`
+		} `json:"backups"`
+	}
+	json.Unmarshal([]byte(body), &list)
+	if len(list.Backups) != 2 {
+		t.Fatalf("layers: %s", body)
+	}
+	chain := list.Backups[0].Chain
+	if n := rowsOf(t, pg, "postgres", "SELECT count(*)::text FROM pg_replication_slots"); n != "2" {
+		t.Fatalf("%s slots before, want 2 (one per collection's chain)", n)
+	}
+
+	env.addUser("reader", auth.RoleAuditor)
+	auditor := env.client()
+	auditor.login("reader")
+	auditor.get("/collections/local")
+	if resp, _ := auditor.post("/collections/local/chains/remove", url.Values{"chain": {chain}}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("auditor removes a chain: %d", resp.StatusCode)
+	}
+
+	c := env.adminClient()
+	_, page := c.get("/collections/local")
+	if !strings.Contains(page, "Remove chain") {
+		t.Fatal("no Remove chain button on the collection page")
+	}
+	resp, _ := c.post("/collections/local/chains/remove", url.Values{"chain": {chain}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("remove: %d", resp.StatusCode)
+	}
+	_, page = c.get("/collections/local")
+	if !strings.Contains(page, "Removed the chain "+chain+" of shop: 2 backup(s).") {
+		t.Errorf("flash: %s", between(page, `class="flash`, "</div>"))
+	}
+	_, body = env.apiRequest("GET", "/api/v1/collections/local/backups", admin, "")
+	if !strings.Contains(body, `"backups":[]`) {
+		t.Errorf("backups left: %s", body)
+	}
+	if n := rowsOf(t, pg, "postgres", "SELECT count(*)::text FROM pg_replication_slots"); n != "1" {
+		t.Errorf("%s slots after, want 1 (the other collection's chain)", n)
+	}
+	if n := rowsOf(t, pg, "shop", "SELECT count(*)::text FROM pg_publication"); n != "1" {
+		t.Errorf("%s publications after, want 1", n)
+	}
+	entries := env.entries(audit.Filter{Action: "CHAIN_REMOVED"})
+	if len(entries) != 1 || entries[0].Outcome != audit.OutcomeOK || entries[0].Actor != "root" {
+		t.Fatalf("audit: %+v", entries)
+	}
+	if p, _ := json.Marshal(entries[0].Params); !strings.Contains(string(p), `"slot_dropped":true`) || !strings.Contains(string(p), chain) {
+		t.Errorf("audit params %s", p)
 	}
 }

@@ -64,6 +64,7 @@ func (s *Server) registerRoutes() {
 	s.page(http.MethodPost, "/collections", auth.RoleAdmin, s.collectionCreate)
 	s.page(http.MethodGet, "/collections/:name", auth.RoleAuditor, s.collectionShow)
 	s.page(http.MethodGet, "/collections/:name/backup", auth.RoleAuditor, s.backupShow)
+	s.page(http.MethodPost, "/collections/:name/chains/remove", auth.RoleAdmin, s.chainRemove)
 
 	// The forms that start backups and restores are admin pages.
 	s.page(http.MethodGet, "/backups/new", auth.RoleAdmin, s.backupNew)
