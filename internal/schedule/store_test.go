@@ -1,0 +1,138 @@
+package schedule
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/usererror"
+)
+
+func openStore(t *testing.T) *Store {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "strata.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return NewStore(db)
+}
+
+func sample() Schedule {
+	return Schedule{Label: "nightly shop", Cluster: "prod", Database: "shop", Collection: "local", Tables: []string{"public.orders"},
+		Recurrence: "*/15 * * * *", FullRecurrence: "@daily", RevisionHistory: true,
+		OnFailure: OnFailureRetry, OnPreviousRunning: OnRunningWait, Owner: "root"}
+}
+
+func TestStoreCreateGetListDelete(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	now := time.Date(2026, 11, 23, 10, 7, 0, 0, time.UTC)
+	s, err := st.Create(ctx, sample(), time.Time{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.State.NextRun.Equal(time.Date(2026, 11, 23, 10, 15, 0, 0, time.UTC)) {
+		t.Errorf("first run %v", s.State.NextRun)
+	}
+	got, err := st.Get(ctx, s.ID)
+	if err != nil || got.Label != "nightly shop" || got.Tables[0] != "public.orders" || !got.RevisionHistory || got.State.NextRun != s.State.NextRun || !got.State.NextFull.IsZero() {
+		t.Fatalf("Get = %+v, %v", got, err)
+	}
+	// first_run: the recurrence's first run at or after it.
+	s2 := sample()
+	s2.Label = "later"
+	s2, err = st.Create(ctx, s2, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), now)
+	if err != nil || !s2.State.NextRun.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("first_run: %+v %v", s2.State, err)
+	}
+	if due, err := st.DueAt(ctx, now.Add(10*time.Minute)); err != nil || len(due) != 1 || due[0].ID != s.ID {
+		t.Fatalf("due: %+v %v", due, err)
+	}
+	if list, err := st.List(ctx); err != nil || len(list) != 2 || list[0].Label != "later" {
+		t.Fatalf("list: %+v %v", list, err)
+	}
+	if err := st.Delete(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Get(ctx, s.ID); err != ErrNotFound {
+		t.Errorf("after delete: %v", err)
+	}
+}
+
+func TestStoreRefusesBadSchedulesAndSavesNothing(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	now := time.Now()
+	for want, edit := range map[string]func(*Schedule){
+		"give the schedule a label":    func(s *Schedule) { s.Label = "  " },
+		"needs a cluster":              func(s *Schedule) { s.Cluster = "" },
+		"it needs five":                func(s *Schedule) { s.Recurrence = "every day" },
+		"full backup cadence":          func(s *Schedule) { s.FullRecurrence = "99 * * * *" },
+		"not one of retry, reschedule": func(s *Schedule) { s.OnFailure = "ignore" },
+		"not one of start, skip, wait": func(s *Schedule) { s.OnPreviousRunning = "queue" },
+	} {
+		s := sample()
+		edit(&s)
+		_, err := st.Create(ctx, s, time.Time{}, now)
+		if msg, ok := usererror.Message(err); !ok || !strings.Contains(msg, want) {
+			t.Errorf("want a user error saying %q, got %v", want, err)
+		}
+	}
+	if list, _ := st.List(ctx); len(list) != 0 {
+		t.Errorf("bad schedules were saved: %+v", list)
+	}
+	if _, err := st.Create(ctx, sample(), time.Time{}, now); err != nil {
+		t.Fatal(err)
+	}
+	dup := sample()
+	dup.Label = "NIGHTLY shop"
+	if _, err := st.Create(ctx, dup, time.Time{}, now); err == nil || !strings.Contains(err.Error(), "exists already") {
+		t.Errorf("duplicate label: %v", err)
+	}
+}
+
+// TestAdvanceStartsEachRunOnce: eight schedulers race to take the same due
+// run; exactly one moves the schedule.
+func TestAdvanceStartsEachRunOnce(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	s, err := st.Create(ctx, sample(), now, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := s.Spec()
+	run := Due(spec, s.State, now)
+	if !run.Start {
+		t.Fatalf("not due: %+v", run)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for range 8 {
+		wg.Go(func() {
+			ok, err := st.Advance(ctx, s.ID, s.State, run.State, now)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Fatalf("%d schedulers started the run, want 1", won)
+	}
+	got, _ := st.Get(ctx, s.ID)
+	if !got.State.Running || !got.State.NextRun.Equal(run.State.NextRun) || !got.State.NextFull.Equal(run.State.NextFull) {
+		t.Errorf("state after the run started: %+v, want %+v", got.State, run.State)
+	}
+}
