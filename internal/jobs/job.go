@@ -21,6 +21,7 @@ type Job struct {
 	ID          int64  `json:"id"`
 	Type        string `json:"type"`
 	Cluster     string `json:"cluster"`
+	ScheduleID  int64  `json:"schedule_id,omitempty"` // the schedule that started it; 0 for none
 	Description string `json:"description"`
 	CreatedBy   string `json:"created_by"`
 	Status      Status `json:"status"`
@@ -74,6 +75,7 @@ func (j Job) ETA(now time.Time) (time.Duration, bool) {
 type NewJob struct {
 	Type        string
 	Cluster     string
+	ScheduleID  int64 // the schedule that starts it, 0 for none
 	Description string
 	CreatedBy   string
 	Payload     any // marshaled to JSON; nil for none
@@ -81,9 +83,10 @@ type NewJob struct {
 
 // Filter selects jobs in List; zero fields match everything.
 type Filter struct {
-	Status  Status
-	Type    string
-	Cluster string
+	Status     Status
+	Type       string
+	Cluster    string
+	ScheduleID int64
 }
 
 // ErrNotFound is returned for a job id that does not exist. It and the

@@ -80,10 +80,14 @@ func (s *Store) Create(ctx context.Context, nj NewJob) (Job, error) {
 		}
 	}
 	now := store.Time(s.now())
+	var schedule any
+	if nj.ScheduleID != 0 {
+		schedule = nj.ScheduleID
+	}
 	row := s.db.QueryRowContext(ctx, `INSERT INTO jobs
-		(type, cluster, description, created_by, status, payload, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+jobColumns,
-		nj.Type, nj.Cluster, nj.Description, nj.CreatedBy, StatusPending, nullJSON(payload), now, now)
+		(type, cluster, schedule_id, description, created_by, status, payload, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+jobColumns,
+		nj.Type, nj.Cluster, schedule, nj.Description, nj.CreatedBy, StatusPending, nullJSON(payload), now, now)
 	j, err := scanJob(row)
 	if err != nil {
 		return Job{}, fmt.Errorf("jobs: create: %w", err)
@@ -124,6 +128,9 @@ func (s *Store) List(ctx context.Context, f Filter, before int64, limit int) (jo
 	}
 	if f.Cluster != "" {
 		where, args = append(where, "cluster = ?"), append(args, f.Cluster)
+	}
+	if f.ScheduleID != 0 {
+		where, args = append(where, "schedule_id = ?"), append(args, f.ScheduleID)
 	}
 	if before > 0 {
 		where, args = append(where, "id < ?"), append(args, before)
@@ -273,7 +280,7 @@ func statusPhrase(s Status) string {
 	return "is " + statusWords(s)
 }
 
-const jobColumns = `id, type, cluster, description, created_by, status, phase, error,
+const jobColumns = `id, type, cluster, coalesce(schedule_id, 0), description, created_by, status, phase, error,
 	fraction_completed, bytes_done, bytes_total, rows_done, rows_total,
 	payload, checkpoint, result, attempt, created_at, started_at, finished_at, updated_at,
 	run_started_at, run_start_fraction, lease_owner, lease_expires_at`
@@ -282,7 +289,7 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanJob(row scanner) (Job, error) {
 	var j Job
-	err := row.Scan(&j.ID, &j.Type, &j.Cluster, &j.Description, &j.CreatedBy, &j.Status, &j.Phase, &j.Error,
+	err := row.Scan(&j.ID, &j.Type, &j.Cluster, &j.ScheduleID, &j.Description, &j.CreatedBy, &j.Status, &j.Phase, &j.Error,
 		&j.FractionCompleted, &j.BytesDone, &j.BytesTotal, &j.RowsDone, &j.RowsTotal,
 		jsonDest{&j.Payload}, jsonDest{&j.Checkpoint}, jsonDest{&j.Result}, &j.Attempt,
 		store.ScanTime(&j.CreatedAt), store.ScanNullTime(&j.StartedAt), store.ScanNullTime(&j.FinishedAt), store.ScanTime(&j.UpdatedAt),

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/store"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
@@ -243,5 +244,40 @@ func TestJobJSON(t *testing.T) {
 	json.Unmarshal(b, &m)
 	if m["status"] != "pending" || m["type"] != "restore" || m["created_by"] != "alice" {
 		t.Fatalf("json = %s", b)
+	}
+}
+
+// TestJobsOfASchedule: a job keeps the schedule that started it, and the
+// schedule's run history lists exactly its jobs.
+func TestJobsOfASchedule(t *testing.T) {
+	ctx := context.Background()
+	s, db := newTestStore(t)
+	now := store.Time(time.Now())
+	res, err := db.ExecContext(ctx, `INSERT INTO schedules (label, cluster, database, collection, recurrence, on_failure,
+		on_previous_running, next_run, owner, created_at, updated_at) VALUES ('nightly', 'a', 'shop', 'local', '@daily', 'retry', 'wait', ?, 'root', ?, ?)`, now, now, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schedule, _ := res.LastInsertId()
+	scheduled, err := s.Create(ctx, NewJob{Type: TypeBackup, Cluster: "a", ScheduleID: schedule, CreatedBy: "schedule nightly"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	manual, err := s.Create(ctx, NewJob{Type: TypeBackup, Cluster: "a", CreatedBy: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Get(ctx, scheduled.ID); got.ScheduleID != schedule {
+		t.Errorf("schedule id %d, want %d", got.ScheduleID, schedule)
+	}
+	if got, _ := s.Get(ctx, manual.ID); got.ScheduleID != 0 {
+		t.Errorf("a manual job has schedule id %d", got.ScheduleID)
+	}
+	list, _, err := s.List(ctx, Filter{ScheduleID: schedule}, 0, 10)
+	if err != nil || len(list) != 1 || list[0].ID != scheduled.ID {
+		t.Errorf("jobs of the schedule: %+v, %v", list, err)
+	}
+	if _, err := s.Create(ctx, NewJob{Type: TypeBackup, ScheduleID: schedule + 100, CreatedBy: "x"}); err == nil {
+		t.Error("a job of a schedule that does not exist was created")
 	}
 }

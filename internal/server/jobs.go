@@ -153,6 +153,7 @@ type apiJob struct {
 	Type              string     `json:"type"`
 	Status            string     `json:"status"`
 	Cluster           string     `json:"cluster"`
+	ScheduleID        int64      `json:"schedule_id,omitempty"`
 	Description       string     `json:"description"`
 	CreatedBy         string     `json:"created_by"`
 	Phase             string     `json:"phase,omitempty"`
@@ -169,7 +170,7 @@ type apiJob struct {
 }
 
 func toAPIJob(j jobs.Job) apiJob {
-	a := apiJob{ID: j.ID, Type: j.Type, Status: string(j.Status), Cluster: j.Cluster, Description: j.Description,
+	a := apiJob{ID: j.ID, Type: j.Type, Status: string(j.Status), Cluster: j.Cluster, ScheduleID: j.ScheduleID, Description: j.Description,
 		CreatedBy: j.CreatedBy, Phase: j.Phase, FractionCompleted: j.FractionCompleted, BytesDone: j.BytesDone,
 		BytesTotal: j.BytesTotal, RowsDone: j.RowsDone, RowsTotal: j.RowsTotal, Error: j.Error,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt}
