@@ -16,6 +16,7 @@ import (
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/server"
 	"github.com/stratabackup/strata/internal/slothealth"
 )
@@ -24,6 +25,7 @@ const (
 	jobWorkers        = 2
 	chainCheckEvery   = time.Hour
 	sessionPurgeEvery = time.Hour
+	schedulerTick     = 15 * time.Second // schedules run at most this late
 	shutdownGrace     = 15 * time.Second
 )
 
@@ -92,6 +94,7 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 		eng.ReleaseHeld(sctx)
 	}()
 	go srv.Chain().Loop(ctx, chainCheckEvery)
+	go operations.NewScheduler(ops, schedule.NewStore(a.db)).Run(ctx, schedulerTick)
 	go every(ctx, sessionPurgeEvery, func() {
 		if _, err := sessions.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("purging expired sessions", "error", err)

@@ -27,6 +27,8 @@ type BackupRequest struct {
 	Incremental     bool   `json:"incremental,omitempty"`
 	Chain           string `json:"chain,omitempty"`
 	RevisionHistory bool   `json:"revision_history,omitempty"`
+	// ScheduleID is the schedule that starts the backup (0: started by hand).
+	ScheduleID int64 `json:"schedule_id,omitempty"`
 }
 
 // BackupResult is what a finished backup job records.
@@ -81,7 +83,7 @@ func (s *Service) StartBackup(ctx context.Context, req BackupRequest, actor stri
 		what = fmt.Sprintf("%d table(s) of database %s", len(req.Tables), req.Database)
 	}
 	return s.jobs.Create(ctx, jobs.NewJob{
-		Type: TypeBackup, Cluster: req.Cluster, CreatedBy: actor, Payload: req,
+		Type: TypeBackup, Cluster: req.Cluster, ScheduleID: req.ScheduleID, CreatedBy: actor, Payload: req,
 		Description: fmt.Sprintf("%s backup of %s into %s", kind, what, req.Collection),
 	})
 }

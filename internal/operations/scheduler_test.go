@@ -1,0 +1,117 @@
+package operations
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stratabackup/strata/internal/engine"
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/schedule"
+	"github.com/stratabackup/strata/internal/secrets"
+	"github.com/stratabackup/strata/internal/store"
+)
+
+// console is one console process on a shared state store file: its own
+// database handle, service and scheduler.
+func console(t *testing.T, dir string) (*Scheduler, *sql.DB) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(dir, "strata.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	box, err := secrets.LoadOrCreate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := New(registry.New(db, box), jobs.NewStore(db), engine.New(logger), logger)
+	return NewScheduler(s, schedule.NewStore(db)), db
+}
+
+// TestSchedulerStartsRunsOnce drives two consoles' schedulers on one store
+// with a controlled clock: the first run is a full backup, incrementals wait
+// for it to succeed, and each run starts exactly once.
+func TestSchedulerStartsRunsOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	a, db := console(t, dir)
+	b, _ := console(t, dir)
+	if _, err := a.s.reg.EnsureDefaultCollection(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.s.reg.AddCluster(ctx, "prod", "postgres", "postgres://u@127.0.0.1:1/postgres", "root"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	sch, err := a.store.Create(ctx, schedule.Schedule{Label: "shop", Cluster: "prod", Database: "shop", Collection: "local",
+		Recurrence: "*/15 * * * *", FullRecurrence: "@daily", RevisionHistory: true,
+		OnFailure: schedule.OnFailureReschedule, OnPreviousRunning: schedule.OnRunningWait, Owner: "root"}, start, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tickBoth := func(now time.Time) {
+		var wg sync.WaitGroup
+		for _, sc := range []*Scheduler{a, b} {
+			wg.Go(func() {
+				if err := sc.Tick(ctx, now); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	runs := func() []jobs.Job {
+		list, _, err := a.s.jobs.List(ctx, jobs.Filter{ScheduleID: sch.ID}, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return list
+	}
+	finish := func(j jobs.Job, status jobs.Status, kind string) {
+		if _, err := db.ExecContext(ctx, `UPDATE jobs SET status = ?, finished_at = ?, result = ? WHERE id = ?`,
+			status, store.Time(start), `{"type":"`+kind+`"}`, j.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	request := func(j jobs.Job) BackupRequest {
+		var r BackupRequest
+		json.Unmarshal(j.Payload, &r)
+		return r
+	}
+
+	tickBoth(start)
+	list := runs()
+	if len(list) != 1 || request(list[0]).Incremental || request(list[0]).ScheduleID != sch.ID || list[0].CreatedBy != "schedule shop" {
+		t.Fatalf("first run: %+v", list)
+	}
+	tickBoth(start.Add(15 * time.Minute)) // the full backup still runs: the incremental waits
+	if n := len(runs()); n != 1 {
+		t.Fatalf("%d runs while the first full backup runs, want 1", n)
+	}
+	finish(list[0], jobs.StatusSucceeded, "full")
+	tickBoth(start.Add(16 * time.Minute))
+	list = runs()
+	if len(list) != 2 || !request(list[0]).Incremental || !request(list[0]).RevisionHistory {
+		t.Fatalf("after the full backup: %+v", list)
+	}
+	finish(list[0], jobs.StatusSucceeded, "incremental")
+	// The console was down for hours: the missed runs run once.
+	tickBoth(start.Add(5 * time.Hour))
+	if n := len(runs()); n != 3 {
+		t.Fatalf("%d runs after the downtime, want 3", n)
+	}
+	got, _ := a.store.Get(ctx, sch.ID)
+	if !got.State.HasFull || !got.State.Running || !got.State.NextRun.Equal(start.Add(5*time.Hour+15*time.Minute)) {
+		t.Errorf("state: %+v", got.State)
+	}
+}
