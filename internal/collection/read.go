@@ -182,20 +182,13 @@ func (c *Collection) Resolve(ctx context.Context, spec, database string) (*Manif
 	if err != nil {
 		return nil, err
 	}
-	var dbs []string
-	for _, s := range sums {
-		if s.Kind == KindFull && !slices.Contains(dbs, s.Database) {
-			dbs = append(dbs, s.Database)
-		}
-	}
 	if database == "" {
-		switch len(dbs) {
+		switch dbs := Databases(sums); len(dbs) {
 		case 0:
 			return nil, noBackupError("this collection holds no full backup")
 		case 1:
 			database = dbs[0]
 		default:
-			slices.Sort(dbs)
 			return nil, usererror.Errorf("this collection holds backups of several databases (%s): name the database", strings.Join(dbs, ", "))
 		}
 	}

@@ -54,20 +54,8 @@ func resolveLayers(ctx context.Context, src restoreSource, spec, database string
 	return loadChain(ctx, src, sums, m.Chain, end, time.Time{})
 }
 
-// chainLayers returns the layers of chain, oldest first.
-func chainLayers(sums []collection.Summary, chain string) []collection.Summary {
-	var out []collection.Summary
-	for _, s := range sums {
-		if s.Chain == chain {
-			out = append(out, s)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b collection.Summary) int { return a.EndTime.Compare(b.EndTime) })
-	return out
-}
-
 func lastLayer(sums []collection.Summary, chain string) collection.Summary {
-	l := chainLayers(sums, chain)
+	l := collection.ChainLayers(sums, chain)
 	return l[len(l)-1]
 }
 
@@ -75,7 +63,7 @@ func lastLayer(sums []collection.Summary, chain string) collection.Summary {
 // checks that each begins where the previous ended.
 func loadChain(ctx context.Context, src restoreSource, sums []collection.Summary, chain, end string, asOf time.Time) (*layerSet, error) {
 	set := &layerSet{asOf: asOf}
-	for _, s := range chainLayers(sums, chain) {
+	for _, s := range collection.ChainLayers(sums, chain) {
 		m, err := src.Manifest(ctx, s.Path)
 		if err != nil {
 			return nil, err
@@ -103,15 +91,17 @@ func layersAsOf(ctx context.Context, src restoreSource, sums []collection.Summar
 		if full.Kind != collection.KindFull || (database != "" && full.Database != database) {
 			continue
 		}
-		for _, l := range chainLayers(sums, full.Path) {
-			switch {
-			case l.Kind == collection.KindFull:
-				windows = append(windows, utc(l.EndTime))
-			case l.RevisionHistory:
-				windows = append(windows, "from "+utc(l.StartTime)+" to "+utc(l.EndTime))
-			default:
-				windows = append(windows, utc(l.EndTime))
+		layers := collection.ChainLayers(sums, full.Path)
+		var chain []string // oldest first, and older chains before this one
+		for _, w := range collection.Windows(layers) {
+			if w.Moment() {
+				chain = append(chain, utc(w.From))
+			} else {
+				chain = append(chain, "from "+utc(w.From)+" to "+utc(w.To))
 			}
+		}
+		windows = append(chain, windows...)
+		for _, l := range layers {
 			covers := asOf.Equal(l.EndTime) || l.Kind == collection.KindIncremental && asOf.After(l.StartTime) && asOf.Before(l.EndTime)
 			if !covers || full.EndTime.After(asOf) {
 				continue
@@ -132,8 +122,6 @@ func layersAsOf(ctx context.Context, src restoreSource, sums []collection.Summar
 	if len(windows) == 0 {
 		return nil, userErrorf(nil, "no backup of database %s in this collection", database)
 	}
-	slices.Sort(windows)
-	windows = slices.Compact(windows)
 	return nil, userErrorf(nil, "no backup covers %s; the times that can be restored are: %s", utc(asOf), strings.Join(windows, "; "))
 }
 

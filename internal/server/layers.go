@@ -1,7 +1,6 @@
 package server
 
 import (
-	"slices"
 	"strings"
 	"time"
 
@@ -17,62 +16,23 @@ import (
 // their own that cannot be restored.
 func chainsOf(sums []collection.Summary) []templates.Chain {
 	var order []string
-	byChain := map[string][]collection.Summary{}
+	seen := map[string]bool{}
 	for _, s := range sums {
-		if _, ok := byChain[s.Chain]; !ok {
+		if !seen[s.Chain] {
+			seen[s.Chain] = true
 			order = append(order, s.Chain)
 		}
-		byChain[s.Chain] = append(byChain[s.Chain], s)
 	}
 	out := make([]templates.Chain, 0, len(order))
 	for _, key := range order {
-		layers := byChain[key]
-		slices.SortStableFunc(layers, func(a, b collection.Summary) int {
-			if a.Kind != b.Kind { // the full backup first
-				return strings.Compare(string(a.Kind), string(b.Kind))
-			}
-			return a.EndTime.Compare(b.EndTime)
-		})
+		layers := collection.ChainLayers(sums, key)
 		ch := templates.Chain{Layers: layers}
 		if layers[0].Kind == collection.KindFull {
-			ch.Windows = restoreWindows(layers)
+			ch.Windows = collection.Windows(layers)
 		}
 		out = append(out, ch)
 	}
 	return out
-}
-
-// restoreWindows are the moments a chain's layers (full first) can restore,
-// as CockroachDB's RESTORE … AS OF SYSTEM TIME sees them: a full backup its
-// end; an incremental with revision history every moment after its start up
-// to its end, which joins the window of the layer before it; one without,
-// only its end.
-func restoreWindows(layers []collection.Summary) []templates.RestoreWindow {
-	var ws []templates.RestoreWindow
-	for _, l := range layers {
-		n := len(ws)
-		switch {
-		case l.Kind == collection.KindIncremental && l.RevisionHistory && n > 0 && ws[n-1].To.Equal(l.StartTime):
-			ws[n-1].To = l.EndTime
-		case l.Kind == collection.KindIncremental && l.RevisionHistory:
-			ws = append(ws, templates.RestoreWindow{From: l.StartTime, To: l.EndTime})
-		default:
-			ws = append(ws, templates.RestoreWindow{From: l.EndTime, To: l.EndTime})
-		}
-	}
-	return ws
-}
-
-// databasesOf lists the databases a collection holds full backups of, sorted.
-func databasesOf(sums []collection.Summary) []string {
-	var dbs []string
-	for _, s := range sums {
-		if s.Kind == collection.KindFull && !slices.Contains(dbs, s.Database) {
-			dbs = append(dbs, s.Database)
-		}
-	}
-	slices.Sort(dbs)
-	return dbs
 }
 
 // ofDatabase keeps the layers of one database.

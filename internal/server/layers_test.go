@@ -54,7 +54,7 @@ func TestChainsOf(t *testing.T) {
 }
 
 func TestRestoreWindowsWithoutRevisionHistory(t *testing.T) {
-	ws := restoreWindows([]collection.Summary{fullLayer("f", "shop", layerAt(0)), incLayer("a", "f", layerAt(0), layerAt(10), false), incLayer("b", "f", layerAt(10), layerAt(20), false)})
+	ws := collection.Windows([]collection.Summary{fullLayer("f", "shop", layerAt(0)), incLayer("a", "f", layerAt(0), layerAt(10), false), incLayer("b", "f", layerAt(10), layerAt(20), false)})
 	want := []templates.RestoreWindow{{From: layerAt(0), To: layerAt(0)}, {From: layerAt(10), To: layerAt(10)}, {From: layerAt(20), To: layerAt(20)}}
 	if fmt.Sprint(ws) != fmt.Sprint(want) || !ws[1].Moment() {
 		t.Fatalf("windows %v, want %v", ws, want)
@@ -63,7 +63,7 @@ func TestRestoreWindowsWithoutRevisionHistory(t *testing.T) {
 
 func TestDatabasesOf(t *testing.T) {
 	sums := []collection.Summary{fullLayer("c", "shop", layerAt(3)), incLayer("i", "c", layerAt(3), layerAt(4), true), fullLayer("b", "crm", layerAt(2)), fullLayer("a", "shop", layerAt(1))}
-	if got := fmt.Sprint(databasesOf(sums)); got != "[crm shop]" {
+	if got := fmt.Sprint(collection.Databases(sums)); got != "[crm shop]" {
 		t.Fatalf("databases %s", got)
 	}
 	if got := len(ofDatabase(sums, "shop")); got != 3 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
@@ -138,7 +139,7 @@ func (s *Server) fillWizardStep(ctx context.Context, w templates.RestoreWizard) 
 	if err != nil {
 		return wizardError(w, "source", err)
 	}
-	w.Databases = databasesOf(sums)
+	w.Databases = collection.Databases(sums)
 	if !slices.Contains(w.Databases, w.Database) {
 		w.Database = ""
 		for _, l := range sums { // the chosen layer's database, or the newest backup's
