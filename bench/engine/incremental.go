@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -64,22 +63,12 @@ func (b *bench) incremental(ctx context.Context) (*incResult, error) {
 	if err := os.RemoveAll(b.coll); err != nil {
 		return nil, err
 	}
-	strata := func(m *measurement, op string, args ...string) (childResult, error) {
-		args = append([]string{childArg, op, "-port", strconv.Itoa(b.srv.Port), "-collection", b.coll, "-parallel", strconv.Itoa(b.o.parallel)}, args...)
-		out, err := runTool(ctx, m, b.exe, args...)
-		if err != nil {
-			return childResult{}, err
-		}
-		r, err := parseChildResult(out)
-		m.Phases = r.Phases
-		return r, err
-	}
 	layer := func(name, op string, m *measurement) (childResult, error) {
 		b.logf("%s", name)
 		var r childResult
 		var err error
 		*m, err = timed(ctx, admin, b.srv.Dir, name, func(m *measurement) error {
-			if r, err = strata(m, op, "-db", sourceDB); err != nil {
+			if r, err = b.strata(ctx, m, op, "-db", sourceDB); err != nil {
 				return err
 			}
 			m.Stored, err = diskSize(filepath.Join(b.coll, r.Path))
@@ -137,7 +126,7 @@ func (b *bench) incremental(ctx context.Context) (*incResult, error) {
 	}
 	b.logf("Strata point-in-time restore (just before the last change)")
 	res.pit, err = timed(ctx, admin, b.srv.Dir, "pit", func(m *measurement) error {
-		_, err := strata(m, "restore", "-db", sourceDB, "-newdb", strataDB, "-asof", asOf.UTC().Format(time.RFC3339Nano))
+		_, err := b.strata(ctx, m, "restore", "-db", sourceDB, "-newdb", strataDB, "-asof", asOf.UTC().Format(time.RFC3339Nano))
 		return err
 	})
 	if err != nil {

@@ -59,7 +59,6 @@ func (b *bench) round(ctx context.Context, last bool) error {
 		return func() error { return execSQL(ctx, admin, "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)") }
 	}
 	strata := func(m *measurement, op string, args ...string) (childResult, error) {
-		args = append([]string{childArg, op, "-port", strconv.Itoa(b.srv.Port), "-collection", b.coll, "-parallel", jobs}, args...)
 		if b.o.cpuProfile != "" && last {
 			prof, err := filepath.Abs(b.o.cpuProfile + "-" + op + ".pprof")
 			if err != nil {
@@ -67,13 +66,7 @@ func (b *bench) round(ctx context.Context, last bool) error {
 			}
 			args = append(args, "-cpuprofile", prof)
 		}
-		out, err := runTool(ctx, m, b.exe, args...)
-		if err != nil {
-			return childResult{}, err
-		}
-		res, err := parseChildResult(out)
-		m.Phases = res.Phases
-		return res, err
+		return b.strata(ctx, m, op, args...)
 	}
 
 	if err := measure(opCopy, nothing, func(m *measurement) error {
@@ -140,6 +133,18 @@ func (b *bench) round(ctx context.Context, last bool) error {
 		return err
 	}
 	return b.verify(ctx)
+}
+
+// strata runs a Strata operation in a child process, measured into m.
+func (b *bench) strata(ctx context.Context, m *measurement, op string, args ...string) (childResult, error) {
+	args = append([]string{childArg, op, "-port", strconv.Itoa(b.srv.Port), "-collection", b.coll, "-parallel", strconv.Itoa(b.o.parallel)}, args...)
+	out, err := runTool(ctx, m, b.exe, args...)
+	if err != nil {
+		return childResult{}, err
+	}
+	res, err := parseChildResult(out)
+	m.Phases = res.Phases
+	return res, err
 }
 
 // verify checks that both restored databases hold every row of the source,

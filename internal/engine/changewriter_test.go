@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/zstd"
-
 	"github.com/stratabackup/strata/internal/collection"
 )
 
@@ -51,11 +49,7 @@ func TestChangeWriterRotatesAndKeepsOrder(t *testing.T) {
 			if name := fmt.Sprintf("changes/%d/%04d.chg.zst", table, i+1); f.Name != name {
 				t.Errorf("file %d of table %d is %s, want %s", i, table, f.Name, name)
 			}
-			rc, err := c.Store().Open(ctx, layer.Path()+"/"+f.Name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw := readLayerFileRaw(t, rc)
+			raw := readLayerFile(t, c, &collection.Manifest{Path: layer.Path()}, f) // checks size and SHA-256 too
 			dec := newChangeDecoder(bytes.NewReader(raw))
 			var n int64
 			for {
@@ -77,20 +71,4 @@ func TestChangeWriterRotatesAndKeepsOrder(t *testing.T) {
 			t.Errorf("table %d: changes %v, want %v", table, got, values)
 		}
 	}
-}
-
-// readLayerFileRaw decompresses a stored file.
-func readLayerFileRaw(t *testing.T, rc io.ReadCloser) []byte {
-	t.Helper()
-	defer rc.Close()
-	dec, err := zstd.NewReader(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dec.Close()
-	raw, err := io.ReadAll(dec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
 }
