@@ -10,17 +10,19 @@ import (
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
 	"github.com/stratabackup/strata/internal/store"
 )
 
 // app is the state every command works on.
 type app struct {
-	db       *sql.DB
-	auth     *auth.Service
-	audit    *audit.Log
-	registry *registry.Registry
-	jobs     *jobs.Store
+	db        *sql.DB
+	auth      *auth.Service
+	audit     *audit.Log
+	registry  *registry.Registry
+	jobs      *jobs.Store
+	schedules *schedule.Store
 }
 
 func openApp(ctx context.Context, dataDir string) (*app, error) {
@@ -33,7 +35,8 @@ func openApp(ctx context.Context, dataDir string) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	return &app{db: db, auth: auth.New(db), audit: audit.New(db), registry: registry.New(db, box), jobs: jobs.NewStore(db)}, nil
+	return &app{db: db, auth: auth.New(db), audit: audit.New(db), registry: registry.New(db, box), jobs: jobs.NewStore(db),
+		schedules: schedule.NewStore(db, box)}, nil
 }
 
 func (a *app) Close() error { return a.db.Close() }

@@ -16,7 +16,6 @@ import (
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
-	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/server"
 	"github.com/stratabackup/strata/internal/slothealth"
 )
@@ -72,8 +71,10 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	ops := operations.New(a.registry, a.jobs, eng, log)
 	ops.ChunkBytes = cfg.ChunkSize
 	ops.Register(runner)
+	scheduler := operations.NewScheduler(ops, a.schedules)
 	srv := server.New(server.Options{
 		DB: a.db, Auth: a.auth, Sessions: sessions, Audit: a.audit, Registry: a.registry, Jobs: a.jobs, Runner: runner, Ops: ops,
+		Schedules: a.schedules, Scheduler: scheduler,
 		Logger: log, CookieKeys: [2][]byte{hashKey, blockKey}, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxy,
 		SlotWAL: slothealth.Thresholds{Warn: cfg.SlotWALWarn, Critical: cfg.SlotWALCritical},
 	})
@@ -94,7 +95,7 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 		eng.ReleaseHeld(sctx)
 	}()
 	go srv.Chain().Loop(ctx, chainCheckEvery)
-	go operations.NewScheduler(ops, schedule.NewStore(a.db)).Run(ctx, schedulerTick)
+	go scheduler.Run(ctx, schedulerTick)
 	go every(ctx, sessionPurgeEvery, func() {
 		if _, err := sessions.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("purging expired sessions", "error", err)

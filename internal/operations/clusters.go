@@ -93,3 +93,24 @@ func unreachable(err error) error {
 	}
 	return fmt.Errorf("operations: replication slots: %w", err)
 }
+
+// ClusterDatabases names the databases of a cluster that Strata can back up.
+func (s *Service) ClusterDatabases(ctx context.Context, clusterName string) ([]string, error) {
+	c, err := s.reg.ClusterByName(ctx, clusterName)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.reg.Driver(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	dbs, err := d.Databases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(dbs))
+	for i, db := range dbs {
+		names[i] = db.Name
+	}
+	return names, nil
+}

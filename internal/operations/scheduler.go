@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/schedule"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // Scheduler starts the backups schedules ask for. Several consoles on one
@@ -45,24 +47,47 @@ func (sc *Scheduler) Tick(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// settle applies the end of a schedule's newest run, if it has ended.
+// settle applies the end of a schedule's newest run once every job of it
+// has ended: it succeeded if they all did, and was a full backup if they
+// all were.
 func (sc *Scheduler) settle(ctx context.Context, sch schedule.Schedule, now time.Time) {
 	spec, err := sch.Spec()
 	if err != nil {
 		return
 	}
-	last, _, err := sc.s.jobs.List(ctx, jobs.Filter{ScheduleID: sch.ID}, 0, 1)
-	if err != nil || len(last) == 0 {
+	run, err := sc.runJobs(ctx, sch)
+	if err != nil || len(run) == 0 {
 		return
 	}
-	j := last[0]
-	if j.FinishedAt == nil {
-		return
+	full, succeeded := true, true
+	for _, j := range run {
+		if j.FinishedAt == nil {
+			return
+		}
+		full = full && wasFull(j)
+		succeeded = succeeded && j.Status == jobs.StatusSucceeded
 	}
-	next := schedule.Finished(spec, sch.State, wasFull(j), j.Status == jobs.StatusSucceeded, now)
+	next := schedule.Finished(spec, sch.State, full, succeeded, now)
 	if _, err := sc.store.Advance(ctx, sch.ID, sch.State, next, now); err != nil {
-		sc.s.log.Warn("scheduler: cannot record a finished run", "schedule", sch.Label, "job", j.ID, "error", err)
+		sc.s.log.Warn("scheduler: cannot record a finished run", "schedule", sch.Label, "error", err)
 	}
+}
+
+// runJobs returns the jobs of the schedule's newest run: those created
+// since it started.
+func (sc *Scheduler) runJobs(ctx context.Context, sch schedule.Schedule) ([]jobs.Job, error) {
+	list, _, err := sc.s.jobs.List(ctx, jobs.Filter{ScheduleID: sch.ID}, 0, 500)
+	if err != nil {
+		return nil, err
+	}
+	var run []jobs.Job
+	for _, j := range list {
+		if j.CreatedAt.Before(sch.State.LastRunAt) {
+			break
+		}
+		run = append(run, j)
+	}
+	return run, nil
 }
 
 // wasFull reports whether a scheduled backup job took a full backup: its
@@ -77,7 +102,8 @@ func wasFull(j jobs.Job) bool {
 	return json.Unmarshal(j.Payload, &req) != nil || !req.Incremental
 }
 
-// start claims a due run and creates its job.
+// start claims a due run and creates its jobs: one, or one per database
+// of the cluster when the schedule names none.
 func (sc *Scheduler) start(ctx context.Context, sch schedule.Schedule, now time.Time) {
 	spec, err := sch.Spec()
 	if err != nil {
@@ -92,10 +118,7 @@ func (sc *Scheduler) start(ctx context.Context, sch schedule.Schedule, now time.
 	if err != nil || !claimed || !run.Start {
 		return // another scheduler took it, or the run was skipped
 	}
-	_, err = sc.s.StartBackup(ctx, BackupRequest{
-		Cluster: sch.Cluster, Database: sch.Database, Tables: sch.Tables, Collection: sch.Collection,
-		Incremental: !run.Full, RevisionHistory: sch.RevisionHistory, ScheduleID: sch.ID,
-	}, "schedule "+sch.Label)
+	err = sc.startJobs(ctx, sch, !run.Full)
 	if err == nil {
 		return
 	}
@@ -104,6 +127,75 @@ func (sc *Scheduler) start(ctx context.Context, sch schedule.Schedule, now time.
 	if _, aerr := sc.store.Advance(ctx, sch.ID, run.State, failed, now); aerr != nil {
 		sc.s.log.Warn("scheduler: cannot record a failed start", "schedule", sch.Label, "error", errors.Join(err, aerr))
 	}
+}
+
+func (sc *Scheduler) startJobs(ctx context.Context, sch schedule.Schedule, incremental bool) error {
+	databases := []string{sch.Database}
+	if sch.Database == "" {
+		var err error
+		if databases, err = sc.s.ClusterDatabases(ctx, sch.Cluster); err != nil {
+			return err
+		}
+	}
+	started := 0
+	var errs []error
+	for _, db := range databases {
+		_, err := sc.s.StartBackup(ctx, BackupRequest{
+			Cluster: sch.Cluster, Database: db, Tables: sch.Tables, Collection: sch.Collection,
+			Incremental: incremental, RevisionHistory: sch.RevisionHistory, ScheduleID: sch.ID,
+		}, "schedule "+sch.Label)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("database %s: %w", db, err))
+			continue
+		}
+		started++
+	}
+	if started == 0 {
+		if len(errs) == 0 {
+			return errors.New("the cluster has no database to back up")
+		}
+		return errors.Join(errs...)
+	}
+	for _, err := range errs {
+		sc.s.log.Warn("scheduler: one database of a run could not start", "schedule", sch.Label, "error", err)
+	}
+	return nil
+}
+
+// RunNow starts a run of schedule id at once, as if it were due, under its
+// overlap policy. A paused schedule stays paused; it runs once.
+func (sc *Scheduler) RunNow(ctx context.Context, id int64, now time.Time) error {
+	sch, err := sc.store.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	spec, err := sch.Spec()
+	if err != nil {
+		return err
+	}
+	due := sch.State
+	due.Paused, due.NextRun = false, now
+	run := schedule.Due(spec, due, now)
+	if !run.Start {
+		return usererror.Errorf("not started: %s", run.Why)
+	}
+	if sch.State.Paused {
+		run.State.Paused, run.State.NextRun = true, sch.State.NextRun
+	}
+	claimed, err := sc.store.Advance(ctx, sch.ID, sch.State, run.State, now)
+	if err != nil {
+		return err
+	}
+	if !claimed {
+		return usererror.New("the schedule changed meanwhile: look at it again and retry")
+	}
+	if err := sc.startJobs(ctx, sch, !run.Full); err != nil {
+		failed := schedule.Finished(spec, run.State, run.Full, false, now)
+		failed.Paused = run.State.Paused
+		_, aerr := sc.store.Advance(ctx, sch.ID, run.State, failed, now)
+		return errors.Join(err, aerr)
+	}
+	return nil
 }
 
 // Run ticks every interval until ctx ends.

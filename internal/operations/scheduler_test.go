@@ -35,7 +35,7 @@ func console(t *testing.T, dir string) (*Scheduler, *sql.DB) {
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := New(registry.New(db, box), jobs.NewStore(db), engine.New(logger), logger)
-	return NewScheduler(s, schedule.NewStore(db)), db
+	return NewScheduler(s, schedule.NewStore(db, box)), db
 }
 
 // TestSchedulerStartsRunsOnce drives two consoles' schedulers on one store

@@ -52,6 +52,9 @@ type State struct {
 	NextFull time.Time // the next full backup is due at or after this; zero: the next run is one
 	HasFull  bool      // a full backup of the schedule has succeeded (incrementals need one)
 	Running  bool      // a run of the schedule has not finished
+	// LastRunAt is when the newest run started (zero: never); its jobs are
+	// the schedule's jobs created since.
+	LastRunAt time.Time
 }
 
 // Run is what the scheduler does at a moment: maybe start a backup, and
@@ -99,6 +102,7 @@ func Due(spec Spec, st State, now time.Time) Run {
 		st.NextFull = spec.Full.Next(now)
 	}
 	st.Running = true
+	st.LastRunAt = now
 	r.State = st
 	return r
 }

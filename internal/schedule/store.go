@@ -5,9 +5,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/stratabackup/strata/internal/secrets"
 	"github.com/stratabackup/strata/internal/store"
 	"github.com/stratabackup/strata/internal/usererror"
 )
@@ -15,9 +19,11 @@ import (
 // Schedule is a stored schedule: what to back up, where, when, and where
 // it stands.
 type Schedule struct {
-	ID                    int64
-	Label                 string
-	Cluster               string
+	ID      int64
+	Label   string
+	Cluster string
+	// Database is "" for every database of the cluster: each run then
+	// starts one job per database.
 	Database              string
 	Tables                []string
 	Collection            string
@@ -27,9 +33,44 @@ type Schedule struct {
 	OnFailure             string
 	OnPreviousRunning     string
 	IgnoreExistingBackups bool
-	Owner                 string
-	CreatedAt, UpdatedAt  time.Time
-	State                 State
+	// KeepDays and KeepCount are the retention of the schedule's backups
+	// (0: no limit of that kind).
+	KeepDays, KeepCount int
+	// Webhook receives the schedule's alerts. It is a secret (such URLs
+	// often carry a token): sealed at rest, never shown, logged or audited;
+	// show WebhookHost instead.
+	Webhook string
+	// AlertAfter: alert when no run succeeded for this long (0: never).
+	AlertAfter time.Duration
+	// Managed marks a cluster's managed schedule (one per cluster).
+	Managed              bool
+	Owner                string
+	CreatedAt, UpdatedAt time.Time
+	State                State
+}
+
+// WebhookHost is what may be shown of the webhook: its scheme and host.
+func (s Schedule) WebhookHost() string {
+	if s.Webhook == "" {
+		return ""
+	}
+	u, err := url.Parse(s.Webhook)
+	if err != nil {
+		return "(unreadable URL)"
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// Target says what the schedule backs up, in words.
+func (s Schedule) Target() string {
+	what := "database " + s.Database
+	if s.Database == "" {
+		what = "every database"
+	}
+	if len(s.Tables) > 0 {
+		what = fmt.Sprintf("%d table(s) of database %s", len(s.Tables), s.Database)
+	}
+	return what + " of " + s.Cluster
 }
 
 // Spec is the schedule's recurrences and policies, parsed.
@@ -51,56 +92,186 @@ func (s Schedule) Spec() (Spec, error) {
 // ErrNotFound: no schedule with that id.
 var ErrNotFound = errors.New("schedule not found")
 
-// Store keeps schedules in the state store.
-type Store struct{ db *sql.DB }
+// Store keeps schedules in the state store, their webhooks sealed with box.
+type Store struct {
+	db  *sql.DB
+	box *secrets.Box
+}
 
 // NewStore uses the state store db.
-func NewStore(db *sql.DB) *Store { return &Store{db: db} }
+func NewStore(db *sql.DB, box *secrets.Box) *Store { return &Store{db: db, box: box} }
 
 const columns = `id, label, cluster, database, tables, collection, recurrence, full_recurrence, revision_history,
-	on_failure, on_previous_running, ignore_existing_backups, owner, created_at, updated_at,
-	paused, next_run, next_full, has_full, running`
+	on_failure, on_previous_running, ignore_existing_backups, keep_days, keep_count, webhook_url, alert_after_seconds, managed,
+	owner, created_at, updated_at, paused, next_run, next_full, has_full, running, last_run_at`
+
+func webhookContext(id int64) string { return "schedule:" + strconv.FormatInt(id, 10) + ":webhook" }
+
+// check says what to fix in s, and returns its parsed spec.
+func check(s *Schedule) (Spec, error) {
+	s.Label = strings.TrimSpace(s.Label)
+	s.Database = strings.TrimSpace(s.Database)
+	s.Webhook = strings.TrimSpace(s.Webhook)
+	switch {
+	case s.Label == "":
+		return Spec{}, usererror.New("give the schedule a label")
+	case s.Cluster == "" || s.Collection == "":
+		return Spec{}, usererror.New("a schedule needs a cluster and a collection")
+	case s.Database == "" && len(s.Tables) > 0:
+		return Spec{}, usererror.New("tables belong to one database: name the database, or leave tables out")
+	case s.KeepDays < 0 || s.KeepCount < 0:
+		return Spec{}, usererror.New("retention cannot be negative: give a number of days or backups to keep, or 0 for no limit")
+	case s.AlertAfter < 0:
+		return Spec{}, usererror.New("the overdue alert threshold cannot be negative")
+	case s.AlertAfter > 0 && s.AlertAfter < time.Minute:
+		return Spec{}, usererror.New("the overdue alert threshold is at least a minute")
+	}
+	if s.Webhook != "" {
+		u, err := url.Parse(s.Webhook)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Spec{}, usererror.New("the webhook must be an http:// or https:// URL, like https://hooks.example.com/strata")
+		}
+	}
+	return s.Spec()
+}
 
 // Create checks s and stores it; its first run is the recurrence's first
 // after firstRun (or after now when zero). Nothing is stored when anything
 // is wrong, and the error says what to fix.
 func (st *Store) Create(ctx context.Context, s Schedule, firstRun, now time.Time) (Schedule, error) {
-	s.Label = strings.TrimSpace(s.Label)
-	switch {
-	case s.Label == "":
-		return Schedule{}, usererror.New("give the schedule a label")
-	case s.Cluster == "" || s.Database == "" || s.Collection == "":
-		return Schedule{}, usererror.New("a schedule needs a cluster, a database and a collection")
-	}
-	spec, err := s.Spec()
+	spec, err := check(&s)
 	if err != nil {
 		return Schedule{}, err
 	}
 	if firstRun.IsZero() {
 		firstRun = now
 	}
-	s.State = State{NextRun: spec.Recurrence.Next(firstRun.Add(-time.Nanosecond))}
+	s.State = State{Paused: s.State.Paused, NextRun: spec.Recurrence.Next(firstRun.Add(-time.Nanosecond))}
 	s.CreatedAt, s.UpdatedAt = now.UTC(), now.UTC()
 	tables, _ := json.Marshal(nonNil(s.Tables))
-	res, err := st.db.ExecContext(ctx, `INSERT INTO schedules (label, cluster, database, tables, collection, recurrence,
-		full_recurrence, revision_history, on_failure, on_previous_running, ignore_existing_backups, owner, created_at, updated_at,
-		paused, next_run, next_full, has_full, running) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', 0, 0)`,
-		s.Label, s.Cluster, s.Database, string(tables), s.Collection, s.Recurrence, s.FullRecurrence, s.RevisionHistory,
-		s.OnFailure, s.OnPreviousRunning, s.IgnoreExistingBackups, s.Owner, store.Time(s.CreatedAt), store.Time(s.UpdatedAt),
-		store.Time(s.State.NextRun))
+	tx, err := st.db.BeginTx(ctx, nil)
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
-			return Schedule{}, usererror.Errorf("a schedule labelled %q exists already: choose another label", s.Label)
-		}
 		return Schedule{}, err
 	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO schedules (label, cluster, database, tables, collection, recurrence,
+		full_recurrence, revision_history, on_failure, on_previous_running, ignore_existing_backups,
+		keep_days, keep_count, alert_after_seconds, managed, owner, created_at, updated_at,
+		paused, next_run, next_full, has_full, running) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, 0)`,
+		s.Label, s.Cluster, s.Database, string(tables), s.Collection, s.Recurrence, s.FullRecurrence, s.RevisionHistory,
+		s.OnFailure, s.OnPreviousRunning, s.IgnoreExistingBackups, s.KeepDays, s.KeepCount, int64(s.AlertAfter/time.Second),
+		s.Managed, s.Owner, store.Time(s.CreatedAt), store.Time(s.UpdatedAt), s.State.Paused, store.Time(s.State.NextRun))
+	if err != nil {
+		return Schedule{}, uniqueError(err, s)
+	}
 	s.ID, _ = res.LastInsertId()
-	return s, nil
+	if err := st.storeWebhook(ctx, tx, s.ID, s.Webhook); err != nil {
+		return Schedule{}, err
+	}
+	return s, tx.Commit()
+}
+
+func uniqueError(err error, s Schedule) error {
+	switch {
+	case strings.Contains(err.Error(), "schedules.label"):
+		return usererror.Errorf("a schedule labelled %q exists already: choose another label", s.Label)
+	case strings.Contains(err.Error(), "UNIQUE") && s.Managed:
+		return usererror.Errorf("cluster %s has a managed schedule already", s.Cluster)
+	}
+	return err
+}
+
+func (st *Store) storeWebhook(ctx context.Context, tx *sql.Tx, id int64, webhook string) error {
+	sealed, err := st.box.Seal(webhook, webhookContext(id))
+	if err != nil {
+		return fmt.Errorf("schedule %d: seal webhook: %w", id, err)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE schedules SET webhook_url = ? WHERE id = ?`, sealed, id)
+	return err
+}
+
+// Update applies change to schedule id and stores the result if it checks
+// out; nothing is stored otherwise. A new recurrence takes effect from now;
+// a new full cadence makes the next run a full backup. change sees the
+// schedule as stored and may also set its State.Paused.
+func (st *Store) Update(ctx context.Context, id int64, change func(*Schedule) error, now time.Time) (Schedule, error) {
+	for attempt := 0; ; attempt++ {
+		old, err := st.Get(ctx, id)
+		if err != nil {
+			return Schedule{}, err
+		}
+		s := old
+		s.Tables = append([]string(nil), old.Tables...)
+		if err := change(&s); err != nil {
+			return Schedule{}, err
+		}
+		s.ID, s.Managed, s.Owner, s.CreatedAt = old.ID, old.Managed, old.Owner, old.CreatedAt
+		spec, err := check(&s)
+		if err != nil {
+			return Schedule{}, err
+		}
+		st2 := old.State
+		st2.Paused = s.State.Paused
+		if s.Recurrence != old.Recurrence || (old.State.Paused && !st2.Paused) {
+			st2.NextRun = spec.Recurrence.Next(now)
+		}
+		if s.FullRecurrence != old.FullRecurrence {
+			st2.NextFull = time.Time{}
+		}
+		s.State, s.UpdatedAt = st2, now.UTC()
+		ok, err := st.write(ctx, old, s)
+		if err != nil || ok {
+			return s, err
+		}
+		if attempt == 5 {
+			return Schedule{}, errors.New("the schedule keeps changing under this edit: try again")
+		}
+	}
+}
+
+// write stores s over old if the row is still as old was read.
+func (st *Store) write(ctx context.Context, old, s Schedule) (bool, error) {
+	tables, _ := json.Marshal(nonNil(s.Tables))
+	tx, err := st.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE schedules SET label = ?, database = ?, tables = ?, collection = ?, recurrence = ?,
+		full_recurrence = ?, revision_history = ?, on_failure = ?, on_previous_running = ?, ignore_existing_backups = ?,
+		keep_days = ?, keep_count = ?, alert_after_seconds = ?, paused = ?, next_run = ?, next_full = ?, updated_at = ?
+		WHERE id = ? AND updated_at = ? AND paused = ? AND next_run = ? AND next_full = ? AND has_full = ? AND running = ?`,
+		s.Label, s.Database, string(tables), s.Collection, s.Recurrence, s.FullRecurrence, s.RevisionHistory, s.OnFailure,
+		s.OnPreviousRunning, s.IgnoreExistingBackups, s.KeepDays, s.KeepCount, int64(s.AlertAfter/time.Second),
+		s.State.Paused, store.Time(s.State.NextRun), timeOrEmpty(s.State.NextFull), store.Time(s.UpdatedAt),
+		old.ID, store.Time(old.UpdatedAt), old.State.Paused, store.Time(old.State.NextRun), timeOrEmpty(old.State.NextFull),
+		old.State.HasFull, old.State.Running)
+	if err != nil {
+		return false, uniqueError(err, s)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	if s.Webhook != old.Webhook {
+		if err := st.storeWebhook(ctx, tx, s.ID, s.Webhook); err != nil {
+			return false, err
+		}
+	}
+	return true, tx.Commit()
+}
+
+// Managed returns the managed schedule of a cluster.
+func (st *Store) Managed(ctx context.Context, clusterName string) (Schedule, error) {
+	s, err := st.scan(st.db.QueryRowContext(ctx, `SELECT `+columns+` FROM schedules WHERE managed = 1 AND cluster = ?`, clusterName))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Schedule{}, ErrNotFound
+	}
+	return s, err
 }
 
 // Get returns schedule id.
 func (st *Store) Get(ctx context.Context, id int64) (Schedule, error) {
-	s, err := scanSchedule(st.db.QueryRowContext(ctx, `SELECT `+columns+` FROM schedules WHERE id = ?`, id))
+	s, err := st.scan(st.db.QueryRowContext(ctx, `SELECT `+columns+` FROM schedules WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Schedule{}, ErrNotFound
 	}
@@ -121,10 +292,11 @@ func (st *Store) DueAt(ctx context.Context, now time.Time) ([]Schedule, error) {
 // still at from: of two schedulers acting on one store, only one moves it,
 // so each run starts once. It reports whether it moved.
 func (st *Store) Advance(ctx context.Context, id int64, from, to State, now time.Time) (bool, error) {
-	res, err := st.db.ExecContext(ctx, `UPDATE schedules SET paused = ?, next_run = ?, next_full = ?, has_full = ?, running = ?, updated_at = ?
-		WHERE id = ? AND paused = ? AND next_run = ? AND next_full = ? AND has_full = ? AND running = ?`,
-		to.Paused, store.Time(to.NextRun), timeOrEmpty(to.NextFull), to.HasFull, to.Running, store.Time(now),
-		id, from.Paused, store.Time(from.NextRun), timeOrEmpty(from.NextFull), from.HasFull, from.Running)
+	res, err := st.db.ExecContext(ctx, `UPDATE schedules SET paused = ?, next_run = ?, next_full = ?, has_full = ?, running = ?,
+		last_run_at = ?, updated_at = ?
+		WHERE id = ? AND paused = ? AND next_run = ? AND next_full = ? AND has_full = ? AND running = ? AND last_run_at = ?`,
+		to.Paused, store.Time(to.NextRun), timeOrEmpty(to.NextFull), to.HasFull, to.Running, timeOrEmpty(to.LastRunAt), store.Time(now),
+		id, from.Paused, store.Time(from.NextRun), timeOrEmpty(from.NextFull), from.HasFull, from.Running, timeOrEmpty(from.LastRunAt))
 	if err != nil {
 		return false, err
 	}
@@ -160,7 +332,7 @@ func (st *Store) query(ctx context.Context, q string, args ...any) ([]Schedule, 
 	defer rows.Close()
 	var out []Schedule
 	for rows.Next() {
-		s, err := scanSchedule(rows)
+		s, err := st.scan(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -169,25 +341,38 @@ func (st *Store) query(ctx context.Context, q string, args ...any) ([]Schedule, 
 	return out, rows.Err()
 }
 
-func scanSchedule(row interface{ Scan(...any) error }) (Schedule, error) {
+func (st *Store) scan(row interface{ Scan(...any) error }) (Schedule, error) {
 	var s Schedule
-	var tables, nextFull string
+	var tables, webhook, nextFull, lastRun string
+	var alertAfter int64
 	err := row.Scan(&s.ID, &s.Label, &s.Cluster, &s.Database, &tables, &s.Collection, &s.Recurrence, &s.FullRecurrence,
-		&s.RevisionHistory, &s.OnFailure, &s.OnPreviousRunning, &s.IgnoreExistingBackups, &s.Owner,
-		store.ScanTime(&s.CreatedAt), store.ScanTime(&s.UpdatedAt),
-		&s.State.Paused, store.ScanTime(&s.State.NextRun), &nextFull, &s.State.HasFull, &s.State.Running)
+		&s.RevisionHistory, &s.OnFailure, &s.OnPreviousRunning, &s.IgnoreExistingBackups, &s.KeepDays, &s.KeepCount,
+		&webhook, &alertAfter, &s.Managed, &s.Owner, store.ScanTime(&s.CreatedAt), store.ScanTime(&s.UpdatedAt),
+		&s.State.Paused, store.ScanTime(&s.State.NextRun), &nextFull, &s.State.HasFull, &s.State.Running, &lastRun)
 	if err != nil {
 		return Schedule{}, err
 	}
+	s.AlertAfter = time.Duration(alertAfter) * time.Second
 	if err := json.Unmarshal([]byte(tables), &s.Tables); err != nil {
 		return Schedule{}, err
 	}
-	if nextFull != "" {
-		if s.State.NextFull, err = time.Parse(store.TimeLayout, nextFull); err != nil {
-			return Schedule{}, err
-		}
+	if s.State.NextFull, err = parseOptionalTime(nextFull); err != nil {
+		return Schedule{}, err
+	}
+	if s.State.LastRunAt, err = parseOptionalTime(lastRun); err != nil {
+		return Schedule{}, err
+	}
+	if s.Webhook, err = st.box.Open(webhook, webhookContext(s.ID)); err != nil {
+		return Schedule{}, fmt.Errorf("schedule %d: open webhook: %w", s.ID, err)
 	}
 	return s, nil
+}
+
+func parseOptionalTime(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(store.TimeLayout, v)
 }
 
 func timeOrEmpty(t time.Time) string {

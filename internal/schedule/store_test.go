@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/secrets"
 	"github.com/stratabackup/strata/internal/store"
 	"github.com/stratabackup/strata/internal/usererror"
 )
@@ -19,7 +20,11 @@ func openStore(t *testing.T) *Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return NewStore(db)
+	box, err := secrets.New(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewStore(db, box)
 }
 
 func sample() Schedule {
@@ -134,5 +139,83 @@ func TestAdvanceStartsEachRunOnce(t *testing.T) {
 	got, _ := st.Get(ctx, s.ID)
 	if !got.State.Running || !got.State.NextRun.Equal(run.State.NextRun) || !got.State.NextFull.Equal(run.State.NextFull) {
 		t.Errorf("state after the run started: %+v, want %+v", got.State, run.State)
+	}
+}
+
+func TestUpdateChecksAndKeepsSecrets(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	now := time.Date(2026, 11, 23, 10, 7, 0, 0, time.UTC)
+	in := sample()
+	in.Webhook = "https://hooks.example.com/T0/secret-token"
+	in.KeepDays, in.AlertAfter = 7, 2*time.Hour
+	s, err := st.Create(ctx, in, time.Time{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw string
+	if err := st.db.QueryRow(`SELECT webhook_url FROM schedules WHERE id = ?`, s.ID).Scan(&raw); err != nil || strings.Contains(raw, "secret-token") {
+		t.Fatalf("webhook stored in clear: %q %v", raw, err)
+	}
+	got, err := st.Get(ctx, s.ID)
+	if err != nil || got.Webhook != in.Webhook || got.WebhookHost() != "https://hooks.example.com" || got.KeepDays != 7 || got.AlertAfter != 2*time.Hour {
+		t.Fatalf("Get = %+v %v", got, err)
+	}
+
+	// A bad edit says what to fix and stores nothing.
+	_, err = st.Update(ctx, s.ID, func(s *Schedule) error { s.Recurrence = "61 * * * *"; s.KeepDays = 30; return nil }, now)
+	if _, ok := usererror.Message(err); !ok {
+		t.Fatalf("bad cron: %v", err)
+	}
+	if got, _ := st.Get(ctx, s.ID); got.Recurrence != in.Recurrence || got.KeepDays != 7 {
+		t.Fatalf("a refused edit was stored: %+v", got)
+	}
+
+	// A new recurrence runs from now; a new full cadence makes the next run full.
+	later := now.Add(time.Hour)
+	if _, err := st.Advance(ctx, s.ID, s.State, State{NextRun: s.State.NextRun, NextFull: later.Add(24 * time.Hour), HasFull: true}, now); err != nil {
+		t.Fatal(err)
+	}
+	up, err := st.Update(ctx, s.ID, func(s *Schedule) error {
+		s.Recurrence, s.FullRecurrence, s.Webhook = "@hourly", "@weekly", ""
+		return nil
+	}, later.Add(5*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !up.State.NextRun.Equal(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)) || !up.State.NextFull.IsZero() || !up.State.HasFull {
+		t.Fatalf("state after edit: %+v", up.State)
+	}
+	if got, _ := st.Get(ctx, s.ID); got.Webhook != "" || got.FullRecurrence != "@weekly" {
+		t.Fatalf("stored edit: %+v", got)
+	}
+
+	for _, bad := range []func(*Schedule){
+		func(s *Schedule) { s.Webhook = "ftp://example.com" },
+		func(s *Schedule) { s.KeepCount = -1 },
+		func(s *Schedule) { s.AlertAfter = time.Second },
+		func(s *Schedule) { s.Database = "" },
+	} {
+		if _, err := st.Update(ctx, s.ID, func(s *Schedule) error { bad(s); return nil }, now); err == nil {
+			t.Error("a bad edit was accepted")
+		}
+	}
+}
+
+func TestOneManagedSchedulePerCluster(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	now := time.Now()
+	m := Schedule{Label: "managed: prod", Cluster: "prod", Collection: "managed-prod", Recurrence: "@hourly",
+		FullRecurrence: "@daily", OnFailure: OnFailureReschedule, OnPreviousRunning: OnRunningWait, KeepDays: 30, Managed: true, Owner: "strata"}
+	if _, err := st.Create(ctx, m, time.Time{}, now); err != nil {
+		t.Fatal(err)
+	}
+	m.Label = "managed again"
+	if _, err := st.Create(ctx, m, time.Time{}, now); err == nil || !strings.Contains(err.Error(), "managed schedule already") {
+		t.Fatalf("second managed schedule: %v", err)
+	}
+	if got, err := st.Managed(ctx, "prod"); err != nil || got.Database != "" || !got.Managed {
+		t.Fatalf("Managed = %+v %v", got, err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
 	"github.com/stratabackup/strata/internal/store"
 )
@@ -28,15 +29,17 @@ const testPassword = "correct horse battery"
 
 // testEnv is a console on a temp state store, served by httptest.
 type testEnv struct {
-	t        *testing.T
-	srv      *Server
-	http     *httptest.Server
-	auth     *auth.Service
-	audit    *audit.Log
-	registry *registry.Registry
-	jobs     *jobs.Store
-	ops      *operations.Service
-	dataDir  string
+	t         *testing.T
+	srv       *Server
+	http      *httptest.Server
+	auth      *auth.Service
+	audit     *audit.Log
+	registry  *registry.Registry
+	jobs      *jobs.Store
+	ops       *operations.Service
+	schedules *schedule.Store
+	scheduler *operations.Scheduler
+	dataDir   string
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -73,11 +76,14 @@ func newTestEnv(t *testing.T) *testEnv {
 	ops.Register(runner)
 	runner.Start(ctx)
 	t.Cleanup(func() { runner.Stop(context.Background()) })
+	schedules := schedule.NewStore(db, box)
+	scheduler := operations.NewScheduler(ops, schedules)
 	srv := New(Options{DB: db, Auth: svc, Sessions: sessions, Audit: log, Registry: reg, Jobs: js, Runner: runner, Ops: ops,
-		Logger: logger, CookieKeys: [2][]byte{hashKey, blockKey}})
+		Schedules: schedules, Scheduler: scheduler, Logger: logger, CookieKeys: [2][]byte{hashKey, blockKey}})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &testEnv{t: t, srv: srv, http: hs, auth: svc, audit: log, registry: reg, jobs: js, ops: ops, dataDir: dir}
+	return &testEnv{t: t, srv: srv, http: hs, auth: svc, audit: log, registry: reg, jobs: js, ops: ops,
+		schedules: schedules, scheduler: scheduler, dataDir: dir}
 }
 
 func (e *testEnv) addUser(name string, role auth.Role) auth.User {

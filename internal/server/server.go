@@ -14,6 +14,7 @@ import (
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/slothealth"
 )
 
@@ -27,6 +28,8 @@ type Options struct {
 	Jobs           *jobs.Store
 	Runner         Waker
 	Ops            *operations.Service
+	Schedules      *schedule.Store
+	Scheduler      *operations.Scheduler
 	Logger         *slog.Logger
 	CookieKeys     [2][]byte // hash and block keys, for the flash cookie
 	SecureCookies  bool
@@ -42,21 +45,23 @@ type Waker interface{ Wake() }
 
 // Server is the console's HTTP handler.
 type Server struct {
-	echo     *echo.Echo
-	db       *sql.DB
-	auth     *auth.Service
-	sessions *auth.Sessions
-	audit    *audit.Log
-	registry *registry.Registry
-	jobs     *jobs.Store
-	runner   Waker
-	ops      *operations.Service
-	log      *slog.Logger
-	flash    *securecookie.SecureCookie
-	secure   bool
-	chain    *chainChecker
-	slotWAL  slothealth.Thresholds
-	routes   []Route
+	echo      *echo.Echo
+	db        *sql.DB
+	auth      *auth.Service
+	sessions  *auth.Sessions
+	audit     *audit.Log
+	registry  *registry.Registry
+	jobs      *jobs.Store
+	runner    Waker
+	ops       *operations.Service
+	schedules *schedule.Store
+	scheduler *operations.Scheduler
+	log       *slog.Logger
+	flash     *securecookie.SecureCookie
+	secure    bool
+	chain     *chainChecker
+	slotWAL   slothealth.Thresholds
+	routes    []Route
 }
 
 // New builds the server with every route registered.
@@ -68,20 +73,22 @@ func New(o Options) *Server {
 		o.SlotWAL = slothealth.Defaults
 	}
 	s := &Server{
-		echo:     echo.New(),
-		db:       o.DB,
-		auth:     o.Auth,
-		sessions: o.Sessions,
-		audit:    o.Audit,
-		registry: o.Registry,
-		jobs:     o.Jobs,
-		runner:   o.Runner,
-		ops:      o.Ops,
-		log:      o.Logger,
-		flash:    securecookie.New(o.CookieKeys[0], o.CookieKeys[1]),
-		secure:   o.SecureCookies,
-		chain:    newChainChecker(o.Audit, o.Logger),
-		slotWAL:  o.SlotWAL,
+		echo:      echo.New(),
+		db:        o.DB,
+		auth:      o.Auth,
+		sessions:  o.Sessions,
+		audit:     o.Audit,
+		registry:  o.Registry,
+		jobs:      o.Jobs,
+		runner:    o.Runner,
+		ops:       o.Ops,
+		schedules: o.Schedules,
+		scheduler: o.Scheduler,
+		log:       o.Logger,
+		flash:     securecookie.New(o.CookieKeys[0], o.CookieKeys[1]),
+		secure:    o.SecureCookies,
+		chain:     newChainChecker(o.Audit, o.Logger),
+		slotWAL:   o.SlotWAL,
 	}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
