@@ -130,7 +130,7 @@ func validate(e Entry) error {
 	switch {
 	case e.Action == "":
 		return errors.New("audit: entry has no action")
-	case e.Source != SourceUI && e.Source != SourceAPI && e.Source != SourceCLI:
+	case e.Source != SourceUI && e.Source != SourceAPI && e.Source != SourceCLI && e.Source != SourceScheduler:
 		return fmt.Errorf("audit: %s: unknown source %q", e.Action, e.Source)
 	case e.Outcome != OutcomeOK && e.Outcome != OutcomeDenied && e.Outcome != OutcomeError:
 		return fmt.Errorf("audit: %s: unknown outcome %q", e.Action, e.Outcome)

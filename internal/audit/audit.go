@@ -20,6 +20,8 @@ const (
 	SourceUI  = "ui"
 	SourceAPI = "api"
 	SourceCLI = "cli"
+	// SourceScheduler: the console acted on its own (scheduled expiry).
+	SourceScheduler = "scheduler"
 )
 
 // ErrNotFound is returned by Get for an id that has no entry.

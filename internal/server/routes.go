@@ -80,6 +80,10 @@ func (s *Server) registerRoutes() {
 		s.page(http.MethodPost, "/api/v1/jobs/:id/"+action, auth.RoleAdmin, s.apiJobAction(action))
 	}
 
+	s.scheduleRoutes()
+	s.retentionRoutes()
+	s.alertRoutes()
+
 	s.page(http.MethodGet, "/api/v1/whoami", auth.RoleAuditor, s.apiWhoami)
 	s.page(http.MethodGet, "/api/v1/users", auth.RoleAuditor, s.apiUsersList)
 	s.page(http.MethodPost, "/api/v1/users", auth.RoleAdmin, s.apiUserCreate)
