@@ -132,13 +132,14 @@ func (s3Backend) Open(ctx context.Context, loc Location, creds Credentials) (Buc
 		where = endpoint
 	}
 	display := Location{Scheme: loc.Scheme, Bucket: loc.Bucket, Path: loc.Path}.String()
-	return &s3Bucket{b: b, client: client, bucket: loc.Bucket, display: display, where: where}, nil
+	return &s3Bucket{b: b, client: client, bucket: loc.Bucket, prefix: loc.Path, display: display, where: where}, nil
 }
 
 type s3Bucket struct {
 	b       *blob.Bucket
 	client  *s3.Client
 	bucket  string
+	prefix  string // the location's key prefix, "" for the bucket's root
 	display string // s3://bucket/prefix, for messages
 	where   string // endpoint, for messages
 }
