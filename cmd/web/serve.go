@@ -25,6 +25,7 @@ const (
 	chainCheckEvery   = time.Hour
 	sessionPurgeEvery = time.Hour
 	schedulerTick     = 15 * time.Second // schedules run at most this late
+	expiryEvery       = 10 * time.Minute
 	shutdownGrace     = 15 * time.Second
 )
 
@@ -72,6 +73,9 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	ops.ChunkBytes = cfg.ChunkSize
 	ops.Register(runner)
 	scheduler := operations.NewScheduler(ops, a.schedules)
+	if scheduler.Managed, err = managedOptions(cfg); err != nil {
+		return err
+	}
 	srv := server.New(server.Options{
 		DB: a.db, Auth: a.auth, Sessions: sessions, Audit: a.audit, Registry: a.registry, Jobs: a.jobs, Runner: runner, Ops: ops,
 		Schedules: a.schedules, Scheduler: scheduler,
@@ -95,7 +99,9 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 		eng.ReleaseHeld(sctx)
 	}()
 	go srv.Chain().Loop(ctx, chainCheckEvery)
+	ensureManaged(ctx, a, scheduler, log)
 	go scheduler.Run(ctx, schedulerTick)
+	go every(ctx, expiryEvery, func() { expireRemovedClusters(ctx, a, scheduler, log) })
 	go every(ctx, sessionPurgeEvery, func() {
 		if _, err := sessions.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("purging expired sessions", "error", err)

@@ -391,7 +391,7 @@ func summarize(m *Manifest) Summary {
 		ID: m.ID, Kind: m.Kind, Path: m.Path, Chain: m.Chain, Cluster: m.Cluster, Database: m.Database,
 		Partial: m.Partial, StartTime: m.StartTime, EndTime: m.EndTime, RevisionHistory: m.RevisionHistory,
 		Tables: len(m.Tables), StartedAt: m.StartedAt, FinishedAt: m.FinishedAt, CreatedBy: m.CreatedBy,
-		StoredBytes: m.Schema.Archive.Size,
+		StoredBytes: m.Schema.Archive.Size, KeepDays: m.KeepDays,
 	}
 	for _, t := range m.Tables {
 		s.Rows += t.Rows

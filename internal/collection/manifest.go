@@ -53,6 +53,10 @@ type Manifest struct {
 	FullReason string `json:"full_reason,omitempty"`
 	// Changes counts an incremental's captured row changes.
 	Changes int64 `json:"changes,omitempty"`
+	// KeepDays is the retention the backup was taken with (managed
+	// backups): it expires that many days after EndTime. 0: the retention
+	// policies of its collection and schedules decide.
+	KeepDays int `json:"keep_days,omitempty"`
 
 	// Scope: the whole database, or only Tables when Partial is set.
 	Partial bool `json:"partial"`
@@ -150,4 +154,5 @@ type Summary struct {
 	StartedAt       time.Time `json:"started_at"`
 	FinishedAt      time.Time `json:"finished_at"`
 	CreatedBy       string    `json:"created_by"`
+	KeepDays        int       `json:"keep_days,omitempty"`
 }

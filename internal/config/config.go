@@ -28,6 +28,12 @@ type Config struct {
 	ChunkSize       int64
 	SlotWALWarn     int64 // retained WAL above which a replication slot is a warning
 	SlotWALCritical int64 // and above which it is critical
+	// Managed backups: on by default, into ManagedLocation (default
+	// file://DATA_DIR/managed), kept ManagedKeepAfterRemoval after their
+	// cluster is removed.
+	ManagedBackups          bool
+	ManagedLocation         string
+	ManagedKeepAfterRemoval time.Duration
 }
 
 // Setting describes one setting for the flag set and the README table.
@@ -51,6 +57,9 @@ var Settings = []Setting{
 	{"chunk-size", "STRATA_CHUNK_SIZE", "64MiB", "target size of a backup data file before compression (KiB, MiB or GiB); smaller chunks checkpoint more often"},
 	{"slot-wal-warn", "STRATA_SLOT_WAL_WARN", "1GiB", "a replication slot that keeps more WAL on its server than this is shown as a warning on the cluster's page"},
 	{"slot-wal-critical", "STRATA_SLOT_WAL_CRITICAL", "10GiB", "a replication slot that keeps more WAL than this is shown as critical"},
+	{"managed-backups", "STRATA_MANAGED_BACKUPS", "true", "give every registered cluster a managed backup schedule (hourly, kept 30 days; settable per cluster)"},
+	{"managed-location", "STRATA_MANAGED_LOCATION", "", "storage URI of the managed collections, one folder per cluster; default: file://DATA_DIR/managed"},
+	{"managed-keep-after-removal", "STRATA_MANAGED_KEEP_AFTER_REMOVAL", "30", "days a removed cluster's managed backups are kept before they expire"},
 }
 
 // Parse reads args (without the sub-command) and the environment.
@@ -103,6 +112,15 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	if c.SlotWALCritical <= c.SlotWALWarn {
 		return Config{}, fmt.Errorf("slot-wal-critical (%s) must be larger than slot-wal-warn (%s)", get("slot-wal-critical"), get("slot-wal-warn"))
 	}
+	if c.ManagedBackups, err = strconv.ParseBool(get("managed-backups")); err != nil {
+		return Config{}, fmt.Errorf("managed-backups must be true or false, not %q", get("managed-backups"))
+	}
+	c.ManagedLocation = get("managed-location")
+	days, err := strconv.Atoi(get("managed-keep-after-removal"))
+	if err != nil || days < 1 {
+		return Config{}, fmt.Errorf("managed-keep-after-removal must be a whole number of days, at least 1 (got %q)", get("managed-keep-after-removal"))
+	}
+	c.ManagedKeepAfterRemoval = time.Duration(days) * 24 * time.Hour
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return Config{}, fmt.Errorf("tls-cert and tls-key must be set together")
 	}

@@ -30,6 +30,8 @@ type BackupParams struct {
 	Incremental     bool
 	Chain           string
 	RevisionHistory bool
+	// KeepDays is recorded in the manifest: the backup's own retention.
+	KeepDays int
 	// Resume is the checkpoint of a previous run of this job (nil for a new
 	// backup). Attempt is the job's attempt number.
 	Resume  json.RawMessage
@@ -408,6 +410,7 @@ func (r *backupRun) manifest(seqs []collection.Sequence) *collection.Manifest {
 		Sequences:      seqs,
 		CreatedBy:      r.p.CreatedBy,
 		StartedAt:      r.startedAt,
+		KeepDays:       r.p.KeepDays,
 	}
 	if m.Database == "" {
 		m.Database = r.src.database

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/engine"
@@ -29,6 +30,12 @@ type BackupRequest struct {
 	RevisionHistory bool   `json:"revision_history,omitempty"`
 	// ScheduleID is the schedule that starts the backup (0: started by hand).
 	ScheduleID int64 `json:"schedule_id,omitempty"`
+	// Run is when the schedule's run that started the backup began: a run
+	// over several databases has one job per database, all with this time.
+	Run time.Time `json:"run,omitzero"`
+	// KeepDays is the backup's own retention (managed backups), recorded in
+	// its manifest; 0 leaves it to the retention policies.
+	KeepDays int `json:"keep_days,omitempty"`
 }
 
 // BackupResult is what a finished backup job records.
@@ -107,7 +114,7 @@ func (h backupHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control)
 		JobID: strconv.FormatInt(job.ID, 10), DSN: source.ForDatabase(req.Database), Database: req.Database, Tables: req.Tables,
 		Cluster: req.Cluster, CreatedBy: job.CreatedBy, Resume: job.Checkpoint, Attempt: job.Attempt,
 		ChunkBytes:  h.s.ChunkBytes,
-		Incremental: req.Incremental, Chain: req.Chain, RevisionHistory: req.RevisionHistory,
+		Incremental: req.Incremental, Chain: req.Chain, RevisionHistory: req.RevisionHistory, KeepDays: req.KeepDays,
 	}, coll, ctl)
 	if err != nil {
 		return err

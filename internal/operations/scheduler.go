@@ -16,9 +16,21 @@ import (
 // state store may each run one: every run is claimed with a compare-and-set
 // on the schedule's state before its job is created, so it starts once.
 type Scheduler struct {
-	s     *Service
-	store *schedule.Store
+	s         *Service
+	store     *schedule.Store
+	observers []RunObserver
+	// Managed configures the clusters' managed backups.
+	Managed ManagedOptions
 }
+
+// RunObserver is told when a schedule's run has ended, by the one console
+// that recorded the end: run is its jobs, newest first; succeeded is
+// whether they all succeeded; now is the scheduler's tick.
+type RunObserver func(ctx context.Context, sch schedule.Schedule, run []jobs.Job, succeeded bool, now time.Time)
+
+// OnRunFinished adds an observer of finished runs (alerts). Add observers
+// before the scheduler runs.
+func (sc *Scheduler) OnRunFinished(f RunObserver) { sc.observers = append(sc.observers, f) }
 
 // NewScheduler runs the schedules of store with the service's jobs.
 func NewScheduler(s *Service, store *schedule.Store) *Scheduler {
@@ -68,13 +80,19 @@ func (sc *Scheduler) settle(ctx context.Context, sch schedule.Schedule, now time
 		succeeded = succeeded && j.Status == jobs.StatusSucceeded
 	}
 	next := schedule.Finished(spec, sch.State, full, succeeded, now)
-	if _, err := sc.store.Advance(ctx, sch.ID, sch.State, next, now); err != nil {
+	moved, err := sc.store.Advance(ctx, sch.ID, sch.State, next, now)
+	if err != nil {
 		sc.s.log.Warn("scheduler: cannot record a finished run", "schedule", sch.Label, "error", err)
+	}
+	if !moved {
+		return // not recorded, or another console recorded it
+	}
+	for _, f := range sc.observers {
+		f(ctx, sch, run, succeeded, now)
 	}
 }
 
-// runJobs returns the jobs of the schedule's newest run: those created
-// since it started.
+// runJobs returns the jobs of the schedule's newest run, newest first.
 func (sc *Scheduler) runJobs(ctx context.Context, sch schedule.Schedule) ([]jobs.Job, error) {
 	list, _, err := sc.s.jobs.List(ctx, jobs.Filter{ScheduleID: sch.ID}, 0, 500)
 	if err != nil {
@@ -82,7 +100,8 @@ func (sc *Scheduler) runJobs(ctx context.Context, sch schedule.Schedule) ([]jobs
 	}
 	var run []jobs.Job
 	for _, j := range list {
-		if j.CreatedAt.Before(sch.State.LastRunAt) {
+		var req BackupRequest
+		if json.Unmarshal(j.Payload, &req) != nil || !req.Run.Equal(sch.State.LastRunAt) {
 			break
 		}
 		run = append(run, j)
@@ -118,7 +137,7 @@ func (sc *Scheduler) start(ctx context.Context, sch schedule.Schedule, now time.
 	if err != nil || !claimed || !run.Start {
 		return // another scheduler took it, or the run was skipped
 	}
-	err = sc.startJobs(ctx, sch, !run.Full)
+	err = sc.startJobs(ctx, sch, run)
 	if err == nil {
 		return
 	}
@@ -129,7 +148,7 @@ func (sc *Scheduler) start(ctx context.Context, sch schedule.Schedule, now time.
 	}
 }
 
-func (sc *Scheduler) startJobs(ctx context.Context, sch schedule.Schedule, incremental bool) error {
+func (sc *Scheduler) startJobs(ctx context.Context, sch schedule.Schedule, run schedule.Run) error {
 	databases := []string{sch.Database}
 	if sch.Database == "" {
 		var err error
@@ -142,7 +161,8 @@ func (sc *Scheduler) startJobs(ctx context.Context, sch schedule.Schedule, incre
 	for _, db := range databases {
 		_, err := sc.s.StartBackup(ctx, BackupRequest{
 			Cluster: sch.Cluster, Database: db, Tables: sch.Tables, Collection: sch.Collection,
-			Incremental: incremental, RevisionHistory: sch.RevisionHistory, ScheduleID: sch.ID,
+			Incremental: !run.Full, RevisionHistory: sch.RevisionHistory, ScheduleID: sch.ID, Run: run.State.LastRunAt,
+			KeepDays: managedKeepDays(sch),
 		}, "schedule "+sch.Label)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("database %s: %w", db, err))
@@ -189,7 +209,7 @@ func (sc *Scheduler) RunNow(ctx context.Context, id int64, now time.Time) error 
 	if !claimed {
 		return usererror.New("the schedule changed meanwhile: look at it again and retry")
 	}
-	if err := sc.startJobs(ctx, sch, !run.Full); err != nil {
+	if err := sc.startJobs(ctx, sch, run); err != nil {
 		failed := schedule.Finished(spec, run.State, run.Full, false, now)
 		failed.Paused = run.State.Paused
 		_, aerr := sc.store.Advance(ctx, sch.ID, run.State, failed, now)

@@ -191,9 +191,9 @@ func (st *Store) storeWebhook(ctx context.Context, tx *sql.Tx, id int64, webhook
 }
 
 // Update applies change to schedule id and stores the result if it checks
-// out; nothing is stored otherwise. A new recurrence takes effect from now;
-// a new full cadence makes the next run a full backup. change sees the
-// schedule as stored and may also set its State.Paused.
+// out; nothing is stored otherwise. A new recurrence takes effect from now,
+// and a new recurrence or full cadence makes the next run a full backup.
+// change sees the schedule as stored and may also set its State.Paused.
 func (st *Store) Update(ctx context.Context, id int64, change func(*Schedule) error, now time.Time) (Schedule, error) {
 	for attempt := 0; ; attempt++ {
 		old, err := st.Get(ctx, id)
@@ -215,8 +215,8 @@ func (st *Store) Update(ctx context.Context, id int64, change func(*Schedule) er
 		if s.Recurrence != old.Recurrence || (old.State.Paused && !st2.Paused) {
 			st2.NextRun = spec.Recurrence.Next(now)
 		}
-		if s.FullRecurrence != old.FullRecurrence {
-			st2.NextFull = time.Time{}
+		if s.Recurrence != old.Recurrence || s.FullRecurrence != old.FullRecurrence {
+			st2.NextFull = time.Time{} // a new cadence starts with a full backup
 		}
 		s.State, s.UpdatedAt = st2, now.UTC()
 		ok, err := st.write(ctx, old, s)

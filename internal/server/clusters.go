@@ -64,6 +64,9 @@ func (s *Server) addCluster(c echo.Context, name, kindText, dsnText, password st
 		return s.registry.AddCluster(c.Request().Context(), name, kind, dsn.ConnString(), identityOf(c).Name)
 	}()
 	s.recordResult(c, ev, err)
+	if err == nil {
+		s.ensureManaged(c, cl.Name)
+	}
 	return cl, err
 }
 
@@ -85,8 +88,19 @@ func (s *Server) clusterShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.renderCluster(c, http.StatusOK, cl, "")
+}
+
+// renderCluster renders a cluster's page; managedError is a refused change
+// of its managed backups.
+func (s *Server) renderCluster(c echo.Context, status int, cl registry.Cluster, managedError string) error {
 	slots := s.slotsView(c.Request().Context(), cl)
-	return render(c, http.StatusOK, templates.ClusterPage(s.pageFor(c, cl.Name, "clusters"), cl, slots))
+	managed, err := s.managedView(c.Request().Context(), cl.Name)
+	if err != nil {
+		return err
+	}
+	managed.Error = managedError
+	return render(c, status, templates.ClusterPage(s.pageFor(c, cl.Name, "clusters"), cl, slots, managed))
 }
 
 // slotListTimeout keeps a cluster that does not answer from holding up its page.
@@ -153,7 +167,7 @@ func (s *Server) clusterRemove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.ops.RemoveCluster(c.Request().Context(), cl.Name)
+	r, err := s.scheduler.RemoveCluster(c.Request().Context(), cl.Name, time.Now())
 	ev := event{Action: "CLUSTER_REMOVED", TargetType: "cluster", TargetID: cl.Name, Params: removalParams(r)}
 	if err != nil {
 		s.recordResult(c, ev, err)

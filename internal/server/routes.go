@@ -59,6 +59,7 @@ func (s *Server) registerRoutes() {
 	s.page(http.MethodGet, "/clusters/:name", auth.RoleAuditor, s.clusterShow)
 	s.page(http.MethodGet, "/clusters/:name/test", auth.RoleAuditor, s.clusterTest)
 	s.page(http.MethodPost, "/clusters/:name/remove", auth.RoleAdmin, s.clusterRemove)
+	s.page(http.MethodPost, "/clusters/:name/managed", auth.RoleAdmin, s.managedUpdate)
 
 	s.page(http.MethodGet, "/collections", auth.RoleAuditor, s.collectionsList)
 	s.page(http.MethodPost, "/collections", auth.RoleAdmin, s.collectionCreate)

@@ -1,0 +1,236 @@
+package operations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/schedule"
+	"github.com/stratabackup/strata/internal/usererror"
+)
+
+// ManagedOptions configure managed backups: every registered cluster gets
+// a schedule backing up all its databases into a collection of its own
+// under Root, like CockroachDB Cloud's managed backups.
+type ManagedOptions struct {
+	Enabled bool
+	Root    string // storage URI; each cluster's collection is <Root>/<cluster>
+	// KeepAfterRemoval is how long a removed cluster's managed backups are
+	// kept before they expire.
+	KeepAfterRemoval time.Duration
+}
+
+// ManagedFrequency is a frequency managed backups may run at.
+type ManagedFrequency struct{ Name, Label, Recurrence string }
+
+// ManagedFrequencies are CockroachDB Cloud's choices; hourly is the default.
+var ManagedFrequencies = []ManagedFrequency{
+	{"5m", "Every 5 minutes", "*/5 * * * *"},
+	{"10m", "Every 10 minutes", "*/10 * * * *"},
+	{"15m", "Every 15 minutes", "*/15 * * * *"},
+	{"30m", "Every 30 minutes", "*/30 * * * *"},
+	{"1h", "Every hour", "@hourly"},
+	{"4h", "Every 4 hours", "0 */4 * * *"},
+	{"24h", "Every 24 hours", "@daily"},
+}
+
+// ManagedRetentions are the retention periods, in days, managed backups
+// may be kept for; 30 is the default.
+var ManagedRetentions = []int{2, 7, 30, 90, 365}
+
+const (
+	defaultManagedFrequency = "@hourly"
+	defaultManagedKeepDays  = 30
+	managedOwner            = "strata"
+)
+
+// ManagedFrequencyOf names the frequency of a managed schedule's recurrence.
+func ManagedFrequencyOf(recurrence string) ManagedFrequency {
+	for _, f := range ManagedFrequencies {
+		if f.Recurrence == recurrence {
+			return f
+		}
+	}
+	return ManagedFrequency{Name: "custom", Label: recurrence, Recurrence: recurrence}
+}
+
+// managedKeepDays is the retention a scheduled backup records in its
+// manifest: a managed schedule's, so that a later change of retention
+// applies to new backups only.
+func managedKeepDays(sch schedule.Schedule) int {
+	if sch.Managed {
+		return sch.KeepDays
+	}
+	return 0
+}
+
+// EnsureManaged gives a cluster its managed collection and schedule when
+// managed backups are enabled, and returns the schedule. The first run is
+// at the next hour, a full backup of every database.
+func (sc *Scheduler) EnsureManaged(ctx context.Context, clusterName string, now time.Time) (schedule.Schedule, error) {
+	if !sc.Managed.Enabled {
+		return schedule.Schedule{}, nil
+	}
+	if existing, err := sc.store.Managed(ctx, clusterName); err == nil {
+		return existing, nil
+	} else if !errors.Is(err, schedule.ErrNotFound) {
+		return schedule.Schedule{}, err
+	}
+	uri := strings.TrimRight(sc.Managed.Root, "/") + "/" + url.PathEscape(clusterName)
+	coll, err := sc.s.reg.EnsureManagedCollection(ctx, clusterName, uri)
+	if err != nil {
+		return schedule.Schedule{}, err
+	}
+	rec, err := schedule.Parse(defaultManagedFrequency)
+	if err != nil {
+		return schedule.Schedule{}, err
+	}
+	return sc.store.Create(ctx, schedule.Schedule{
+		Label: "Managed backups of " + clusterName, Cluster: clusterName, Collection: coll.Name,
+		Recurrence: rec.Expr, FullRecurrence: schedule.DefaultFullCadence(rec, now), RevisionHistory: true,
+		OnFailure: schedule.OnFailureReschedule, OnPreviousRunning: schedule.OnRunningWait,
+		KeepDays: defaultManagedKeepDays, Managed: true, Owner: managedOwner,
+	}, time.Time{}, now)
+}
+
+// ManagedSettings is what an admin may set of a cluster's managed backups.
+type ManagedSettings struct {
+	Frequency string // a ManagedFrequencies name
+	KeepDays  int    // one of ManagedRetentions
+	Paused    bool
+}
+
+// SetManaged changes a cluster's managed backups. A new frequency starts a
+// new full backup at the next run; a new retention applies to backups
+// taken from now on (each backup records the retention it was taken with).
+func (sc *Scheduler) SetManaged(ctx context.Context, clusterName string, set ManagedSettings, now time.Time) (schedule.Schedule, error) {
+	i := slices.IndexFunc(ManagedFrequencies, func(f ManagedFrequency) bool { return f.Name == set.Frequency })
+	if i < 0 {
+		return schedule.Schedule{}, usererror.Errorf("frequency %q is not one of 5m, 10m, 15m, 30m, 1h, 4h, 24h", set.Frequency)
+	}
+	if !slices.Contains(ManagedRetentions, set.KeepDays) {
+		return schedule.Schedule{}, usererror.Errorf("retention of %d days is not one of 2, 7, 30, 90, 365", set.KeepDays)
+	}
+	m, err := sc.store.Managed(ctx, clusterName)
+	if errors.Is(err, schedule.ErrNotFound) {
+		return schedule.Schedule{}, usererror.Errorf("cluster %s has no managed backups: they are turned off on this console (--managed-backups)", clusterName)
+	}
+	if err != nil {
+		return schedule.Schedule{}, err
+	}
+	rec, err := schedule.Parse(ManagedFrequencies[i].Recurrence)
+	if err != nil {
+		return schedule.Schedule{}, err
+	}
+	return sc.store.Update(ctx, m.ID, func(s *schedule.Schedule) error {
+		if s.Recurrence != rec.Expr {
+			s.Recurrence, s.FullRecurrence = rec.Expr, schedule.DefaultFullCadence(rec, now)
+		}
+		s.KeepDays, s.State.Paused = set.KeepDays, set.Paused
+		return nil
+	}, now)
+}
+
+// releaseManaged stops a removed cluster's managed backups: its schedule
+// goes, its collection stays, marked for expiry after KeepAfterRemoval.
+func (sc *Scheduler) releaseManaged(ctx context.Context, clusterName string, now time.Time) error {
+	m, err := sc.store.Managed(ctx, clusterName)
+	switch {
+	case errors.Is(err, schedule.ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		if err := sc.store.Delete(ctx, m.ID); err != nil {
+			return err
+		}
+	}
+	return sc.s.reg.MarkManagedClusterRemoved(ctx, clusterName, now)
+}
+
+// RemoveCluster removes a cluster (see Service.RemoveCluster) and stops
+// its managed backups, which are kept for KeepAfterRemoval.
+func (sc *Scheduler) RemoveCluster(ctx context.Context, name string, now time.Time) (ClusterRemoval, error) {
+	r, err := sc.s.RemoveCluster(ctx, name)
+	if err != nil {
+		return r, err
+	}
+	return r, sc.releaseManaged(ctx, name, now)
+}
+
+// ManagedExpiry says until when a removed cluster's managed collection is
+// kept (zero: its cluster is registered, or it is no managed collection).
+func (sc *Scheduler) ManagedExpiry(ctx context.Context, collectionName string) (clusterName string, until time.Time, err error) {
+	c, err := sc.s.reg.CollectionByName(ctx, collectionName)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	clusterName, removed, err := sc.s.reg.ManagedCluster(ctx, c.ID)
+	if err != nil || removed.IsZero() {
+		return clusterName, time.Time{}, err
+	}
+	return clusterName, removed.Add(sc.Managed.KeepAfterRemoval), nil
+}
+
+// ExpiredManaged is a removed cluster's managed collection whose keeping
+// period is over, and what expiring it removed.
+type ExpiredManaged struct {
+	Collection, Cluster string
+	Chains              []string
+}
+
+// ExpireRemovedClusters removes the backups of clusters removed more than
+// KeepAfterRemoval ago, chain by chain (each chain's index entries first),
+// then forgets their collections. A collection it cannot empty (a locked
+// or unreachable location) stays registered, to be tried again later.
+func (sc *Scheduler) ExpireRemovedClusters(ctx context.Context, now time.Time) ([]ExpiredManaged, error) {
+	list, err := sc.s.reg.RemovedManagedCollections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var done []ExpiredManaged
+	var errs []error
+	for _, rm := range list {
+		if now.Before(rm.RemovedAt.Add(sc.Managed.KeepAfterRemoval)) {
+			continue
+		}
+		exp := ExpiredManaged{Collection: rm.Collection.Name, Cluster: rm.Cluster}
+		err := sc.emptyCollection(ctx, rm.Collection, &exp)
+		if err == nil {
+			err = sc.s.reg.RemoveCollection(ctx, rm.Collection.ID)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("managed backups of removed cluster %s: %w", rm.Cluster, err))
+		}
+		if len(exp.Chains) > 0 || err == nil {
+			done = append(done, exp)
+		}
+	}
+	return done, errors.Join(errs...)
+}
+
+func (sc *Scheduler) emptyCollection(ctx context.Context, rc registry.Collection, exp *ExpiredManaged) error {
+	coll, err := sc.s.OpenCollection(ctx, rc.Name)
+	if err != nil {
+		return err
+	}
+	sums, err := coll.Backups(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range sums {
+		if s.Path != s.Chain || slices.Contains(exp.Chains, s.Chain) {
+			continue
+		}
+		// The cluster is gone, so there is no slot to drop.
+		if _, err := coll.RemoveChain(ctx, s.Chain); err != nil {
+			return err
+		}
+		exp.Chains = append(exp.Chains, s.Chain)
+	}
+	return nil
+}

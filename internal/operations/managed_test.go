@@ -1,0 +1,163 @@
+package operations
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/schedule"
+	"github.com/stratabackup/strata/internal/testutil/pgtest"
+)
+
+// TestManagedBackups runs a cluster's managed backups against a real
+// PostgreSQL: every database is backed up, a new frequency starts a full
+// backup, a new retention is recorded only in backups taken after it, and a
+// removed cluster's managed backups are kept for the configured period,
+// then expired.
+func TestManagedBackups(t *testing.T) {
+	ctx := context.Background()
+	pg := pgtest.Start(t)
+	pg.CreateDatabase(t, "shop")
+	pg.Exec(t, "shop", `CREATE TABLE orders (id int PRIMARY KEY, note text); INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 500) g`)
+
+	dir := t.TempDir()
+	sc, _ := console(t, dir)
+	runner := jobs.NewRunner(sc.s.jobs, "test", 2, slog.New(slog.NewTextHandler(io.Discard, nil)), jobs.WithPollInterval(20*time.Millisecond))
+	sc.s.Register(runner)
+	runner.Start(ctx)
+	t.Cleanup(func() { runner.Stop(context.Background()) })
+	root := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, "managed"))}).String()
+	sc.Managed = ManagedOptions{Enabled: true, Root: root, KeepAfterRemoval: 24 * time.Hour}
+	if _, err := sc.s.reg.AddCluster(ctx, "prod", "postgres", pg.DSN("postgres"), "root"); err != nil {
+		t.Fatal(err)
+	}
+
+	now := time.Now().UTC()
+	m, err := sc.EnsureManaged(ctx, "prod", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Database != "" || m.Recurrence != "@hourly" || m.FullRecurrence != "@daily" || m.KeepDays != 30 || m.Collection != "managed-prod" || !m.Managed {
+		t.Fatalf("managed schedule: %+v", m)
+	}
+	if again, err := sc.EnsureManaged(ctx, "prod", now); err != nil || again.ID != m.ID {
+		t.Fatalf("EnsureManaged twice: %+v %v", again, err)
+	}
+
+	runOnce := func(at time.Time) []jobs.Job {
+		t.Helper()
+		if err := sc.RunNow(ctx, m.ID, at); err != nil {
+			t.Fatal(err)
+		}
+		sch, _ := sc.store.Get(ctx, m.ID)
+		run, err := sc.runJobs(ctx, sch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range run {
+			if got := waitJob(t, sc, j.ID); got.Status != jobs.StatusSucceeded {
+				t.Fatalf("job %d (%s): %s %s", j.ID, j.Description, got.Status, got.Error)
+			}
+		}
+		if err := sc.Tick(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+		return run
+	}
+	first := runOnce(now)
+	if len(first) != 2 { // postgres and shop
+		t.Fatalf("first run started %d jobs, want one per database (2)", len(first))
+	}
+	if sch, _ := sc.store.Get(ctx, m.ID); !sch.State.HasFull || sch.State.Running {
+		t.Fatalf("after the first run: %+v", sch.State)
+	}
+
+	// A new frequency: the next run is a full backup again; a new retention
+	// is recorded by the backups taken from now on.
+	if _, err := sc.SetManaged(ctx, "prod", ManagedSettings{Frequency: "15m", KeepDays: 7}, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.SetManaged(ctx, "prod", ManagedSettings{Frequency: "2h", KeepDays: 7}, now); err == nil {
+		t.Fatal("a frequency that is not offered was accepted")
+	}
+	if _, err := sc.SetManaged(ctx, "prod", ManagedSettings{Frequency: "1h", KeepDays: 8}, now); err == nil {
+		t.Fatal("a retention that is not offered was accepted")
+	}
+	sch, _ := sc.store.Get(ctx, m.ID)
+	if sch.Recurrence != "*/15 * * * *" || sch.KeepDays != 7 || !sch.State.NextFull.IsZero() {
+		t.Fatalf("after the change: %+v", sch)
+	}
+	runOnce(now.Add(time.Minute))
+
+	coll, err := sc.s.OpenCollection(ctx, "managed-prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums, err := coll.Backups(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := map[int]int{}
+	for _, s := range sums {
+		if s.Kind != "full" {
+			t.Errorf("%s is %s, want every backup full (first run, then a new frequency)", s.Path, s.Kind)
+		}
+		keep[s.KeepDays]++
+	}
+	if keep[30] != 2 || keep[7] != 2 {
+		t.Fatalf("retention recorded per backup: %v, want two taken with 30 days and two with 7", keep)
+	}
+
+	// Removing the cluster stops its managed backups and keeps them for a day.
+	removedAt := now.Add(2 * time.Minute)
+	if _, err := sc.RemoveCluster(ctx, "prod", removedAt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.store.Get(ctx, m.ID); !errors.Is(err, schedule.ErrNotFound) {
+		t.Fatalf("managed schedule after removal: %v", err)
+	}
+	if cl, until, err := sc.ManagedExpiry(ctx, "managed-prod"); err != nil || cl != "prod" || !until.Equal(removedAt.Add(24*time.Hour).Truncate(time.Nanosecond)) {
+		t.Fatalf("ManagedExpiry = %s %v %v", cl, until, err)
+	}
+	if done, err := sc.ExpireRemovedClusters(ctx, removedAt.Add(23*time.Hour)); err != nil || len(done) != 0 {
+		t.Fatalf("expired before the period: %+v %v", done, err)
+	}
+	done, err := sc.ExpireRemovedClusters(ctx, removedAt.Add(25*time.Hour))
+	if err != nil || len(done) != 1 || len(done[0].Chains) != 4 {
+		t.Fatalf("expiry after the period: %+v %v", done, err)
+	}
+	if _, err := sc.s.reg.CollectionByName(ctx, "managed-prod"); !errors.Is(err, registry.ErrNotFound) {
+		t.Fatalf("the expired collection is still registered: %v", err)
+	}
+	left, _ := os.ReadDir(filepath.Join(dir, "managed", "prod"))
+	for _, e := range left {
+		if e.Name() != "COLLECTION.json" && e.Name() != "index" && e.Name() != "metadata" {
+			t.Errorf("left in the expired collection: %s", e.Name())
+		}
+	}
+}
+
+func waitJob(t *testing.T, sc *Scheduler, id int64) jobs.Job {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		j, err := sc.s.jobs.Get(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.FinishedAt != nil {
+			return j
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("job %d did not finish", id)
+	return jobs.Job{}
+}

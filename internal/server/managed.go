@@ -1,0 +1,64 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/schedule"
+	"github.com/stratabackup/strata/web/templates"
+)
+
+// ensureManaged sets up a new cluster's managed backups and audits it; a
+// failure is logged and left to the next start, which tries again.
+func (s *Server) ensureManaged(c echo.Context, clusterName string) {
+	m, err := s.scheduler.EnsureManaged(c.Request().Context(), clusterName, time.Now())
+	if err != nil {
+		s.log.Error("managed backups not set up", "cluster", clusterName, "error", err)
+		return
+	}
+	if m.ID != 0 {
+		s.record(c, event{Action: "MANAGED_BACKUPS_SET_UP", TargetType: "cluster", TargetID: clusterName,
+			Params: map[string]any{"collection": m.Collection, "recurrence": m.Recurrence, "keep_days": m.KeepDays}}, "ok", "")
+	}
+}
+
+func (s *Server) managedView(ctx context.Context, clusterName string) (templates.ManagedView, error) {
+	v := templates.ManagedView{Cluster: clusterName, Off: !s.scheduler.Managed.Enabled}
+	m, err := s.schedules.Managed(ctx, clusterName)
+	switch {
+	case errors.Is(err, schedule.ErrNotFound):
+	case err != nil:
+		return v, err
+	default:
+		v.Schedule = &m
+	}
+	return v, nil
+}
+
+// managedUpdate changes a cluster's managed backups: frequency, retention, on or off.
+func (s *Server) managedUpdate(c echo.Context) error {
+	cl, err := s.clusterFromPath(c)
+	if err != nil {
+		return err
+	}
+	keepDays, _ := strconv.Atoi(c.FormValue("keep_days"))
+	set := operations.ManagedSettings{Frequency: c.FormValue("frequency"), KeepDays: keepDays, Paused: c.FormValue("enabled") == ""}
+	_, err = s.scheduler.SetManaged(c.Request().Context(), cl.Name, set, time.Now())
+	s.recordResult(c, event{Action: "MANAGED_BACKUPS_CHANGED", TargetType: "cluster", TargetID: cl.Name,
+		Params: map[string]any{"frequency": set.Frequency, "keep_days": set.KeepDays, "paused": set.Paused}}, err)
+	if err != nil {
+		msg, ok := userMessage(err)
+		if !ok {
+			return err
+		}
+		return s.renderCluster(c, http.StatusBadRequest, cl, msg)
+	}
+	return s.redirectWithFlash(c, "/clusters/"+url.PathEscape(cl.Name)+"#managed-backups", "ok", "Managed backups of "+cl.Name+" saved.")
+}
