@@ -21,12 +21,19 @@ const jobsPageSize = 50
 // jobsQuery reads the jobs filters and cursor from the URL.
 func jobsQuery(c echo.Context) (jobs.Filter, url.Values, int64, error) {
 	q := url.Values{}
-	for _, k := range []string{"status", "type", "cluster", "before"} {
+	for _, k := range []string{"status", "type", "cluster", "schedule_id", "before"} {
 		if v := c.QueryParam(k); v != "" {
 			q.Set(k, v)
 		}
 	}
 	f := jobs.Filter{Status: jobs.Status(q.Get("status")), Type: q.Get("type"), Cluster: q.Get("cluster")}
+	if v := q.Get("schedule_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return f, q, 0, echo.NewHTTPError(http.StatusBadRequest, "schedule_id must be a schedule's id (a positive whole number)")
+		}
+		f.ScheduleID = id
+	}
 	var before int64
 	if b := q.Get("before"); b != "" {
 		var err error
