@@ -1,0 +1,65 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/stratabackup/strata/internal/usererror"
+)
+
+// Retention is a collection's own retention policy: backups older than
+// KeepDays may expire, except the newest KeepCount of each database. 0 is
+// no limit of that kind; both 0 is no policy.
+type Retention struct{ KeepDays, KeepCount int }
+
+// Retention limits, far beyond any sensible policy.
+const (
+	MaxKeepDays  = 36500
+	MaxKeepCount = 100000
+)
+
+// Check says what to fix in a policy.
+func (r Retention) Check() error {
+	switch {
+	case r.KeepDays < 0 || r.KeepCount < 0:
+		return usererror.New("retention cannot be negative: give a number of days or backups to keep, or 0 for no limit")
+	case r.KeepDays > MaxKeepDays:
+		return usererror.Errorf("keep backups for at most %d days (100 years), or 0 for no age limit", MaxKeepDays)
+	case r.KeepCount > MaxKeepCount:
+		return usererror.Errorf("keep at most the newest %d backups, or 0 for no count limit", MaxKeepCount)
+	}
+	return nil
+}
+
+// CollectionRetention returns collection id's own retention policy.
+func (r *Registry) CollectionRetention(ctx context.Context, id int64) (Retention, error) {
+	var ret Retention
+	err := r.db.QueryRowContext(ctx, `SELECT keep_days, keep_count FROM collections WHERE id = ?`, id).Scan(&ret.KeepDays, &ret.KeepCount)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Retention{}, notFound("collection")
+	}
+	if err != nil {
+		return Retention{}, fmt.Errorf("registry: retention of collection %d: %w", id, err)
+	}
+	return ret, nil
+}
+
+// SetCollectionRetention checks and stores collection id's own retention
+// policy; nothing is stored when it is not valid.
+func (r *Registry) SetCollectionRetention(ctx context.Context, id int64, ret Retention) error {
+	if err := ret.Check(); err != nil {
+		return err
+	}
+	res, err := r.db.ExecContext(ctx, `UPDATE collections SET keep_days = ?, keep_count = ? WHERE id = ?`, ret.KeepDays, ret.KeepCount, id)
+	if err != nil {
+		return fmt.Errorf("registry: set retention of collection %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("registry: set retention of collection %d: %w", id, err)
+	} else if n == 0 {
+		return notFound("collection")
+	}
+	return nil
+}
