@@ -1,0 +1,112 @@
+package alerts
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/schedule"
+)
+
+// Status is how a schedule stands, for the home page and the schedules
+// list.
+type Status struct {
+	Schedule    schedule.Schedule
+	LastSuccess time.Time // when its newest successful job finished; zero: none yet
+	Failing     bool      // a job of its newest run failed
+	Overdue     bool      // see IsOverdue
+}
+
+// NeedsAttention reports whether the schedule is failing or overdue.
+func (s Status) NeedsAttention() bool { return s.Failing || s.Overdue }
+
+func (s Status) rank() int {
+	switch {
+	case s.Failing:
+		return 0
+	case s.Overdue:
+		return 1
+	}
+	return 2
+}
+
+// Statuses returns the status of each schedule of list at now: failing
+// ones first, then overdue ones, then the others, each group in list's
+// order.
+func (n *Notifier) Statuses(ctx context.Context, list []schedule.Schedule, now time.Time) ([]Status, error) {
+	out := make([]Status, 0, len(list))
+	for _, s := range list {
+		st := Status{Schedule: s}
+		var err error
+		if st.LastSuccess, err = n.LastSuccess(ctx, s.ID); err != nil {
+			return nil, err
+		}
+		if st.Failing, err = n.Failing(ctx, s); err != nil {
+			return nil, err
+		}
+		st.Overdue = IsOverdue(s, st.LastSuccess, now)
+		out = append(out, st)
+	}
+	slices.SortStableFunc(out, func(a, b Status) int { return cmp.Compare(a.rank(), b.rank()) })
+	return out, nil
+}
+
+// LastSuccess returns when the newest successful job of schedule id
+// finished; zero when none has.
+func (n *Notifier) LastSuccess(ctx context.Context, id int64) (time.Time, error) {
+	list, _, err := n.jobs.List(ctx, jobs.Filter{ScheduleID: id, Status: jobs.StatusSucceeded}, 0, 1)
+	if err != nil || len(list) == 0 {
+		return time.Time{}, err
+	}
+	if j := list[0]; j.FinishedAt != nil {
+		return j.FinishedAt.UTC(), nil
+	}
+	return list[0].UpdatedAt.UTC(), nil
+}
+
+// Failing reports whether a job of schedule s's newest run failed. While
+// a run goes on without a failure yet, the schedule is not failing.
+func (n *Notifier) Failing(ctx context.Context, s schedule.Schedule) (bool, error) {
+	if s.State.LastRunAt.IsZero() {
+		return false, nil
+	}
+	list, _, err := n.jobs.List(ctx, jobs.Filter{ScheduleID: s.ID}, 0, 500)
+	if err != nil {
+		return false, err
+	}
+	for _, j := range list {
+		// A scheduled job's payload names its run, as
+		// operations.BackupRequest.Run; the newest run's jobs come first.
+		var req struct {
+			Run time.Time `json:"run"`
+		}
+		if json.Unmarshal(j.Payload, &req) != nil || !req.Run.Equal(s.State.LastRunAt) {
+			break
+		}
+		if j.Status == jobs.StatusFailed {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// IsOverdue reports whether schedule s, whose newest successful job
+// finished at lastSuccess (zero: none), is overdue at now: it has an
+// AlertAfter threshold, is not paused, and no backup succeeded for longer
+// than that since the last success or, without one, since the schedule
+// was created.
+func IsOverdue(s schedule.Schedule, lastSuccess, now time.Time) bool {
+	return s.AlertAfter > 0 && !s.State.Paused && now.Sub(gapStart(s, lastSuccess)) > s.AlertAfter
+}
+
+// gapStart is when schedule s's current stretch without a successful
+// backup began.
+func gapStart(s schedule.Schedule, lastSuccess time.Time) time.Time {
+	if lastSuccess.IsZero() {
+		return s.CreatedAt
+	}
+	return lastSuccess
+}
