@@ -1,0 +1,262 @@
+package operations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/collection"
+	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/retention"
+	"github.com/stratabackup/strata/internal/schedule"
+	"github.com/stratabackup/strata/internal/usererror"
+)
+
+// ActionBackupExpired is the audit action of each chain expiry removes.
+const ActionBackupExpired = "BACKUP_EXPIRED"
+
+// Expiry removes the backup chains retention policies expire: a
+// collection's own policy and those of the schedules backing up into it.
+type Expiry struct {
+	s         *Service
+	schedules *schedule.Store
+	audit     *audit.Log
+}
+
+// NewExpiry expires the collections of s under their policies and those of
+// the schedules in schedules, auditing every removal in log.
+func NewExpiry(s *Service, schedules *schedule.Store, log *audit.Log) *Expiry {
+	return &Expiry{s: s, schedules: schedules, audit: log}
+}
+
+// ExpireOptions say how to expire a collection.
+type ExpireOptions struct {
+	// DryRun plans and removes nothing: a preview.
+	DryRun bool
+	// Only, when not nil, limits removals to these chains: those a preview
+	// showed and a user confirmed. A chain the plan no longer removes stays.
+	Only []string
+	// By is who expires, as audit entries name them (Actor, Role, Source,
+	// ClientAddr, RequestID). Zero: the console on its own.
+	By audit.Entry
+}
+
+// Expiration is what expiring a collection planned and did.
+type Expiration struct {
+	Collection string
+	Policies   []retention.Policy
+	Plan       retention.Result
+	Removed    []ExpiredChain // in the order removed, oldest first
+	// Failed are chains whose removal failed (audited), Deferred those left
+	// for a later run because a job of their cluster is unfinished.
+	Failed, Deferred []ExpiredChain
+}
+
+// ExpiredChain is one chain expiry removed, or tried to.
+type ExpiredChain struct {
+	retention.Decision
+	Removal ChainRemoval
+	Err     error
+}
+
+// Policies are the retention policies that apply to a collection: its own
+// and those of the schedules backing up into it. Policies with no limit
+// are left out.
+func (e *Expiry) Policies(ctx context.Context, rc registry.Collection) ([]retention.Policy, error) {
+	own, err := e.s.reg.CollectionRetention(ctx, rc.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []retention.Policy
+	add := func(days, count int, db, source string) {
+		if p := (retention.Policy{MaxAge: time.Duration(days) * retention.Day, KeepCount: count, Database: db, Source: source}); !p.Empty() {
+			out = append(out, p)
+		}
+	}
+	add(own.KeepDays, own.KeepCount, "", "collection policy")
+	list, err := e.schedules.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, sch := range list {
+		if strings.EqualFold(sch.Collection, rc.Name) {
+			add(sch.KeepDays, sch.KeepCount, sch.Database, "schedule "+sch.Label)
+		}
+	}
+	return out, nil
+}
+
+// Expire plans, at now, what the policies of collection name expire, and
+// unless opts.DryRun removes it, oldest chain first, each with
+// Service.RemoveChain (its slot dropped, then its index entries, so
+// nothing listed ever lacks a file), auditing each removal as
+// BACKUP_EXPIRED. On object-locked storage the lock of each chain the
+// policies would remove is read first: a chain still locked is kept and
+// never deleted. A failed removal does not stop the others; the error
+// returned is for the collection as a whole.
+func (e *Expiry) Expire(ctx context.Context, name string, now time.Time, opts ExpireOptions) (Expiration, error) {
+	rc, err := e.s.reg.CollectionByName(ctx, name)
+	if errors.Is(err, registry.ErrNotFound) {
+		return Expiration{}, usererror.Errorf("no collection named %q", name)
+	}
+	if err != nil {
+		return Expiration{}, err
+	}
+	x := Expiration{Collection: rc.Name}
+	if x.Policies, err = e.Policies(ctx, rc); err != nil {
+		return x, err
+	}
+	coll, err := e.s.OpenCollection(ctx, rc.Name)
+	if err != nil {
+		return x, err
+	}
+	defer coll.Store().Close()
+	sums, err := coll.Backups(ctx)
+	if err != nil {
+		return x, err
+	}
+	chains, layers := chainsOf(sums)
+	x.Plan = retention.Plan(chains, x.Policies, now)
+	if len(x.Plan.Remove) > 0 {
+		locking, err := coll.Store().Locking(ctx)
+		if err != nil {
+			return x, err
+		}
+		if locking {
+			for i, c := range chains {
+				if !slices.ContainsFunc(x.Plan.Remove, func(d retention.Decision) bool { return d.Chain == c.Path }) {
+					continue
+				}
+				if chains[i].Lock, err = coll.ChainLock(ctx, layers[c.Path]); err != nil {
+					return x, err
+				}
+			}
+			x.Plan = retention.Plan(chains, x.Policies, now)
+		}
+	}
+	if opts.DryRun {
+		return x, nil
+	}
+	for _, d := range x.Plan.Remove {
+		if opts.Only != nil && !slices.Contains(opts.Only, d.Chain) {
+			continue
+		}
+		ec := ExpiredChain{Decision: d}
+		if ec.Err = e.s.refuseWithUnfinishedJobs(ctx, layers[d.Chain][0].Cluster, "expire it"); ec.Err != nil {
+			x.Deferred = append(x.Deferred, ec)
+			continue
+		}
+		ec.Removal, ec.Err = e.s.RemoveChain(ctx, rc.Name, d.Chain)
+		if errors.Is(ec.Err, collection.ErrNoBackup) {
+			e.s.log.Info("expiry: chain already gone", "collection", rc.Name, "chain", d.Chain, "error", ec.Err)
+			continue // removed meanwhile, by another console or by hand
+		}
+		e.record(ctx, rc.Name, ec, opts.By)
+		if ec.Err != nil {
+			x.Failed = append(x.Failed, ec)
+		} else {
+			x.Removed = append(x.Removed, ec)
+		}
+	}
+	return x, nil
+}
+
+// chainsOf turns a collection's layers into retention's chains, with each
+// chain's layers by path.
+func chainsOf(sums []collection.Summary) ([]retention.Chain, map[string][]collection.Summary) {
+	layers := map[string][]collection.Summary{}
+	var chains []retention.Chain
+	for _, s := range sums {
+		if _, seen := layers[s.Chain]; seen {
+			continue
+		}
+		ls := collection.ChainLayers(sums, s.Chain)
+		layers[s.Chain] = ls
+		c := retention.Chain{Path: s.Chain, Database: ls[0].Database, Restorable: ls[0].Kind == collection.KindFull, Partial: ls[0].Partial}
+		for _, l := range ls {
+			c.Ends = append(c.Ends, l.EndTime)
+		}
+		chains = append(chains, c)
+	}
+	return chains, layers
+}
+
+// record audits one removal.
+func (e *Expiry) record(ctx context.Context, coll string, ec ExpiredChain, by audit.Entry) {
+	if by.Actor == "" {
+		by = audit.Entry{Actor: "strata", Source: audit.SourceScheduler, ClientAddr: "local"}
+	}
+	r := ec.Removal
+	by.Action, by.TargetType, by.TargetID = ActionBackupExpired, "chain", ec.Chain
+	by.Params = map[string]any{"collection": coll, "database": ec.Database, "reason": ec.Reason,
+		"layers": r.Layers, "replication_slot": r.Slot, "slot_dropped": r.Slot != "" && r.SlotError == nil}
+	by.Outcome = audit.OutcomeOK
+	switch {
+	case ec.Err != nil:
+		by.Outcome, by.Message = audit.OutcomeError, e.userMessage(ec.Err, coll, ec.Chain)
+	case r.SlotError != nil:
+		by.Message = fmt.Sprintf("replication slot not dropped (%s); run on the cluster: %s", e.userMessage(r.SlotError, coll, ec.Chain), r.SlotSQL)
+	}
+	if _, err := e.audit.Append(ctx, by); err != nil {
+		e.s.log.Error("audit entry not written", "error", err, "action", ActionBackupExpired, "chain", ec.Chain)
+	}
+}
+
+// userMessage is err's message for users; other errors go to the log.
+func (e *Expiry) userMessage(err error, coll, chain string) string {
+	if msg, ok := usererror.Message(err); ok {
+		return msg
+	}
+	e.s.log.Error("expiry", "collection", coll, "chain", chain, "error", err)
+	return "internal error; see the console log"
+}
+
+// ExpireAll expires, at now, every collection some policy applies to, as
+// the console on its own. A collection that fails does not stop the
+// others; their errors are returned together.
+func (e *Expiry) ExpireAll(ctx context.Context, now time.Time) error {
+	list, err := e.s.reg.Collections(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, rc := range list {
+		ps, err := e.Policies(ctx, rc)
+		if err == nil && len(ps) == 0 {
+			continue
+		}
+		var x Expiration
+		if err == nil {
+			x, err = e.Expire(ctx, rc.Name, now, ExpireOptions{})
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("expire collection %s: %w", rc.Name, err))
+			continue
+		}
+		for _, d := range x.Deferred {
+			e.s.log.Info("expiry: chain left for the next run", "collection", rc.Name, "chain", d.Chain, "reason", d.Err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Run expires every collection at once and then every interval until ctx
+// ends, logging what fails.
+func (e *Expiry) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := e.ExpireAll(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			e.s.log.Warn("expiry", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,295 @@
+package operations
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/collection"
+	"github.com/stratabackup/strata/internal/engine"
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/retention"
+	"github.com/stratabackup/strata/internal/schedule"
+	"github.com/stratabackup/strata/internal/secrets"
+	"github.com/stratabackup/strata/internal/storage"
+	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/testutil/minio"
+)
+
+// expiryEnv is a state store with a service, schedules and an audit log.
+type expiryEnv struct {
+	s         *Service
+	exp       *Expiry
+	audit     *audit.Log
+	schedules *schedule.Store
+}
+
+func newExpiryEnv(t *testing.T) *expiryEnv {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.Open(context.Background(), filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	box, err := secrets.LoadOrCreate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	e := &expiryEnv{s: New(registry.New(db, box), jobs.NewStore(db), engine.New(logger), logger), audit: audit.New(db), schedules: schedule.NewStore(db, box)}
+	e.exp = NewExpiry(e.s, e.schedules, e.audit)
+	return e
+}
+
+// addCollection registers a collection and opens it for writing layers.
+func (e *expiryEnv) addCollection(t *testing.T, name, uri string, creds storage.Credentials, ret registry.Retention) *collection.Collection {
+	t.Helper()
+	ctx := context.Background()
+	rc, err := e.s.AddCollection(ctx, name, uri, creds, "root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.reg.SetCollectionRetention(ctx, rc.ID, ret); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.s.OpenCollection(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Store().Close() })
+	return c
+}
+
+// layer commits a full backup (chain "") or an incremental on chain, of
+// database db, that ended at end, with one data file.
+func layer(t *testing.T, c *collection.Collection, db string, end time.Time, chain string, start time.Time) string {
+	t.Helper()
+	ctx := context.Background()
+	kind := collection.KindFull
+	if chain != "" {
+		kind = collection.KindIncremental
+	}
+	l, err := c.BeginLayer(ctx, kind, end, chain, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := l.CreateFile(ctx, "data/16384/0001.copy.zst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(w, "%s\t%s\n", db, end)
+	w.SetRows(1)
+	fi, err := w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &collection.Manifest{Database: db, Cluster: "pg", Parent: chain, Tables: []collection.Table{{OID: 16384, Schema: "public", Name: "t", Files: []collection.FileInfo{fi}}}}
+	if err := l.Commit(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	return l.Path()
+}
+
+// intact checks that a layer is listed and every file of it reads back
+// matching its manifest: it can still be restored.
+func intact(t *testing.T, c *collection.Collection, path string) {
+	t.Helper()
+	ctx := context.Background()
+	m, err := c.Manifest(ctx, path)
+	if err != nil {
+		t.Fatalf("kept layer %s: %v", path, err)
+	}
+	for _, tb := range m.Tables {
+		for _, f := range tb.Files {
+			r, err := c.OpenFile(ctx, path, f)
+			if err == nil {
+				_, err = io.Copy(io.Discard, r)
+				r.Close()
+			}
+			if err != nil {
+				t.Errorf("kept layer %s: %s: %v", path, f.Name, err)
+			}
+		}
+	}
+}
+
+func listed(t *testing.T, c *collection.Collection) map[string]bool {
+	t.Helper()
+	sums, err := c.Backups(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, s := range sums {
+		out[s.Path] = true
+	}
+	return out
+}
+
+// TestExpire expires a collection on a local folder and on S3: a preview
+// removes nothing, an expiry limited to chains nobody confirmed removes
+// nothing, and the console's own run removes exactly the chain every
+// policy expires (the collection's, 30 days and 2 backups, and a
+// schedule's, 4 backups of shop), audited with the scheduler as source.
+// The kept chains are listed and read back whole.
+func TestExpire(t *testing.T) {
+	srv := minio.Start(t)
+	srv.CreateBucket(t, "strata")
+	for _, kind := range []string{"file", "s3"} {
+		t.Run(kind, func(t *testing.T) {
+			uri, creds := "file://"+t.TempDir()+"/c", storage.Credentials{}
+			if kind == "s3" {
+				uri, creds = srv.URI("strata", "expire"), storage.Credentials{AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey}
+			}
+			testExpire(t, uri, creds)
+		})
+	}
+}
+
+func testExpire(t *testing.T, uri string, creds storage.Credentials) {
+	ctx := context.Background()
+	e := newExpiryEnv(t)
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	ago := func(days int) time.Time { return now.Add(-time.Duration(days) * retention.Day) }
+	c := e.addCollection(t, "offsite", uri, creds, registry.Retention{KeepDays: 30, KeepCount: 2})
+	if _, err := e.schedules.Create(ctx, schedule.Schedule{Label: "nightly", Cluster: "pg", Database: "shop", Collection: "offsite",
+		Recurrence: "@daily", OnFailure: schedule.OnFailureReschedule, OnPreviousRunning: schedule.OnRunningWait, KeepCount: 4, Owner: "root"}, now, now); err != nil {
+		t.Fatal(err)
+	}
+	// shop, newest first: d, c's incremental, c, b, a's incremental, a.
+	a := layer(t, c, "shop", ago(90), "", time.Time{})
+	aInc := layer(t, c, "shop", ago(89), a, ago(90))
+	b := layer(t, c, "shop", ago(60), "", time.Time{})
+	cc := layer(t, c, "shop", ago(20), "", time.Time{})
+	cInc := layer(t, c, "shop", ago(10), cc, ago(20))
+	d := layer(t, c, "shop", ago(2), "", time.Time{})
+	crm := layer(t, c, "crm", ago(100), "", time.Time{})
+
+	preview, err := e.exp.Expire(ctx, "offsite", now, ExpireOptions{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantKeep := map[string]string{
+		d:   "newest restorable backup of database shop",
+		cc:  "within 30 days (collection policy)",
+		b:   "among the newest 4 of database shop (schedule nightly)",
+		crm: "newest restorable backup of database crm",
+	}
+	if len(preview.Plan.Remove) != 1 || preview.Plan.Remove[0].Chain != a || len(preview.Plan.Keep) != len(wantKeep) {
+		t.Fatalf("preview: %+v", preview.Plan)
+	}
+	for _, k := range preview.Plan.Keep {
+		if wantKeep[k.Chain] != k.Reason {
+			t.Errorf("kept %s: %q, want %q", k.Chain, k.Reason, wantKeep[k.Chain])
+		}
+	}
+	if x, err := e.exp.Expire(ctx, "offsite", now, ExpireOptions{Only: []string{}, By: audit.Entry{Actor: "root", Source: audit.SourceUI}}); err != nil || len(x.Removed) != 0 {
+		t.Fatalf("nothing confirmed: %+v, %v", x, err)
+	}
+	if !listed(t, c)[a] || len(e.entries(t)) != 0 {
+		t.Fatal("a preview or an unconfirmed expiry removed or audited something")
+	}
+
+	if err := e.exp.ExpireAll(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	got := listed(t, c)
+	if got[a] || got[aInc] || len(got) != 5 {
+		t.Errorf("listed after expiry: %v", got)
+	}
+	for _, p := range []string{b, cc, cInc, d, crm} {
+		intact(t, c, p)
+	}
+	for _, prefix := range []string{a + "/", "incrementals/" + a + "/"} {
+		if objs, err := c.Store().List(ctx, prefix); err != nil || len(objs) != 0 {
+			t.Errorf("left under %s: %v %v", prefix, objs, err)
+		}
+	}
+	entries := e.entries(t)
+	if len(entries) != 1 {
+		t.Fatalf("audit: %+v", entries)
+	}
+	en := entries[0]
+	if en.Action != ActionBackupExpired || en.Source != audit.SourceScheduler || en.TargetID != a || en.Outcome != audit.OutcomeOK ||
+		en.Params["collection"] != "offsite" || en.Params["database"] != "shop" || !strings.Contains(fmt.Sprint(en.Params["reason"]), "older than 30 days") {
+		t.Errorf("audit entry: %+v", en)
+	}
+	// A second run finds nothing more to do.
+	if err := e.exp.ExpireAll(ctx, now); err != nil || len(e.entries(t)) != 1 {
+		t.Errorf("second run: %v, %d entries", err, len(e.entries(t)))
+	}
+}
+
+func (e *expiryEnv) entries(t *testing.T) []audit.Entry {
+	t.Helper()
+	list, _, err := e.audit.List(context.Background(), audit.Filter{Action: ActionBackupExpired}, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+// TestExpireKeepsLockedChains expires a collection in a MinIO bucket with
+// object lock (a day of governance retention): an expired chain whose
+// objects are still locked is kept, saying until when, and nothing of it
+// is deleted (not even hidden behind a delete marker); once the lock has
+// lapsed the same chain is removed.
+func TestExpireKeepsLockedChains(t *testing.T) {
+	ctx := context.Background()
+	srv := minio.Start(t)
+	srv.CreateLockedBucket(t, "worm", 1)
+	e := newExpiryEnv(t)
+	c := e.addCollection(t, "worm", srv.URI("worm", "backups"), storage.Credentials{AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey},
+		registry.Retention{KeepDays: 30})
+	now := time.Now().UTC()
+	old := layer(t, c, "shop", now.Add(-90*retention.Day), "", time.Time{})
+	oldInc := layer(t, c, "shop", now.Add(-89*retention.Day), old, now.Add(-90*retention.Day))
+	newest := layer(t, c, "shop", now.Add(-time.Hour), "", time.Time{})
+
+	x, err := e.exp.Expire(ctx, "worm", now, ExpireOptions{By: audit.Entry{Actor: "root", Source: audit.SourceUI}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Removed)+len(x.Plan.Remove) != 0 || len(x.Plan.Keep) != 2 {
+		t.Fatalf("expired under a lock: %+v", x)
+	}
+	day := now.Add(retention.Day).Format("2006-01-02")
+	if k := x.Plan.Keep[1]; k.Chain != old || !strings.HasPrefix(k.Reason, "locked until "+day) || !strings.Contains(k.Reason, "governance") {
+		t.Errorf("locked chain kept as %+v, want locked until %s…", k, day)
+	}
+	versions, err := srv.Client().ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("worm")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(versions.DeleteMarkers) != 0 {
+		t.Errorf("delete markers written under a lock: %d", len(versions.DeleteMarkers))
+	}
+	intact(t, c, old)
+	intact(t, c, oldInc)
+
+	later := now.Add(retention.Day + time.Hour)
+	x, err = e.exp.Expire(ctx, "worm", later, ExpireOptions{By: audit.Entry{Actor: "root", Source: audit.SourceUI}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Removed) != 1 || x.Removed[0].Chain != old || len(x.Removed[0].Removal.Layers) != 2 {
+		t.Fatalf("after the lock lapsed: %+v", x)
+	}
+	if got := listed(t, c); len(got) != 1 || !got[newest] {
+		t.Errorf("listed: %v", got)
+	}
+	if en := e.entries(t); len(en) != 1 || en[0].Actor != "root" || en[0].Source != audit.SourceUI {
+		t.Errorf("audit: %+v", en)
+	}
+}
