@@ -230,6 +230,10 @@ func (n *Notifier) backoff(attempt int) time.Duration {
 	return min(d, n.MaxBackoff)
 }
 
+// CheckEvery is how often the console runs Loop: a queued alert is sent
+// this long after at most.
+const CheckEvery = 10 * time.Second
+
 // Loop checks for overdue schedules and delivers due alerts every interval
 // until ctx ends.
 func (n *Notifier) Loop(ctx context.Context, interval time.Duration) {
