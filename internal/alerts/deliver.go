@@ -134,6 +134,8 @@ func (n *Notifier) attempt(ctx context.Context, d Delivery, now time.Time) error
 	s, err := n.schedules.Get(ctx, d.ScheduleID)
 	var o outcome
 	switch {
+	case d.Attempts > n.MaxAttempts: // a console stopped while making the last one
+		o = outcome{problem: "the console stopped during the last attempt", final: true}
 	case errors.Is(err, schedule.ErrNotFound):
 		o = outcome{problem: "the schedule was removed", final: true}
 	case err != nil:
