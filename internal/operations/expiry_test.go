@@ -23,6 +23,7 @@ import (
 	"github.com/stratabackup/strata/internal/secrets"
 	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/testutil/layers"
 	"github.com/stratabackup/strata/internal/testutil/minio"
 )
 
@@ -71,72 +72,6 @@ func (e *expiryEnv) addCollection(t *testing.T, name, uri string, creds storage.
 	return c
 }
 
-// layer commits a full backup (chain "") or an incremental on chain, of
-// database db, that ended at end, with one data file.
-func layer(t *testing.T, c *collection.Collection, db string, end time.Time, chain string, start time.Time) string {
-	t.Helper()
-	ctx := context.Background()
-	kind := collection.KindFull
-	if chain != "" {
-		kind = collection.KindIncremental
-	}
-	l, err := c.BeginLayer(ctx, kind, end, chain, start)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := l.CreateFile(ctx, "data/16384/0001.copy.zst")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintf(w, "%s\t%s\n", db, end)
-	w.SetRows(1)
-	fi, err := w.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &collection.Manifest{Database: db, Cluster: "pg", Parent: chain, Tables: []collection.Table{{OID: 16384, Schema: "public", Name: "t", Files: []collection.FileInfo{fi}}}}
-	if err := l.Commit(ctx, m); err != nil {
-		t.Fatal(err)
-	}
-	return l.Path()
-}
-
-// intact checks that a layer is listed and every file of it reads back
-// matching its manifest: it can still be restored.
-func intact(t *testing.T, c *collection.Collection, path string) {
-	t.Helper()
-	ctx := context.Background()
-	m, err := c.Manifest(ctx, path)
-	if err != nil {
-		t.Fatalf("kept layer %s: %v", path, err)
-	}
-	for _, tb := range m.Tables {
-		for _, f := range tb.Files {
-			r, err := c.OpenFile(ctx, path, f)
-			if err == nil {
-				_, err = io.Copy(io.Discard, r)
-				r.Close()
-			}
-			if err != nil {
-				t.Errorf("kept layer %s: %s: %v", path, f.Name, err)
-			}
-		}
-	}
-}
-
-func listed(t *testing.T, c *collection.Collection) map[string]bool {
-	t.Helper()
-	sums, err := c.Backups(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]bool{}
-	for _, s := range sums {
-		out[s.Path] = true
-	}
-	return out
-}
-
 // TestExpire expires a collection on a local folder and on S3: a preview
 // removes nothing, an expiry limited to chains nobody confirmed removes
 // nothing, and the console's own run removes exactly the chain every
@@ -168,13 +103,13 @@ func testExpire(t *testing.T, uri string, creds storage.Credentials) {
 		t.Fatal(err)
 	}
 	// shop, newest first: d, c's incremental, c, b, a's incremental, a.
-	a := layer(t, c, "shop", ago(90), "", time.Time{})
-	aInc := layer(t, c, "shop", ago(89), a, ago(90))
-	b := layer(t, c, "shop", ago(60), "", time.Time{})
-	cc := layer(t, c, "shop", ago(20), "", time.Time{})
-	cInc := layer(t, c, "shop", ago(10), cc, ago(20))
-	d := layer(t, c, "shop", ago(2), "", time.Time{})
-	crm := layer(t, c, "crm", ago(100), "", time.Time{})
+	a := layers.Commit(t, c, "shop", ago(90), "", time.Time{})
+	aInc := layers.Commit(t, c, "shop", ago(89), a, ago(90))
+	b := layers.Commit(t, c, "shop", ago(60), "", time.Time{})
+	cc := layers.Commit(t, c, "shop", ago(20), "", time.Time{})
+	cInc := layers.Commit(t, c, "shop", ago(10), cc, ago(20))
+	d := layers.Commit(t, c, "shop", ago(2), "", time.Time{})
+	crm := layers.Commit(t, c, "crm", ago(100), "", time.Time{})
 
 	preview, err := e.exp.Expire(ctx, "offsite", now, ExpireOptions{DryRun: true})
 	if err != nil {
@@ -197,19 +132,19 @@ func testExpire(t *testing.T, uri string, creds storage.Credentials) {
 	if x, err := e.exp.Expire(ctx, "offsite", now, ExpireOptions{Only: []string{}, By: audit.Entry{Actor: "root", Source: audit.SourceUI}}); err != nil || len(x.Removed) != 0 {
 		t.Fatalf("nothing confirmed: %+v, %v", x, err)
 	}
-	if !listed(t, c)[a] || len(e.entries(t)) != 0 {
+	if !layers.Listed(t, c)[a] || len(e.entries(t)) != 0 {
 		t.Fatal("a preview or an unconfirmed expiry removed or audited something")
 	}
 
 	if err := e.exp.ExpireAll(ctx, now); err != nil {
 		t.Fatal(err)
 	}
-	got := listed(t, c)
+	got := layers.Listed(t, c)
 	if got[a] || got[aInc] || len(got) != 5 {
 		t.Errorf("listed after expiry: %v", got)
 	}
 	for _, p := range []string{b, cc, cInc, d, crm} {
-		intact(t, c, p)
+		layers.Intact(t, c, p)
 	}
 	for _, prefix := range []string{a + "/", "incrementals/" + a + "/"} {
 		if objs, err := c.Store().List(ctx, prefix); err != nil || len(objs) != 0 {
@@ -253,9 +188,9 @@ func TestExpireKeepsLockedChains(t *testing.T) {
 	c := e.addCollection(t, "worm", srv.URI("worm", "backups"), storage.Credentials{AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey},
 		registry.Retention{KeepDays: 30})
 	now := time.Now().UTC()
-	old := layer(t, c, "shop", now.Add(-90*retention.Day), "", time.Time{})
-	oldInc := layer(t, c, "shop", now.Add(-89*retention.Day), old, now.Add(-90*retention.Day))
-	newest := layer(t, c, "shop", now.Add(-time.Hour), "", time.Time{})
+	old := layers.Commit(t, c, "shop", now.Add(-90*retention.Day), "", time.Time{})
+	oldInc := layers.Commit(t, c, "shop", now.Add(-89*retention.Day), old, now.Add(-90*retention.Day))
+	newest := layers.Commit(t, c, "shop", now.Add(-time.Hour), "", time.Time{})
 
 	x, err := e.exp.Expire(ctx, "worm", now, ExpireOptions{By: audit.Entry{Actor: "root", Source: audit.SourceUI}})
 	if err != nil {
@@ -275,8 +210,8 @@ func TestExpireKeepsLockedChains(t *testing.T) {
 	if len(versions.DeleteMarkers) != 0 {
 		t.Errorf("delete markers written under a lock: %d", len(versions.DeleteMarkers))
 	}
-	intact(t, c, old)
-	intact(t, c, oldInc)
+	layers.Intact(t, c, old)
+	layers.Intact(t, c, oldInc)
 
 	later := now.Add(retention.Day + time.Hour)
 	x, err = e.exp.Expire(ctx, "worm", later, ExpireOptions{By: audit.Entry{Actor: "root", Source: audit.SourceUI}})
@@ -286,7 +221,7 @@ func TestExpireKeepsLockedChains(t *testing.T) {
 	if len(x.Removed) != 1 || x.Removed[0].Chain != old || len(x.Removed[0].Removal.Layers) != 2 {
 		t.Fatalf("after the lock lapsed: %+v", x)
 	}
-	if got := listed(t, c); len(got) != 1 || !got[newest] {
+	if got := layers.Listed(t, c); len(got) != 1 || !got[newest] {
 		t.Errorf("listed: %v", got)
 	}
 	if en := e.entries(t); len(en) != 1 || en[0].Actor != "root" || en[0].Source != audit.SourceUI {

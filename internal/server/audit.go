@@ -19,18 +19,19 @@ type event struct {
 // record appends an audit entry for this request. A failed append is logged
 // loudly; the action it describes has already happened and cannot be undone.
 func (s *Server) record(c echo.Context, ev event, outcome, message string) {
-	e := audit.Entry{
-		Actor:      ev.Actor,
-		Source:     audit.SourceUI,
-		Action:     ev.Action,
-		TargetType: ev.TargetType,
-		TargetID:   ev.TargetID,
-		Params:     ev.Params,
-		Outcome:    outcome,
-		Message:    message,
-		ClientAddr: c.RealIP(),
-		RequestID:  c.Response().Header().Get(echo.HeaderXRequestID),
+	e := actorOf(c, ev.Actor)
+	e.Action, e.TargetType, e.TargetID, e.Params = ev.Action, ev.TargetType, ev.TargetID, ev.Params
+	e.Outcome, e.Message = outcome, message
+	if _, err := s.audit.Append(c.Request().Context(), e); err != nil {
+		s.log.Error("audit entry not written", "error", err, "action", ev.Action, "request_id", e.RequestID)
 	}
+}
+
+// actorOf is who makes the request, as audit entries name them: actor
+// (the logged-in user, else fallback, else "anonymous"), role, source,
+// client address and request id.
+func actorOf(c echo.Context, fallback string) audit.Entry {
+	e := audit.Entry{Actor: fallback, Source: audit.SourceUI, ClientAddr: c.RealIP(), RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
 	if isAPI(c) {
 		e.Source = audit.SourceAPI
 	}
@@ -40,9 +41,7 @@ func (s *Server) record(c echo.Context, ev event, outcome, message string) {
 	if e.Actor == "" {
 		e.Actor = "anonymous"
 	}
-	if _, err := s.audit.Append(c.Request().Context(), e); err != nil {
-		s.log.Error("audit entry not written", "error", err, "action", ev.Action, "request_id", e.RequestID)
-	}
+	return e
 }
 
 // recordResult records ok when err is nil, else an error with the

@@ -57,8 +57,14 @@ func (s *Server) collectionShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := templates.CollectionView{Collection: rc}
+	return s.renderCollection(c, http.StatusOK, rc, templates.RetentionForm{})
+}
+
+// renderCollection renders a collection's page; form is its retention
+// form as typed, when it has an error.
+func (s *Server) renderCollection(c echo.Context, status int, rc registry.Collection, form templates.RetentionForm) error {
 	ctx := c.Request().Context()
+	v := templates.CollectionView{Collection: rc, Retention: s.retentionView(c, rc, form)}
 	coll, err := s.ops.OpenCollection(ctx, rc.Name)
 	if err == nil {
 		var sums []collection.Summary
@@ -74,7 +80,7 @@ func (s *Server) collectionShow(c echo.Context) error {
 		}
 		v.Error = "This collection cannot be read: " + msg
 	}
-	return render(c, http.StatusOK, templates.CollectionPage(s.pageFor(c, rc.Name, "collections"), v))
+	return render(c, status, templates.CollectionPage(s.pageFor(c, rc.Name, "collections"), v))
 }
 
 func (s *Server) backupShow(c echo.Context) error {

@@ -1,0 +1,82 @@
+// Package layers commits small backup layers of any age into a collection,
+// without PostgreSQL, for tests of what is done with backups.
+package layers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stratabackup/strata/internal/collection"
+)
+
+// Commit writes and commits a layer of database db (cluster "pg") that
+// ended at end, with one data file: a full backup when chain is "", else
+// an incremental on chain covering (start, end]. It returns its path.
+func Commit(t testing.TB, c *collection.Collection, db string, end time.Time, chain string, start time.Time) string {
+	t.Helper()
+	ctx := context.Background()
+	kind := collection.KindFull
+	if chain != "" {
+		kind = collection.KindIncremental
+	}
+	l, err := c.BeginLayer(ctx, kind, end, chain, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := l.CreateFile(ctx, "data/16384/0001.copy.zst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(w, "%s\t%s\n", db, end)
+	w.SetRows(1)
+	fi, err := w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &collection.Manifest{Database: db, Cluster: "pg", Parent: chain,
+		Tables: []collection.Table{{OID: 16384, Schema: "public", Name: "t", Files: []collection.FileInfo{fi}}}}
+	if err := l.Commit(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	return l.Path()
+}
+
+// Intact fails the test unless the layer at path has its manifest and
+// every file it names reads back matching it: what a restore needs.
+func Intact(t testing.TB, c *collection.Collection, path string) {
+	t.Helper()
+	ctx := context.Background()
+	m, err := c.Manifest(ctx, path)
+	if err != nil {
+		t.Fatalf("layer %s: %v", path, err)
+	}
+	for _, tb := range m.Tables {
+		for _, f := range tb.Files {
+			r, err := c.OpenFile(ctx, path, f)
+			if err == nil {
+				_, err = io.Copy(io.Discard, r)
+				r.Close()
+			}
+			if err != nil {
+				t.Errorf("layer %s: %s: %v", path, f.Name, err)
+			}
+		}
+	}
+}
+
+// Listed returns the paths of the layers the collection lists.
+func Listed(t testing.TB, c *collection.Collection) map[string]bool {
+	t.Helper()
+	sums, err := c.Backups(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, s := range sums {
+		out[s.Path] = true
+	}
+	return out
+}
