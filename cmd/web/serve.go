@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/stratabackup/strata/internal/alerts"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/config"
 	"github.com/stratabackup/strata/internal/engine"
@@ -100,6 +101,9 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	}()
 	go srv.Chain().Loop(ctx, chainCheckEvery)
 	ensureManaged(ctx, a, scheduler, log)
+	notifier := alerts.New(a.db, a.schedules, a.jobs, log)
+	scheduler.OnRunFinished(notifier.RunFinished)
+	go notifier.Loop(ctx, alerts.CheckEvery)
 	go scheduler.Run(ctx, schedulerTick)
 	go every(ctx, expiryEvery, func() { expireRemovedClusters(ctx, a, scheduler, log) })
 	go every(ctx, sessionPurgeEvery, func() {
