@@ -271,7 +271,9 @@ const (
 // ScheduleOverview is where a schedule stands: its status, its recurrence
 // in words with the next runs, and what its jobs say.
 type ScheduleOverview struct {
-	Status  string // ScheduleActive, SchedulePaused or ScheduleRunning
+	// Status is ScheduleActive, SchedulePaused, or ScheduleRunning while
+	// a job of the schedule has not finished.
+	Status  string
 	Failing bool   // its newest finished job failed
 	Words   string // the recurrence in plain words
 	// FullWords is the full backup cadence in words ("every run" when each
@@ -317,7 +319,7 @@ func (sc *Scheduler) Overview(ctx context.Context, sch schedule.Schedule, now ti
 	switch {
 	case sch.State.Paused:
 		o.Status = SchedulePaused
-	case sch.State.Running || o.JobsRunning > 0:
+	case o.JobsRunning > 0:
 		o.Status = ScheduleRunning
 	default:
 		o.Status = ScheduleActive

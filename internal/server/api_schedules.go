@@ -37,7 +37,7 @@ type apiSchedule struct {
 	NextRun           *time.Time         `json:"next_run"`
 	NextRuns          []time.Time        `json:"next_runs"`
 	LastRunAt         *time.Time         `json:"last_run_at"`
-	Running           bool               `json:"running"` // a run has not finished
+	Running           bool               `json:"running"` // a job of the schedule has not finished
 	JobsRunning       int                `json:"jobs_running"`
 	LastResult        *apiLastResult     `json:"last_result"`
 	CreatedAt         time.Time          `json:"created_at"`
@@ -66,7 +66,7 @@ func toAPISchedule(sch schedule.Schedule, o operations.ScheduleOverview) apiSche
 			IgnoreExistingBackups: sch.IgnoreExistingBackups},
 		KeepDays: sch.KeepDays, KeepCount: sch.KeepCount, AlertAfterSeconds: int64(sch.AlertAfter / time.Second),
 		WebhookSet: sch.Webhook != "", WebhookHost: sch.WebhookHost(), Managed: sch.Managed, Owner: sch.Owner,
-		Status: o.Status, Failing: o.Failing, NextRuns: o.NextRuns, Running: sch.State.Running, JobsRunning: o.JobsRunning,
+		Status: o.Status, Failing: o.Failing, NextRuns: o.NextRuns, Running: o.JobsRunning > 0, JobsRunning: o.JobsRunning,
 		CreatedAt: sch.CreatedAt, UpdatedAt: sch.UpdatedAt}
 	if a.Tables == nil {
 		a.Tables = []string{}

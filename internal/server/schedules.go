@@ -316,6 +316,7 @@ func previewOf(w templates.ScheduleWhen, now time.Time) templates.SchedulePrevie
 	rec, err := recurrenceOf(w)
 	if err != nil {
 		p.Error, _ = userMessage(err)
+		p.FullDefault = "set by the recurrence, once it is valid"
 		return p
 	}
 	p.Words = rec.Words
