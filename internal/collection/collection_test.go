@@ -191,6 +191,7 @@ func TestCollection(t *testing.T) {
 			t.Run("OpenChecksMarker", func(t *testing.T) { testOpenChecksMarker(t, loc) })
 			t.Run("NewerManifestRefused", func(t *testing.T) { testNewerManifest(t, loc) })
 			t.Run("Resolve", func(t *testing.T) { testResolve(t, loc) })
+			t.Run("SameEndClaimedOnce", func(t *testing.T) { testSameEndClaimedOnce(t, loc) })
 		})
 	}
 }
@@ -702,5 +703,34 @@ func testMemory(t *testing.T, st *storage.Store) {
 	}
 	if a, err := st.Stat(ctx, l.Path()+"/data/1/big.copy.zst"); err != nil || a.Size != fi.Size {
 		t.Errorf("stored object %+v, %v; manifest size %d", a, err, fi.Size)
+	}
+}
+
+// testSameEndClaimedOnce: backups of two databases ending in the same
+// hundredth of a second race for one folder; exactly one gets it, the other
+// is told to take a new snapshot, and nothing of the winner is touched.
+func testSameEndClaimedOnce(t *testing.T, loc location) {
+	st, _ := loc.open(t)
+	c := openCollection(t, st)
+	end := time.Date(2026, 11, 24, 0, 13, 24, 190_000_000, time.UTC)
+	const racers = 6
+	var wg sync.WaitGroup
+	layers := make([]*Layer, racers)
+	errs := make([]error, racers)
+	for i := range racers {
+		wg.Go(func() { layers[i], errs[i] = c.BeginLayer(ctx, KindFull, end.Add(time.Duration(i)*time.Millisecond), "", time.Time{}) })
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, ErrLayerTaken):
+			t.Errorf("racer %d: %v, want ErrLayerTaken", i, err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d backups got the folder, want exactly 1", won)
 	}
 }

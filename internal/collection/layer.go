@@ -65,10 +65,26 @@ func (c *Collection) BeginLayer(ctx context.Context, kind Kind, end time.Time, c
 		return nil, err
 	}
 	if len(objs) > 0 {
-		return nil, fmt.Errorf("a backup folder %s already exists in this collection (did another backup end in the same hundredth of a second?)", path)
+		return nil, fmt.Errorf("%w: %s", ErrLayerTaken, path)
+	}
+	// Two backups ending in the same hundredth of a second (two databases
+	// of one run) both find the folder empty; the claim, written only if
+	// absent, lets exactly one of them have it.
+	if err := writeObject(ctx, c.st, path+"/"+claimName, []byte(uuid.NewString())); err != nil {
+		if errors.Is(err, storage.ErrExists) {
+			return nil, fmt.Errorf("%w: %s", ErrLayerTaken, path)
+		}
+		return nil, err
 	}
 	return &Layer{c: c, lp: lp, files: map[string]FileInfo{}}, nil
 }
+
+// claimName is the object that claims a layer's folder for one backup.
+const claimName = "CLAIM"
+
+// ErrLayerTaken means another backup has the folder a new layer would be
+// named: it ended in the same hundredth of a second. Take a new snapshot.
+var ErrLayerTaken = errors.New("another backup ended in the same hundredth of a second and has this backup folder")
 
 // ResumeLayer continues a layer begun earlier (by this or another process)
 // whose listed files were written and closed. A file of the layer that is

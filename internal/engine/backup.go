@@ -102,12 +102,12 @@ func (e *Engine) Backup(ctx context.Context, p BackupParams, c *collection.Colle
 		run, err = e.startIncremental(ctx, p, c, t)
 		if errors.As(err, &broken) {
 			e.log.Warn("the chain cannot be followed: taking a full backup", "job", p.JobID, "reason", broken.reason)
-			if run, err = e.startBackup(ctx, p, c, t); err == nil {
+			if run, err = e.startFull(ctx, p, c, t); err == nil {
 				run.fullReason = broken.reason
 			}
 		}
 	default:
-		run, err = e.startBackup(ctx, p, c, t)
+		run, err = e.startFull(ctx, p, c, t)
 	}
 	if err != nil {
 		return nil, err
@@ -126,6 +126,24 @@ func (e *Engine) Backup(ctx context.Context, p BackupParams, c *collection.Colle
 		return nil, err
 	default:
 		return nil, run.fail(ctx, t, err)
+	}
+}
+
+// startFull starts a full backup, with a new snapshot when another backup
+// into the collection ended in the same hundredth of a second and took the
+// folder the backup would be named.
+func (e *Engine) startFull(ctx context.Context, p BackupParams, c *collection.Collection, t Tracker) (*backupRun, error) {
+	for attempt := 1; ; attempt++ {
+		run, err := e.startBackup(ctx, p, c, t)
+		if !errors.Is(err, collection.ErrLayerTaken) || attempt == 3 {
+			return run, err
+		}
+		e.log.Info("backup folder taken by another backup: taking a new snapshot", "job", p.JobID, "error", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
 

@@ -24,7 +24,7 @@ type alertPages struct {
 
 // alertRoutes registers a schedule's alerts fragment and its test alert.
 func (s *Server) alertRoutes() {
-	a := alertPages{s, alerts.New(s.db, s.schedules, s.jobs, s.log)}
+	a := alertPages{s, s.alerts}
 	s.page(http.MethodGet, "/schedules/:id/deliveries", auth.RoleAuditor, a.deliveries)
 	s.page(http.MethodPost, "/schedules/:id/webhook/test", auth.RoleAdmin, a.testWebhook)
 }

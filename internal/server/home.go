@@ -1,11 +1,15 @@
 package server
 
 import (
+	"cmp"
+	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/alerts"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
@@ -26,9 +30,15 @@ func (s *Server) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := templates.HomeView{Users: len(users), Recent: recent, Chain: s.chain.Status(), Now: time.Now()}
-	if v.Clusters, err = s.clusterStatuses(c); err != nil {
+	v := templates.HomeView{Users: len(users), Recent: recent, Chain: s.chain.Status(), Now: time.Now().UTC()}
+	var statuses []alerts.Status
+	if v.Clusters, statuses, err = s.clusterStatuses(c, v.Now); err != nil {
 		return err
+	}
+	for _, st := range statuses {
+		if st.NeedsAttention() {
+			v.Attention = append(v.Attention, st)
+		}
 	}
 	if v.Jobs, _, err = s.jobs.List(ctx, jobs.Filter{}, 0, 5); err != nil {
 		return err
@@ -41,13 +51,26 @@ func (s *Server) home(c echo.Context) error {
 	return render(c, http.StatusOK, templates.HomePage(s.pageFor(c, "Home", "home"), v))
 }
 
-// clusterStatuses finds each cluster's newest successful and failed backups
-// and its running jobs.
-func (s *Server) clusterStatuses(c echo.Context) ([]templates.ClusterStatus, error) {
+// homeWindowTimeout keeps slow storage from holding up the home page.
+const homeWindowTimeout = 3 * time.Second
+
+// clusterStatuses finds each cluster's newest successful and failed
+// backups, its running jobs, its schedules' next run and standing, and the
+// point-in-time window its backups give. Clusters that need attention come
+// first.
+func (s *Server) clusterStatuses(c echo.Context, now time.Time) ([]templates.ClusterStatus, []alerts.Status, error) {
 	ctx := c.Request().Context()
 	names, err := s.clusterNames(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	all, err := s.schedules.List(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	statuses, err := s.alerts.Statuses(ctx, all, now)
+	if err != nil {
+		return nil, nil, err
 	}
 	newest := func(f jobs.Filter) (*jobs.Job, error) {
 		list, _, err := s.jobs.List(ctx, f, 0, 1)
@@ -60,18 +83,18 @@ func (s *Server) clusterStatuses(c echo.Context) ([]templates.ClusterStatus, err
 	for _, name := range names {
 		st := templates.ClusterStatus{Name: name}
 		if st.LastBackup, err = newest(jobs.Filter{Cluster: name, Type: operations.TypeBackup, Status: jobs.StatusSucceeded}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		failed, err := newest(jobs.Filter{Cluster: name, Type: operations.TypeBackup, Status: jobs.StatusFailed})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if failed != nil && (st.LastBackup == nil || failed.ID > st.LastBackup.ID) {
 			st.LastFailed = failed
 		}
 		recent, _, err := s.jobs.List(ctx, jobs.Filter{Cluster: name}, 0, 100)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, j := range recent {
 			switch j.Status {
@@ -79,7 +102,27 @@ func (s *Server) clusterStatuses(c echo.Context) ([]templates.ClusterStatus, err
 				st.Running++
 			}
 		}
+		var collections []string
+		for _, sch := range statuses {
+			if sch.Schedule.Cluster != name {
+				continue
+			}
+			st.Schedules = append(st.Schedules, sch)
+			if !slices.Contains(collections, sch.Schedule.Collection) {
+				collections = append(collections, sch.Schedule.Collection)
+			}
+			if next := sch.Schedule.State.NextRun; !sch.Schedule.State.Paused && (st.NextRun.IsZero() || next.Before(st.NextRun)) {
+				st.NextRun = next
+			}
+		}
+		wctx, cancel := context.WithTimeout(ctx, homeWindowTimeout)
+		st.Windows, err = s.ops.RestoreWindows(wctx, name, collections)
+		cancel()
+		if err != nil {
+			st.WindowError = s.messageFor(err, "reading restore windows for the home page", "cluster", name)
+		}
 		out = append(out, st)
 	}
-	return out, nil
+	slices.SortStableFunc(out, func(a, b templates.ClusterStatus) int { return cmp.Compare(a.Rank(), b.Rank()) })
+	return out, statuses, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/securecookie"
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/alerts"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/jobs"
@@ -56,6 +57,7 @@ type Server struct {
 	ops       *operations.Service
 	schedules *schedule.Store
 	scheduler *operations.Scheduler
+	alerts    *alerts.Notifier
 	log       *slog.Logger
 	flash     *securecookie.SecureCookie
 	secure    bool
@@ -84,6 +86,7 @@ func New(o Options) *Server {
 		ops:       o.Ops,
 		schedules: o.Schedules,
 		scheduler: o.Scheduler,
+		alerts:    alerts.New(o.DB, o.Schedules, o.Jobs, o.Logger),
 		log:       o.Logger,
 		flash:     securecookie.New(o.CookieKeys[0], o.CookieKeys[1]),
 		secure:    o.SecureCookies,
