@@ -718,7 +718,9 @@ func testSameEndClaimedOnce(t *testing.T, loc location) {
 	layers := make([]*Layer, racers)
 	errs := make([]error, racers)
 	for i := range racers {
-		wg.Go(func() { layers[i], errs[i] = c.BeginLayer(ctx, KindFull, end.Add(time.Duration(i)*time.Millisecond), "", time.Time{}) })
+		wg.Go(func() {
+			layers[i], errs[i] = c.BeginLayer(ctx, KindFull, end.Add(time.Duration(i)*time.Millisecond), "", time.Time{})
+		})
 	}
 	wg.Wait()
 	won := 0
