@@ -292,17 +292,21 @@ const overviewJobs = 100
 func (sc *Scheduler) Overview(ctx context.Context, sch schedule.Schedule, now time.Time, n int) (ScheduleOverview, error) {
 	var o ScheduleOverview
 	spec, err := sch.Spec()
-	if err != nil {
-		return o, err
-	}
-	o.Words, o.FullWords = spec.Recurrence.Words, "every run"
-	if spec.Full.Expr != "" {
-		o.FullWords = spec.Full.Words
-	}
-	if sch.State.Paused || !sch.State.NextRun.After(now) {
+	switch {
+	case err != nil:
+		// The store checks what it keeps; say so rather than fail a page.
+		msg, _ := usererror.Message(err)
+		o.Words, o.FullWords = "cannot run: "+msg, "—"
+	case sch.State.Paused || !sch.State.NextRun.After(now):
 		o.NextRuns = spec.Recurrence.NextN(now, n)
-	} else if n > 0 {
+	case n > 0:
 		o.NextRuns = append([]time.Time{sch.State.NextRun}, spec.Recurrence.NextN(sch.State.NextRun, n-1)...)
+	}
+	if err == nil {
+		o.Words, o.FullWords = spec.Recurrence.Words, "every run"
+		if spec.Full.Expr != "" {
+			o.FullWords = spec.Full.Words
+		}
 	}
 	list, _, err := sc.s.jobs.List(ctx, jobs.Filter{ScheduleID: sch.ID}, 0, overviewJobs)
 	if err != nil {

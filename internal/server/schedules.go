@@ -484,7 +484,7 @@ func formOf(sch schedule.Schedule, now time.Time) templates.ScheduleForm {
 		f.KeepCount = strconv.Itoa(sch.KeepCount)
 	}
 	if sch.AlertAfter > 0 {
-		f.AlertAfter = sch.AlertAfter.String()
+		f.AlertAfter = templates.ShortDuration(sch.AlertAfter)
 	}
 	return f
 }

@@ -138,7 +138,7 @@ func TestScheduleCreateFromTheForm(t *testing.T) {
 	}
 	if !strings.Contains(body, "every 15 minutes") || !strings.Contains(body, "daily at 00:00 UTC") ||
 		strings.Count(regexp.MustCompile(`(?s)<ol class="next-runs" id="next-runs">.*?</ol>`).FindString(body), "<li>") != 5 ||
-		!strings.Contains(body, "https://hooks.example.com…") {
+		!strings.Contains(body, "https://hooks.example.com…") || !strings.Contains(body, "after 2h without a successful run") {
 		t.Fatalf("schedule page: %s", body)
 	}
 	_, list := c.get("/schedules")
