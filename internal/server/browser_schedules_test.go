@@ -58,6 +58,7 @@ func TestBrowserSchedulePresetPauseResume(t *testing.T) {
 		t.Fatalf("the schedule page lists %d next runs, want 5", n)
 	}
 	p.MustElementR("h1 .badge", "^active$")
+	p.MustElementR("#webhook-deliveries", "no webhook, so no alerts are sent") // loaded by htmx
 	browser.Screenshot(t, p, "detail")
 
 	submit(p, `form[action$="/pause"]`)
