@@ -106,6 +106,7 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	go notifier.Loop(ctx, alerts.CheckEvery)
 	go scheduler.Run(ctx, schedulerTick)
 	go every(ctx, expiryEvery, func() { expireRemovedClusters(ctx, a, scheduler, log) })
+	go operations.NewExpiry(ops, a.schedules, a.audit).Run(ctx, expiryEvery)
 	go every(ctx, sessionPurgeEvery, func() {
 		if _, err := sessions.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("purging expired sessions", "error", err)

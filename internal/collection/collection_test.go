@@ -263,6 +263,7 @@ func testWriteListResolveRead(t *testing.T, loc location) {
 		"2026/11/23-193700.12/MANIFEST.json.zst",
 		"2026/11/23-193700.12/MANIFEST.sha256",
 		"2026/11/23-193700.12/data/16384/0001.copy.zst",
+		"2026/11/23-193700.12/CLAIM",
 		"index/" + chainDesc(FullPath(end1)) + "_2026-11-23-193700.12/" + desc(end1) + "_full_" + m.ID + ".json",
 		"metadata/latest/" + desc(end1),
 	} {
@@ -270,12 +271,12 @@ func testWriteListResolveRead(t *testing.T, loc location) {
 			t.Errorf("no %s in\n%s", want, all)
 		}
 	}
-	if len(keys) != 9 {
+	if len(keys) != 10 { // with the layer's CLAIM
 		t.Errorf("objects:\n%s", all)
 	}
 
 	// Two full backups cannot share a folder.
-	if _, err := c.BeginLayer(ctx, KindFull, end1.Add(time.Millisecond), "", time.Time{}); err == nil || !strings.Contains(err.Error(), "already exists") {
+	if _, err := c.BeginLayer(ctx, KindFull, end1.Add(time.Millisecond), "", time.Time{}); !errors.Is(err, ErrLayerTaken) {
 		t.Errorf("second layer at the same time: %v", err)
 	}
 }

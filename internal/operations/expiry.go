@@ -83,7 +83,9 @@ func (e *Expiry) Policies(ctx context.Context, rc registry.Collection) ([]retent
 		return nil, err
 	}
 	for _, sch := range list {
-		if strings.EqualFold(sch.Collection, rc.Name) {
+		// A managed schedule's retention is recorded in each of its
+		// backups instead, so that a change applies to new backups only.
+		if strings.EqualFold(sch.Collection, rc.Name) && !sch.Managed {
 			add(sch.KeepDays, sch.KeepCount, sch.Database, "schedule "+sch.Label)
 		}
 	}
@@ -179,6 +181,7 @@ func chainsOf(sums []collection.Summary) ([]retention.Chain, map[string][]collec
 		c := retention.Chain{Path: s.Chain, Database: ls[0].Database, Restorable: ls[0].Kind == collection.KindFull, Partial: ls[0].Partial}
 		for _, l := range ls {
 			c.Ends = append(c.Ends, l.EndTime)
+			c.KeepDays = append(c.KeepDays, l.KeepDays)
 		}
 		chains = append(chains, c)
 	}

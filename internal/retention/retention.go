@@ -104,6 +104,10 @@ type Chain struct {
 	Restorable bool
 	Partial    bool        // a backup of some tables only
 	Ends       []time.Time // each layer's end, the full backup's first
+	// KeepDays, when set, is each layer's own retention (as Ends): a
+	// managed backup records the retention it was taken with, and keeps
+	// to it whatever policies say. 0 for a layer leaves it to the policies.
+	KeepDays []int
 	// Lock is the lock that lapses last among the chain's objects (the
 	// zero Lock when they have none or it was not read).
 	Lock storage.Lock
@@ -159,7 +163,7 @@ func Plan(chains []Chain, policies []Policy, now time.Time) Result {
 			d.Reason = lockReason(c.Lock)
 		}
 		if d.Reason == "" {
-			d.Reason = expiryReason(c.Database, policies)
+			d.Reason = expiryReason(c, policies)
 			r.Remove = append(r.Remove, d)
 		} else {
 			r.Keep = append(r.Keep, d)
@@ -227,7 +231,20 @@ func needed(chs []Chain) map[int]string {
 // keptByPolicy says why a policy keeps one of the chain's layers (the
 // newest it keeps), or "" when every applicable policy lets all of them go.
 func keptByPolicy(c Chain, ranks []int, policies []Policy, now time.Time) string {
-	applies := false
+	applies := true
+	for i, end := range c.Ends {
+		days := 0
+		if i < len(c.KeepDays) {
+			days = c.KeepDays[i]
+		}
+		if days == 0 {
+			applies = false
+			continue
+		}
+		if until := end.Add(time.Duration(days) * Day); !now.After(until) {
+			return fmt.Sprintf("taken with a retention of %d days: kept until %s UTC", days, until.UTC().Format("2006-01-02 15:04"))
+		}
+	}
 	order := make([]int, len(c.Ends))
 	for i := range order {
 		order[i] = i
@@ -250,11 +267,14 @@ func keptByPolicy(c Chain, ranks []int, policies []Policy, now time.Time) string
 	return ""
 }
 
-func expiryReason(db string, policies []Policy) string {
+func expiryReason(c Chain, policies []Policy) string {
 	var parts []string
+	if slices.ContainsFunc(c.KeepDays, func(d int) bool { return d > 0 }) {
+		parts = append(parts, "past the retention it was taken with")
+	}
 	for _, p := range policies {
-		if p.appliesTo(db) {
-			parts = append(parts, p.expiry(db))
+		if p.appliesTo(c.Database) {
+			parts = append(parts, p.expiry(c.Database))
 		}
 	}
 	return "every backup of the chain is " + strings.Join(parts, "; and ")

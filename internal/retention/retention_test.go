@@ -253,3 +253,45 @@ func TestPolicyString(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnRetention: a managed backup keeps to the retention it was taken
+// with, whatever was set later, and expires once it lapses, with or without
+// policies; layers without their own retention still need a policy.
+func TestOwnRetention(t *testing.T) {
+	chains := []Chain{
+		{Path: "old30", Database: "shop", Restorable: true, Ends: []time.Time{days(40), days(35)}, KeepDays: []int{30, 30}},
+		{Path: "kept30", Database: "shop", Restorable: true, Ends: []time.Time{days(20)}, KeepDays: []int{30}},
+		{Path: "new7", Database: "shop", Restorable: true, Ends: []time.Time{days(10)}, KeepDays: []int{7}},
+		{Path: "newest", Database: "shop", Restorable: true, Ends: []time.Time{days(1)}, KeepDays: []int{7}},
+		{Path: "mixed", Database: "crm", Restorable: true, Ends: []time.Time{days(50), days(45)}, KeepDays: []int{30, 0}},
+		{Path: "crm-newest", Database: "crm", Restorable: true, Ends: []time.Time{days(2)}, KeepDays: []int{30}},
+	}
+	got := Plan(chains, nil, now)
+	removed := map[string]string{}
+	for _, d := range got.Remove {
+		removed[d.Chain] = d.Reason
+	}
+	if len(removed) != 2 || removed["old30"] == "" || removed["new7"] == "" {
+		t.Fatalf("removed %v, want old30 (past 30 days) and new7 (past the 7 days it was taken with)", removed)
+	}
+	if !strings.Contains(removed["new7"], "past the retention it was taken with") {
+		t.Errorf("reason: %s", removed["new7"])
+	}
+	for _, d := range got.Keep {
+		switch d.Chain {
+		case "kept30":
+			if !strings.Contains(d.Reason, "retention of 30 days") {
+				t.Errorf("kept30: %s", d.Reason)
+			}
+		case "mixed":
+			if !strings.Contains(d.Reason, "no retention policy applies") {
+				t.Errorf("a layer without its own retention and no policy must stay: %s", d.Reason)
+			}
+		}
+	}
+	// A policy applies on top: the union keeps what either keeps.
+	got = Plan(chains, []Policy{{MaxAge: 60 * Day, Source: "collection policy"}}, now)
+	if len(got.Remove) != 0 {
+		t.Errorf("a 60-day policy keeps everything here, yet %v were removed", got.Remove)
+	}
+}
