@@ -34,7 +34,7 @@ type consoleProcess struct {
 	key string
 }
 
-func startConsole(t *testing.T, dataDir, key string) *consoleProcess {
+func startConsole(t *testing.T, dataDir, key string, extraArgs ...string) *consoleProcess {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -46,7 +46,7 @@ func startConsole(t *testing.T, dataDir, key string) *consoleProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "serve", "--addr", addr, "--data-dir", dataDir, "--chunk-size", "256KiB")
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", addr, "--data-dir", dataDir, "--chunk-size", "256KiB"}, extraArgs...)...)
 	cmd.Env = append(os.Environ(), "STRATA_TEST_RUN_MAIN=1")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {

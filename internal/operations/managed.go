@@ -28,15 +28,20 @@ type ManagedOptions struct {
 // ManagedFrequency is a frequency managed backups may run at.
 type ManagedFrequency struct{ Name, Label, Recurrence string }
 
-// ManagedFrequencies are CockroachDB Cloud's choices; hourly is the default.
-var ManagedFrequencies = []ManagedFrequency{
-	{"5m", "Every 5 minutes", "*/5 * * * *"},
-	{"10m", "Every 10 minutes", "*/10 * * * *"},
-	{"15m", "Every 15 minutes", "*/15 * * * *"},
-	{"30m", "Every 30 minutes", "*/30 * * * *"},
-	{"1h", "Every hour", "@hourly"},
-	{"4h", "Every 4 hours", "0 */4 * * *"},
-	{"24h", "Every 24 hours", "@daily"},
+// ManagedFrequencies are CockroachDB Cloud's choices: the schedule
+// presets, then every 24 hours; hourly is the default.
+var ManagedFrequencies = managedFrequencies()
+
+func managedFrequencies() []ManagedFrequency {
+	var out []ManagedFrequency
+	for _, p := range schedule.Presets {
+		name := p.Name
+		if name == "hourly" {
+			name = "1h"
+		}
+		out = append(out, ManagedFrequency{name, p.Label, p.Expr})
+	}
+	return append(out, ManagedFrequency{"24h", "Every 24 hours", "@daily"})
 }
 
 // ManagedRetentions are the retention periods, in days, managed backups

@@ -3,11 +3,13 @@ package server
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-rod/rod"
 
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/cluster"
+	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/testutil/browser"
 )
 
@@ -21,6 +23,10 @@ func TestBrowserBackupBrowseRestore(t *testing.T) {
 	if _, err := env.registry.AddCluster(t.Context(), "pg", cluster.KindPostgres, pg.DSN("postgres"), "test"); err != nil {
 		t.Fatal(err)
 	}
+	env.scheduler.Managed = operations.ManagedOptions{Enabled: true, Root: "file://" + env.dataDir + "/managed", KeepAfterRemoval: 24 * time.Hour}
+	if _, err := env.scheduler.EnsureManaged(t.Context(), "pg", time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	b := browser.New(t)
 	base := env.http.URL
 
@@ -31,6 +37,7 @@ func TestBrowserBackupBrowseRestore(t *testing.T) {
 
 	p = browser.Open(t, b, base+"/clusters/pg")
 	p.MustElementR("#cluster-test td", "^shop$")
+	p.MustElementR("#managed-backups dd", "^Hourly")
 	browser.Screenshot(t, p, "cluster")
 	p.MustElement(`a[href*="database=shop"]`).MustClick()
 	p.MustElementR("h1", "Back up now")
@@ -70,7 +77,10 @@ func TestBrowserBackupBrowseRestore(t *testing.T) {
 	p = browser.Open(t, b, base+"/jobs")
 	browser.Screenshot(t, p, "jobs")
 	p = browser.Open(t, b, base+"/")
-	if st := p.MustElementR("td", "^pg$").MustParent().MustText(); !strings.Contains(st, "ok") || strings.Contains(st, "never") {
+	// The managed schedule is active, a backup succeeded, its next run is
+	// set: the cluster is ok, with its point-in-time window.
+	if st := p.MustElementR("td", "^pg$").MustParent().MustText(); !strings.Contains(st, "ok") || strings.Contains(st, "never") ||
+		strings.Contains(st, "none scheduled") || !strings.Contains(st, "shop") {
 		t.Fatalf("home page cluster line after a backup: %q", st)
 	}
 	browser.Screenshot(t, p, "home")

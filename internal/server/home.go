@@ -3,6 +3,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"time"
@@ -96,13 +97,21 @@ func (s *Server) clusterStatuses(c echo.Context, now time.Time) ([]templates.Clu
 		if err != nil {
 			return nil, nil, err
 		}
+		// The window comes from the collections its schedules write to and
+		// those its recent backups went to.
+		var collections []string
 		for _, j := range recent {
 			switch j.Status {
 			case jobs.StatusRunning, jobs.StatusPauseRequested, jobs.StatusCancelRequested, jobs.StatusReverting:
 				st.Running++
+			case jobs.StatusSucceeded:
+				var res operations.BackupResult
+				if j.Type == operations.TypeBackup && json.Unmarshal(j.Result, &res) == nil && res.Collection != "" &&
+					!slices.Contains(collections, res.Collection) {
+					collections = append(collections, res.Collection)
+				}
 			}
 		}
-		var collections []string
 		for _, sch := range statuses {
 			if sch.Schedule.Cluster != name {
 				continue
