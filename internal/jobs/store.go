@@ -69,6 +69,17 @@ func (s *Store) changed() {
 
 // Create adds a pending job.
 func (s *Store) Create(ctx context.Context, nj NewJob) (Job, error) {
+	return s.insert(ctx, nj, StatusPending, "")
+}
+
+// CreateFailed records a job that failed before it could start (a
+// scheduled backup refused), with the reason for users, so that it shows
+// in its schedule's history and alerts like any failure.
+func (s *Store) CreateFailed(ctx context.Context, nj NewJob, reason string) (Job, error) {
+	return s.insert(ctx, nj, StatusFailed, reason)
+}
+
+func (s *Store) insert(ctx context.Context, nj NewJob, status Status, reason string) (Job, error) {
 	if nj.Type == "" {
 		return Job{}, errors.New("jobs: create: type is required")
 	}
@@ -84,10 +95,14 @@ func (s *Store) Create(ctx context.Context, nj NewJob) (Job, error) {
 	if nj.ScheduleID != 0 {
 		schedule = nj.ScheduleID
 	}
+	var finished any
+	if status != StatusPending {
+		finished = now
+	}
 	row := s.db.QueryRowContext(ctx, `INSERT INTO jobs
-		(type, cluster, schedule_id, description, created_by, status, payload, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+jobColumns,
-		nj.Type, nj.Cluster, schedule, nj.Description, nj.CreatedBy, StatusPending, nullJSON(payload), now, now)
+		(type, cluster, schedule_id, description, created_by, status, error, payload, created_at, updated_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+jobColumns,
+		nj.Type, nj.Cluster, schedule, nj.Description, nj.CreatedBy, status, reason, nullJSON(payload), now, now, finished)
 	j, err := scanJob(row)
 	if err != nil {
 		return Job{}, fmt.Errorf("jobs: create: %w", err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/stratabackup/strata/internal/jobs"
@@ -149,37 +148,46 @@ func (sc *Scheduler) start(ctx context.Context, sch schedule.Schedule, now time.
 }
 
 func (sc *Scheduler) startJobs(ctx context.Context, sch schedule.Schedule, run schedule.Run) error {
+	req := BackupRequest{
+		Cluster: sch.Cluster, Database: sch.Database, Tables: sch.Tables, Collection: sch.Collection,
+		Incremental: !run.Full, RevisionHistory: sch.RevisionHistory, ScheduleID: sch.ID, Run: run.State.LastRunAt,
+		KeepDays: managedKeepDays(sch),
+	}
 	databases := []string{sch.Database}
 	if sch.Database == "" {
 		var err error
-		if databases, err = sc.s.ClusterDatabases(ctx, sch.Cluster); err != nil {
-			return err
+		if databases, err = sc.s.ClusterDatabases(ctx, sch.Cluster); err == nil && len(databases) == 0 {
+			err = usererror.New("the cluster has no database Strata may connect to")
 		}
-	}
-	started := 0
-	var errs []error
-	for _, db := range databases {
-		_, err := sc.s.StartBackup(ctx, BackupRequest{
-			Cluster: sch.Cluster, Database: db, Tables: sch.Tables, Collection: sch.Collection,
-			Incremental: !run.Full, RevisionHistory: sch.RevisionHistory, ScheduleID: sch.ID, Run: run.State.LastRunAt,
-			KeepDays: managedKeepDays(sch),
-		}, "schedule "+sch.Label)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("database %s: %w", db, err))
-			continue
+			return sc.failedStart(ctx, sch, req, "every database of "+sch.Cluster, err)
 		}
-		started++
 	}
-	if started == 0 {
-		if len(errs) == 0 {
-			return errors.New("the cluster has no database to back up")
+	for _, db := range databases {
+		req.Database = db
+		if _, err := sc.s.StartBackup(ctx, req, "schedule "+sch.Label); err != nil {
+			if err := sc.failedStart(ctx, sch, req, "database "+db, err); err != nil {
+				return err
+			}
 		}
-		return errors.Join(errs...)
-	}
-	for _, err := range errs {
-		sc.s.log.Warn("scheduler: one database of a run could not start", "schedule", sch.Label, "error", err)
 	}
 	return nil
+}
+
+// failedStart records a scheduled backup that could not start as a failed
+// job of the run: it shows in the schedule's history, and the run ends
+// failed, with its failure policy and alerts, like any other failure.
+func (sc *Scheduler) failedStart(ctx context.Context, sch schedule.Schedule, req BackupRequest, what string, cause error) error {
+	msg, ok := usererror.Message(cause)
+	if !ok {
+		sc.s.log.Error("scheduler: a scheduled backup could not start", "schedule", sch.Label, "what", what, "error", cause)
+		msg = "the backup could not start; see the console log"
+	}
+	_, err := sc.s.jobs.CreateFailed(ctx, jobs.NewJob{
+		Type: TypeBackup, Cluster: sch.Cluster, ScheduleID: sch.ID, CreatedBy: "schedule " + sch.Label, Payload: req,
+		Description: "Scheduled backup of " + what + " into " + sch.Collection,
+	}, "not started: "+msg)
+	return err
 }
 
 // RunNow starts a run of schedule id at once, as if it were due, under its

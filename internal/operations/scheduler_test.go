@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -113,5 +114,39 @@ func TestSchedulerStartsRunsOnce(t *testing.T) {
 	got, _ := a.store.Get(ctx, sch.ID)
 	if !got.State.HasFull || !got.State.Running || !got.State.NextRun.Equal(start.Add(5*time.Hour+15*time.Minute)) {
 		t.Errorf("state: %+v", got.State)
+	}
+}
+
+// TestRunThatCannotStartFails: a run whose backup is refused before it
+// starts (its cluster was removed) is a failed job in the schedule's
+// history, and the failure policy applies when the run is settled.
+func TestRunThatCannotStartFails(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	sc, _ := console(t, dir)
+	if _, err := sc.s.reg.EnsureDefaultCollection(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	sch, err := sc.store.Create(ctx, schedule.Schedule{Label: "orphan", Cluster: "gone", Database: "shop", Collection: "local",
+		Recurrence: "@hourly", OnFailure: schedule.OnFailurePause, OnPreviousRunning: schedule.OnRunningWait, Owner: "root"}, start, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Tick(ctx, start); err != nil {
+		t.Fatal(err)
+	}
+	list, _, err := sc.s.jobs.List(ctx, jobs.Filter{ScheduleID: sch.ID}, 0, 10)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("jobs of the run: %+v %v", list, err)
+	}
+	if j := list[0]; j.Status != jobs.StatusFailed || !strings.Contains(j.Error, `no cluster named "gone"`) || j.FinishedAt == nil {
+		t.Fatalf("the run that could not start: %+v", j)
+	}
+	if err := sc.Tick(ctx, start.Add(15*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := sc.store.Get(ctx, sch.ID); !got.State.Paused || got.State.Running {
+		t.Fatalf("after the failed run, with on_execution_failure=pause: %+v", got.State)
 	}
 }
