@@ -51,12 +51,40 @@ func Parse(expr string) (Recurrence, error) {
 	if err != nil {
 		return Recurrence{}, usererror.Errorf("cron expression %q is not valid: %s", expr, strings.TrimPrefix(err.Error(), "failed to parse "))
 	}
+	if err := checkSteps(expr); err != nil {
+		return Recurrence{}, err
+	}
 	r := Recurrence{Expr: expr, sched: s}
 	if r.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero() {
 		return Recurrence{}, usererror.Errorf("cron expression %q never runs (a day that does not exist in any month?)", expr)
 	}
 	r.Words = describe(expr)
 	return r, nil
+}
+
+// fieldSpans are the number of values of each cron field.
+var fieldSpans = [5]struct {
+	name string
+	n    int
+}{{"minute", 60}, {"hour", 24}, {"day of month", 31}, {"month", 12}, {"day of week", 7}}
+
+// checkSteps refuses a step no smaller than its field's span ("*/61" in
+// minutes), which cron accepts but which runs only at the field's first
+// value: surely not what was meant.
+func checkSteps(expr string) error {
+	if strings.HasPrefix(expr, "@") {
+		return nil
+	}
+	for i, f := range strings.Fields(expr) {
+		for _, part := range strings.Split(f, ",") {
+			_, step, ok := strings.Cut(part, "/")
+			if n, err := strconv.Atoi(step); ok && err == nil && n >= fieldSpans[i].n {
+				return usererror.Errorf("cron expression %q steps its %s field by %d, which has only %d values: it would run once per %s; use a smaller step",
+					expr, fieldSpans[i].name, n, fieldSpans[i].n, map[int]string{0: "hour", 1: "day", 2: "month", 3: "year", 4: "week"}[i])
+			}
+		}
+	}
+	return nil
 }
 
 // Daily is the preset "daily at HH:MM" (UTC).

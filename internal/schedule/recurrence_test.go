@@ -66,6 +66,8 @@ func TestBadRecurrencesSayWhatToFix(t *testing.T) {
 		"0 25 * * *":     "is not valid",
 		"*/0 * * * *":    "is not valid",
 		"0 0 * * * 2026": "has 6 fields",
+		"*/61 * * * *":   "steps its minute field by 61",
+		"0 */24 * * *":   "steps its hour field by 24",
 	} {
 		_, err := Parse(expr)
 		msg, ok := usererror.Message(err)
