@@ -65,6 +65,10 @@ func (s *Server) collectionShow(c echo.Context) error {
 func (s *Server) renderCollection(c echo.Context, status int, rc registry.Collection, form templates.RetentionForm) error {
 	ctx := c.Request().Context()
 	v := templates.CollectionView{Collection: rc, Retention: s.retentionView(c, rc, form)}
+	var err error
+	if v.ManagedFor, v.KeptUntil, err = s.scheduler.ManagedExpiry(ctx, rc.Name); err != nil {
+		return err
+	}
 	coll, err := s.ops.OpenCollection(ctx, rc.Name)
 	if err == nil {
 		var sums []collection.Summary

@@ -63,4 +63,19 @@ func TestManagedBackupsForm(t *testing.T) {
 	if m, _ = e.schedules.Managed(context.Background(), "prod"); m.Recurrence != "*/15 * * * *" {
 		t.Fatalf("an auditor changed managed backups: %+v", m)
 	}
+	if _, page := auditor.get("/collections/managed-prod"); !strings.Contains(page, "The managed backups of cluster") {
+		t.Error("the managed collection does not say whose it is")
+	}
+
+	// Removing the cluster keeps its managed backups for the period, and
+	// their collection says until when.
+	if resp, body := admin.post("/clusters/prod/remove", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("remove: %d %s", resp.StatusCode, body)
+	}
+	if _, err := e.schedules.Managed(context.Background(), "prod"); err == nil {
+		t.Error("the removed cluster's managed schedule is still there")
+	}
+	if _, page := auditor.get("/collections/managed-prod"); !strings.Contains(page, "Cluster prod was removed: its managed backups are kept until") {
+		t.Error("the collection of a removed cluster does not say until when it is kept")
+	}
 }
