@@ -10,6 +10,7 @@ import (
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/config"
 	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/storage"
 )
 
 // managedOptions are the managed backups' settings from the config.
@@ -22,7 +23,8 @@ func managedOptions(cfg config.Config) (operations.ManagedOptions, error) {
 		}
 		root = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
 	}
-	return operations.ManagedOptions{Enabled: cfg.ManagedBackups, Root: root, KeepAfterRemoval: cfg.ManagedKeepAfterRemoval}, nil
+	return operations.ManagedOptions{Enabled: cfg.ManagedBackups, Root: root, KeepAfterRemoval: cfg.ManagedKeepAfterRemoval,
+		Credentials: storage.Credentials{AccessKeyID: cfg.ManagedAccessKeyID, SecretAccessKey: cfg.ManagedSecretAccessKey}}, nil
 }
 
 // ensureManaged gives every registered cluster its managed backups (those

@@ -33,6 +33,8 @@ type Config struct {
 	// cluster is removed.
 	ManagedBackups          bool
 	ManagedLocation         string
+	ManagedAccessKeyID      string // credentials of an S3 managed location
+	ManagedSecretAccessKey  string
 	ManagedKeepAfterRemoval time.Duration
 }
 
@@ -59,6 +61,8 @@ var Settings = []Setting{
 	{"slot-wal-critical", "STRATA_SLOT_WAL_CRITICAL", "10GiB", "a replication slot that keeps more WAL than this is shown as critical"},
 	{"managed-backups", "STRATA_MANAGED_BACKUPS", "true", "give every registered cluster a managed backup schedule (hourly, kept 30 days; settable per cluster)"},
 	{"managed-location", "STRATA_MANAGED_LOCATION", "", "storage URI of the managed collections, one folder per cluster; default: file://DATA_DIR/managed"},
+	{"managed-access-key-id", "STRATA_MANAGED_ACCESS_KEY_ID", "", "access key ID of an s3:// managed location"},
+	{"managed-secret-access-key", "STRATA_MANAGED_SECRET_ACCESS_KEY", "", "secret access key of an s3:// managed location; prefer the environment variable to the flag"},
 	{"managed-keep-after-removal", "STRATA_MANAGED_KEEP_AFTER_REMOVAL", "30", "days a removed cluster's managed backups are kept before they expire"},
 }
 
@@ -116,6 +120,10 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("managed-backups must be true or false, not %q", get("managed-backups"))
 	}
 	c.ManagedLocation = get("managed-location")
+	c.ManagedAccessKeyID, c.ManagedSecretAccessKey = get("managed-access-key-id"), get("managed-secret-access-key")
+	if (c.ManagedAccessKeyID == "") != (c.ManagedSecretAccessKey == "") {
+		return Config{}, fmt.Errorf("managed-access-key-id and managed-secret-access-key must be set together")
+	}
 	days, err := strconv.Atoi(get("managed-keep-after-removal"))
 	if err != nil || days < 1 {
 		return Config{}, fmt.Errorf("managed-keep-after-removal must be a whole number of days, at least 1 (got %q)", get("managed-keep-after-removal"))

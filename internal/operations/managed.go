@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
+	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
@@ -20,6 +21,8 @@ import (
 type ManagedOptions struct {
 	Enabled bool
 	Root    string // storage URI; each cluster's collection is <Root>/<cluster>
+	// Credentials open Root (S3); empty for a local folder.
+	Credentials storage.Credentials
 	// KeepAfterRemoval is how long a removed cluster's managed backups are
 	// kept before they expire.
 	KeepAfterRemoval time.Duration
@@ -87,7 +90,7 @@ func (sc *Scheduler) EnsureManaged(ctx context.Context, clusterName string, now 
 		return schedule.Schedule{}, err
 	}
 	uri := strings.TrimRight(sc.Managed.Root, "/") + "/" + url.PathEscape(clusterName)
-	coll, err := sc.s.reg.EnsureManagedCollection(ctx, clusterName, uri)
+	coll, err := sc.s.reg.EnsureManagedCollection(ctx, clusterName, uri, sc.Managed.Credentials)
 	if err != nil {
 		return schedule.Schedule{}, err
 	}

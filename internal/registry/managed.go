@@ -15,10 +15,11 @@ import (
 func ManagedCollectionName(clusterName string) string { return "managed-" + clusterName }
 
 // EnsureManagedCollection registers the managed collection of a cluster at
-// uri, or returns it when it exists. A cluster registered again under the
+// uri with creds (sealed like any collection's), or returns it when it
+// exists. A cluster registered again under the
 // name of a removed one takes its managed collection back, so its old
 // backups are no longer expired as a removed cluster's.
-func (r *Registry) EnsureManagedCollection(ctx context.Context, clusterName, uri string) (Collection, error) {
+func (r *Registry) EnsureManagedCollection(ctx context.Context, clusterName, uri string, creds storage.Credentials) (Collection, error) {
 	loc, err := storage.Parse(uri)
 	if err != nil {
 		return Collection{}, fmt.Errorf("registry: managed collection of %s: %v", clusterName, err)
@@ -34,8 +35,9 @@ func (r *Registry) EnsureManagedCollection(ctx context.Context, clusterName, uri
 		if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		c = Collection{Name: ManagedCollectionName(clusterName), URI: loc.String(), CreatedAt: r.now().UTC(), CreatedBy: "strata"}
-		if err := r.insertCollection(ctx, tx, &c, storage.Credentials{}); err != nil {
+		c = Collection{Name: ManagedCollectionName(clusterName), URI: loc.String(), CreatedAt: r.now().UTC(), CreatedBy: "strata",
+			HasCredentials: creds.AccessKeyID != "" || creds.SecretAccessKey != ""}
+		if err := r.insertCollection(ctx, tx, &c, creds); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE collections SET managed_cluster = ? WHERE id = ?`, clusterName, c.ID)
