@@ -57,38 +57,16 @@ func (n *Notifier) query(ctx context.Context, q string, args ...any) ([]Delivery
 	var out []Delivery
 	for rows.Next() {
 		var d Delivery
-		var payload, next, last, delivered string
-		if err := rows.Scan(&d.ID, &d.ScheduleID, &d.Event, &payload, &d.Status, &d.Attempts, &next, &last,
-			&d.LastStatusCode, &d.LastError, store.ScanTime(&d.CreatedAt), &delivered); err != nil {
+		var payload string
+		if err := rows.Scan(&d.ID, &d.ScheduleID, &d.Event, &payload, &d.Status, &d.Attempts,
+			store.ScanOptionalTime(&d.NextAttemptAt), store.ScanOptionalTime(&d.LastAttemptAt),
+			&d.LastStatusCode, &d.LastError, store.ScanTime(&d.CreatedAt), store.ScanOptionalTime(&d.DeliveredAt)); err != nil {
 			return nil, err
 		}
 		d.Payload = []byte(payload)
-		if d.NextAttemptAt, err = optionalTime(next); err == nil {
-			if d.LastAttemptAt, err = optionalTime(last); err == nil {
-				d.DeliveredAt, err = optionalTime(delivered)
-			}
-		}
-		if err != nil {
-			return nil, err
-		}
 		out = append(out, d)
 	}
 	return out, rows.Err()
-}
-
-func optionalTime(v string) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(store.TimeLayout, v)
-	return t.UTC(), err
-}
-
-func timeOrEmpty(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return store.Time(t)
 }
 
 // Deliver makes the attempts due at now, one after another. Each is
@@ -207,7 +185,7 @@ func (n *Notifier) record(ctx context.Context, d Delivery, o outcome, now time.T
 	}
 	_, err := n.db.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, last_status_code = ?,
 		last_error = ?, delivered_at = ? WHERE id = ? AND status = ? AND attempts = ?`,
-		status, timeOrEmpty(next), o.code, o.problem, timeOrEmpty(delivered), d.ID, StatusPending, d.Attempts)
+		status, store.OptionalTime(next), o.code, o.problem, store.OptionalTime(delivered), d.ID, StatusPending, d.Attempts)
 	if err != nil {
 		return fmt.Errorf("alerts: record delivery %d: %w", d.ID, err)
 	}

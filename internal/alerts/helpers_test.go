@@ -68,8 +68,8 @@ func (c *console) addSchedule(t *testing.T, label, webhook string, alertAfter ti
 func (c *console) addJob(t *testing.T, id int64, status jobs.Status, finished time.Time, message string) jobs.Job {
 	t.Helper()
 	ctx := context.Background()
-	j, err := c.jobs.Create(ctx, jobs.NewJob{Type: jobs.TypeBackup, Cluster: "prod", ScheduleID: id, CreatedBy: "schedule",
-		Description: "backup", Payload: map[string]any{"run": finished.Add(-time.Minute)}})
+	j, err := c.jobs.Create(ctx, jobs.NewJob{Type: jobs.TypeBackup, Cluster: "prod", ScheduleID: id, ScheduleRun: finished.Add(-time.Minute),
+		CreatedBy: "schedule", Description: "backup"})
 	if err != nil {
 		t.Fatal(err)
 	}

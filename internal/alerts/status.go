@@ -3,7 +3,6 @@ package alerts
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"slices"
 	"time"
 
@@ -44,7 +43,7 @@ func (n *Notifier) Statuses(ctx context.Context, list []schedule.Schedule, now t
 		if st.LastSuccess, err = n.LastSuccess(ctx, s.ID); err != nil {
 			return nil, err
 		}
-		if st.Failing, err = n.Failing(ctx, s); err != nil {
+		if st.Failing, err = n.jobs.RunFailed(ctx, s.ID, s.State.LastRunAt); err != nil {
 			return nil, err
 		}
 		st.Overdue = IsOverdue(s, st.LastSuccess, now)
@@ -65,32 +64,6 @@ func (n *Notifier) LastSuccess(ctx context.Context, id int64) (time.Time, error)
 		return j.FinishedAt.UTC(), nil
 	}
 	return list[0].UpdatedAt.UTC(), nil
-}
-
-// Failing reports whether a job of schedule s's newest run failed. While
-// a run goes on without a failure yet, the schedule is not failing.
-func (n *Notifier) Failing(ctx context.Context, s schedule.Schedule) (bool, error) {
-	if s.State.LastRunAt.IsZero() {
-		return false, nil
-	}
-	list, _, err := n.jobs.List(ctx, jobs.Filter{ScheduleID: s.ID}, 0, 500)
-	if err != nil {
-		return false, err
-	}
-	for _, j := range list {
-		// A scheduled job's payload names its run, as
-		// operations.BackupRequest.Run; the newest run's jobs come first.
-		var req struct {
-			Run time.Time `json:"run"`
-		}
-		if json.Unmarshal(j.Payload, &req) != nil || !req.Run.Equal(s.State.LastRunAt) {
-			break
-		}
-		if j.Status == jobs.StatusFailed {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 // IsOverdue reports whether schedule s, whose newest successful job

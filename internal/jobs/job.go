@@ -73,9 +73,11 @@ func (j Job) ETA(now time.Time) (time.Duration, bool) {
 
 // NewJob describes a job to create.
 type NewJob struct {
-	Type        string
-	Cluster     string
-	ScheduleID  int64 // the schedule that starts it, 0 for none
+	Type       string
+	Cluster    string
+	ScheduleID int64 // the schedule that starts it, 0 for none
+	// ScheduleRun is the start of the schedule's run the job belongs to.
+	ScheduleRun time.Time
 	Description string
 	CreatedBy   string
 	Payload     any // marshaled to JSON; nil for none
@@ -87,6 +89,8 @@ type Filter struct {
 	Type       string
 	Cluster    string
 	ScheduleID int64
+	// ScheduleRun selects the jobs of one run of schedule ScheduleID.
+	ScheduleRun time.Time
 }
 
 // ErrNotFound is returned for a job id that does not exist. It and the

@@ -100,15 +100,25 @@ func (s *Store) insert(ctx context.Context, nj NewJob, status Status, reason str
 		finished = now
 	}
 	row := s.db.QueryRowContext(ctx, `INSERT INTO jobs
-		(type, cluster, schedule_id, description, created_by, status, error, payload, created_at, updated_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+jobColumns,
-		nj.Type, nj.Cluster, schedule, nj.Description, nj.CreatedBy, status, reason, nullJSON(payload), now, now, finished)
+		(type, cluster, schedule_id, schedule_run, description, created_by, status, error, payload, created_at, updated_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+jobColumns,
+		nj.Type, nj.Cluster, schedule, store.OptionalTime(nj.ScheduleRun), nj.Description, nj.CreatedBy, status, reason, nullJSON(payload), now, now, finished)
 	j, err := scanJob(row)
 	if err != nil {
 		return Job{}, fmt.Errorf("jobs: create: %w", err)
 	}
 	s.changed()
 	return j, nil
+}
+
+// RunFailed reports whether a job of the run of schedule scheduleID that
+// started at run failed (false for the zero run: none yet).
+func (s *Store) RunFailed(ctx context.Context, scheduleID int64, run time.Time) (bool, error) {
+	if run.IsZero() {
+		return false, nil
+	}
+	failed, _, err := s.List(ctx, Filter{ScheduleID: scheduleID, ScheduleRun: run, Status: StatusFailed}, 0, 1)
+	return len(failed) > 0, err
 }
 
 // Get returns the job with the given id, or [ErrNotFound].
@@ -146,6 +156,9 @@ func (s *Store) List(ctx context.Context, f Filter, before int64, limit int) (jo
 	}
 	if f.ScheduleID != 0 {
 		where, args = append(where, "schedule_id = ?"), append(args, f.ScheduleID)
+	}
+	if !f.ScheduleRun.IsZero() {
+		where, args = append(where, "schedule_run = ?"), append(args, store.Time(f.ScheduleRun))
 	}
 	if before > 0 {
 		where, args = append(where, "id < ?"), append(args, before)

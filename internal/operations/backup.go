@@ -31,8 +31,9 @@ type BackupRequest struct {
 	// ScheduleID is the schedule that starts the backup (0: started by hand).
 	ScheduleID int64 `json:"schedule_id,omitempty"`
 	// Run is when the schedule's run that started the backup began: a run
-	// over several databases has one job per database, all with this time.
-	Run time.Time `json:"run,omitzero"`
+	// over several databases has one job per database, all with this time
+	// (jobs.NewJob.ScheduleRun).
+	Run time.Time `json:"-"`
 	// KeepDays is the backup's own retention (managed backups), recorded in
 	// its manifest; 0 leaves it to the retention policies.
 	KeepDays int `json:"keep_days,omitempty"`
@@ -90,7 +91,7 @@ func (s *Service) StartBackup(ctx context.Context, req BackupRequest, actor stri
 		what = fmt.Sprintf("%d table(s) of database %s", len(req.Tables), req.Database)
 	}
 	return s.jobs.Create(ctx, jobs.NewJob{
-		Type: TypeBackup, Cluster: req.Cluster, ScheduleID: req.ScheduleID, CreatedBy: actor, Payload: req,
+		Type: TypeBackup, Cluster: req.Cluster, ScheduleID: req.ScheduleID, ScheduleRun: req.Run, CreatedBy: actor, Payload: req,
 		Description: fmt.Sprintf("%s backup of %s into %s", kind, what, req.Collection),
 	})
 }

@@ -93,19 +93,11 @@ func (sc *Scheduler) settle(ctx context.Context, sch schedule.Schedule, now time
 
 // runJobs returns the jobs of the schedule's newest run, newest first.
 func (sc *Scheduler) runJobs(ctx context.Context, sch schedule.Schedule) ([]jobs.Job, error) {
-	list, _, err := sc.s.jobs.List(ctx, jobs.Filter{ScheduleID: sch.ID}, 0, 500)
-	if err != nil {
-		return nil, err
+	if sch.State.LastRunAt.IsZero() {
+		return nil, nil
 	}
-	var run []jobs.Job
-	for _, j := range list {
-		var req BackupRequest
-		if json.Unmarshal(j.Payload, &req) != nil || !req.Run.Equal(sch.State.LastRunAt) {
-			break
-		}
-		run = append(run, j)
-	}
-	return run, nil
+	run, _, err := sc.s.jobs.List(ctx, jobs.Filter{ScheduleID: sch.ID, ScheduleRun: sch.State.LastRunAt}, 0, jobs.MaxLimit)
+	return run, err
 }
 
 // wasFull reports whether a scheduled backup job took a full backup: its
@@ -184,7 +176,7 @@ func (sc *Scheduler) failedStart(ctx context.Context, sch schedule.Schedule, req
 		msg = "the backup could not start; see the console log"
 	}
 	_, err := sc.s.jobs.CreateFailed(ctx, jobs.NewJob{
-		Type: TypeBackup, Cluster: sch.Cluster, ScheduleID: sch.ID, CreatedBy: "schedule " + sch.Label, Payload: req,
+		Type: TypeBackup, Cluster: sch.Cluster, ScheduleID: sch.ID, ScheduleRun: req.Run, CreatedBy: "schedule " + sch.Label, Payload: req,
 		Description: "Scheduled backup of " + what + " into " + sch.Collection,
 	}, "not started: "+msg)
 	return err

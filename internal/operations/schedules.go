@@ -274,7 +274,7 @@ type ScheduleOverview struct {
 	// Status is ScheduleActive, SchedulePaused, or ScheduleRunning while
 	// a job of the schedule has not finished.
 	Status  string
-	Failing bool   // its newest finished job failed
+	Failing bool   // a job of its newest run failed
 	Words   string // the recurrence in plain words
 	// FullWords is the full backup cadence in words ("every run" when each
 	// run is a full backup).
@@ -319,7 +319,9 @@ func (sc *Scheduler) Overview(ctx context.Context, sch schedule.Schedule, now ti
 			o.LastJob = &list[i]
 		}
 	}
-	o.Failing = o.LastJob != nil && o.LastJob.Status == jobs.StatusFailed
+	if o.Failing, err = sc.s.jobs.RunFailed(ctx, sch.ID, sch.State.LastRunAt); err != nil {
+		return o, err
+	}
 	switch {
 	case sch.State.Paused:
 		o.Status = SchedulePaused

@@ -243,8 +243,8 @@ func (st *Store) write(ctx context.Context, old, s Schedule) (bool, error) {
 		WHERE id = ? AND updated_at = ? AND paused = ? AND next_run = ? AND next_full = ? AND has_full = ? AND running = ?`,
 		s.Label, s.Database, string(tables), s.Collection, s.Recurrence, s.FullRecurrence, s.RevisionHistory, s.OnFailure,
 		s.OnPreviousRunning, s.IgnoreExistingBackups, s.KeepDays, s.KeepCount, int64(s.AlertAfter/time.Second),
-		s.State.Paused, store.Time(s.State.NextRun), timeOrEmpty(s.State.NextFull), store.Time(s.UpdatedAt),
-		old.ID, store.Time(old.UpdatedAt), old.State.Paused, store.Time(old.State.NextRun), timeOrEmpty(old.State.NextFull),
+		s.State.Paused, store.Time(s.State.NextRun), store.OptionalTime(s.State.NextFull), store.Time(s.UpdatedAt),
+		old.ID, store.Time(old.UpdatedAt), old.State.Paused, store.Time(old.State.NextRun), store.OptionalTime(old.State.NextFull),
 		old.State.HasFull, old.State.Running)
 	if err != nil {
 		return false, uniqueError(err, s)
@@ -295,8 +295,8 @@ func (st *Store) Advance(ctx context.Context, id int64, from, to State, now time
 	res, err := st.db.ExecContext(ctx, `UPDATE schedules SET paused = ?, next_run = ?, next_full = ?, has_full = ?, running = ?,
 		last_run_at = ?, updated_at = ?
 		WHERE id = ? AND paused = ? AND next_run = ? AND next_full = ? AND has_full = ? AND running = ? AND last_run_at = ?`,
-		to.Paused, store.Time(to.NextRun), timeOrEmpty(to.NextFull), to.HasFull, to.Running, timeOrEmpty(to.LastRunAt), store.Time(now),
-		id, from.Paused, store.Time(from.NextRun), timeOrEmpty(from.NextFull), from.HasFull, from.Running, timeOrEmpty(from.LastRunAt))
+		to.Paused, store.Time(to.NextRun), store.OptionalTime(to.NextFull), to.HasFull, to.Running, store.OptionalTime(to.LastRunAt), store.Time(now),
+		id, from.Paused, store.Time(from.NextRun), store.OptionalTime(from.NextFull), from.HasFull, from.Running, store.OptionalTime(from.LastRunAt))
 	if err != nil {
 		return false, err
 	}
@@ -343,12 +343,13 @@ func (st *Store) query(ctx context.Context, q string, args ...any) ([]Schedule, 
 
 func (st *Store) scan(row interface{ Scan(...any) error }) (Schedule, error) {
 	var s Schedule
-	var tables, webhook, nextFull, lastRun string
+	var tables, webhook string
 	var alertAfter int64
 	err := row.Scan(&s.ID, &s.Label, &s.Cluster, &s.Database, &tables, &s.Collection, &s.Recurrence, &s.FullRecurrence,
 		&s.RevisionHistory, &s.OnFailure, &s.OnPreviousRunning, &s.IgnoreExistingBackups, &s.KeepDays, &s.KeepCount,
 		&webhook, &alertAfter, &s.Managed, &s.Owner, store.ScanTime(&s.CreatedAt), store.ScanTime(&s.UpdatedAt),
-		&s.State.Paused, store.ScanTime(&s.State.NextRun), &nextFull, &s.State.HasFull, &s.State.Running, &lastRun)
+		&s.State.Paused, store.ScanTime(&s.State.NextRun), store.ScanOptionalTime(&s.State.NextFull), &s.State.HasFull,
+		&s.State.Running, store.ScanOptionalTime(&s.State.LastRunAt))
 	if err != nil {
 		return Schedule{}, err
 	}
@@ -356,30 +357,10 @@ func (st *Store) scan(row interface{ Scan(...any) error }) (Schedule, error) {
 	if err := json.Unmarshal([]byte(tables), &s.Tables); err != nil {
 		return Schedule{}, err
 	}
-	if s.State.NextFull, err = parseOptionalTime(nextFull); err != nil {
-		return Schedule{}, err
-	}
-	if s.State.LastRunAt, err = parseOptionalTime(lastRun); err != nil {
-		return Schedule{}, err
-	}
 	if s.Webhook, err = st.box.Open(webhook, webhookContext(s.ID)); err != nil {
 		return Schedule{}, fmt.Errorf("schedule %d: open webhook: %w", s.ID, err)
 	}
 	return s, nil
-}
-
-func parseOptionalTime(v string) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	return time.Parse(store.TimeLayout, v)
-}
-
-func timeOrEmpty(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return store.Time(t)
 }
 
 func nonNil(s []string) []string {

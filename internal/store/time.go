@@ -49,3 +49,25 @@ func (d nullTimeDest) Scan(src any) error {
 	*d.t = &t
 	return nil
 }
+
+// OptionalTime formats t for a column where ” stands for none (the zero
+// time).
+func OptionalTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return Time(t)
+}
+
+// ScanOptionalTime scans such a column into *t: the zero time for ”.
+func ScanOptionalTime(t *time.Time) sql.Scanner { return optionalTimeDest{t} }
+
+type optionalTimeDest struct{ t *time.Time }
+
+func (d optionalTimeDest) Scan(src any) error {
+	if src == "" {
+		*d.t = time.Time{}
+		return nil
+	}
+	return timeDest(d).Scan(src)
+}
