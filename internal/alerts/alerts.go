@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/stratabackup/strata/internal/jobs"
@@ -161,7 +160,7 @@ func (n *Notifier) CheckOverdue(ctx context.Context, now time.Time) (int, error)
 			lastWords = last.UTC().Format(time.RFC3339)
 		}
 		p.Text = fmt.Sprintf("Strata: no backup of schedule %q (%s) has succeeded for more than %s (last success: %s).",
-			s.Label, s.Target(), words(s.AlertAfter), lastWords)
+			s.Label, s.Target(), schedule.ShortDuration(s.AlertAfter), lastWords)
 		ok, err := n.enqueue(ctx, s, p, gapStart(s, last))
 		if err != nil {
 			return queued, err
@@ -171,18 +170,6 @@ func (n *Notifier) CheckOverdue(ctx context.Context, now time.Time) (int, error)
 		}
 	}
 	return queued, nil
-}
-
-// words writes a threshold as 1h, 1h30m or 45m.
-func words(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
 }
 
 // enqueue stores a pending delivery of p, due at once; for an overdue

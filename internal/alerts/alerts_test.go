@@ -295,11 +295,3 @@ func TestStatuses(t *testing.T) {
 		t.Error("a paused schedule is overdue")
 	}
 }
-
-func TestWords(t *testing.T) {
-	for d, want := range map[time.Duration]string{time.Hour: "1h", 90 * time.Minute: "1h30m", 10 * time.Minute: "10m", 26 * time.Hour: "26h"} {
-		if got := words(d); got != want {
-			t.Errorf("words(%s) = %q, want %q", d, got, want)
-		}
-	}
-}

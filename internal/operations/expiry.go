@@ -73,7 +73,7 @@ func (e *Expiry) Policies(ctx context.Context, rc registry.Collection) ([]retent
 	}
 	var out []retention.Policy
 	add := func(days, count int, db, source string) {
-		if p := (retention.Policy{MaxAge: time.Duration(days) * retention.Day, KeepCount: count, Database: db, Source: source}); !p.Empty() {
+		if p := retention.PolicyOf(days, count, db, source); !p.Empty() {
 			out = append(out, p)
 		}
 	}

@@ -303,10 +303,7 @@ func (sc *Scheduler) Overview(ctx context.Context, sch schedule.Schedule, now ti
 		o.NextRuns = append([]time.Time{sch.State.NextRun}, spec.Recurrence.NextN(sch.State.NextRun, n-1)...)
 	}
 	if err == nil {
-		o.Words, o.FullWords = spec.Recurrence.Words, "every run"
-		if spec.Full.Expr != "" {
-			o.FullWords = spec.Full.Words
-		}
+		o.Words, o.FullWords = spec.Recurrence.Words, schedule.CadenceWords(sch.FullRecurrence)
 	}
 	list, _, err := sc.s.jobs.List(ctx, jobs.Filter{ScheduleID: sch.ID}, 0, overviewJobs)
 	if err != nil {

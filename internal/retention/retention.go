@@ -27,6 +27,12 @@ type Policy struct {
 	Source    string        // where it comes from, for reasons: "collection policy", "schedule nightly"
 }
 
+// PolicyOf is the policy of keepDays and keepCount (0: no limit of that
+// kind), as collections and schedules store them.
+func PolicyOf(keepDays, keepCount int, database, source string) Policy {
+	return Policy{MaxAge: time.Duration(keepDays) * Day, KeepCount: keepCount, Database: database, Source: source}
+}
+
 // Empty reports whether p sets no limit.
 func (p Policy) Empty() bool { return p.MaxAge <= 0 && p.KeepCount <= 0 }
 

@@ -226,3 +226,29 @@ func plural(n int, unit string) string {
 	}
 	return fmt.Sprintf("every %d %ss", n, unit)
 }
+
+// CadenceWords says a full backup cadence in words: "every run" for ""
+// (every run is a full backup).
+func CadenceWords(expr string) string {
+	if expr == "" {
+		return "every run"
+	}
+	r, err := Parse(expr)
+	if err != nil {
+		return expr
+	}
+	return r.Words
+}
+
+// ShortDuration writes a threshold such as AlertAfter as a form takes it,
+// without zero units: 26h, 1h30m, 45m.
+func ShortDuration(d time.Duration) string {
+	out := d.String()
+	if strings.HasSuffix(out, "m0s") {
+		out = strings.TrimSuffix(out, "0s")
+	}
+	if strings.HasSuffix(out, "h0m") {
+		out = strings.TrimSuffix(out, "0m")
+	}
+	return out
+}

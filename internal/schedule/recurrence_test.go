@@ -103,3 +103,16 @@ func TestDefaultFullCadence(t *testing.T) {
 		}
 	}
 }
+
+func TestWordsOfCadenceAndThreshold(t *testing.T) {
+	for expr, want := range map[string]string{"": "every run", "@weekly": "weekly, on Sunday at 00:00 UTC", "bad": "bad"} {
+		if got := CadenceWords(expr); got != want {
+			t.Errorf("CadenceWords(%q) = %q, want %q", expr, got, want)
+		}
+	}
+	for d, want := range map[time.Duration]string{time.Hour: "1h", 90 * time.Minute: "1h30m", 10 * time.Minute: "10m", 26 * time.Hour: "26h"} {
+		if got := ShortDuration(d); got != want {
+			t.Errorf("ShortDuration(%s) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -327,7 +327,7 @@ func previewOf(w templates.ScheduleWhen, now time.Time) templates.SchedulePrevie
 		from = first.Add(-time.Nanosecond)
 	}
 	p.Next = rec.NextN(from, nextRunsShown)
-	p.FullDefault = cadenceWords(schedule.DefaultFullCadence(rec, now))
+	p.FullDefault = schedule.CadenceWords(schedule.DefaultFullCadence(rec, now))
 	if w.FullKind == kindCron && strings.TrimSpace(w.FullCron) != "" {
 		if full, err := schedule.Parse(w.FullCron); err != nil {
 			p.FullError, _ = userMessage(err)
@@ -336,18 +336,6 @@ func previewOf(w templates.ScheduleWhen, now time.Time) templates.SchedulePrevie
 		}
 	}
 	return p
-}
-
-// cadenceWords says a full backup cadence in words.
-func cadenceWords(expr string) string {
-	if expr == "" {
-		return "every run"
-	}
-	r, err := schedule.Parse(expr)
-	if err != nil {
-		return expr
-	}
-	return r.Words
 }
 
 func (s *Server) schedulePreview(c echo.Context) error {
@@ -484,7 +472,7 @@ func formOf(sch schedule.Schedule, now time.Time) templates.ScheduleForm {
 		f.KeepCount = strconv.Itoa(sch.KeepCount)
 	}
 	if sch.AlertAfter > 0 {
-		f.AlertAfter = templates.ShortDuration(sch.AlertAfter)
+		f.AlertAfter = schedule.ShortDuration(sch.AlertAfter)
 	}
 	return f
 }

@@ -114,14 +114,14 @@ func managedSection(p Page, v ManagedView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "; ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "; full backups ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var5 string
-			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(fullCadenceWords(v.Schedule.FullRecurrence))
+			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(schedule.CadenceWords(v.Schedule.FullRecurrence))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/managed.templ`, Line: 40, Col: 136}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/managed.templ`, Line: 40, Col: 154}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 			if templ_7745c5c3_Err != nil {
@@ -352,17 +352,6 @@ func managedSection(p Page, v ManagedView) templ.Component {
 		}
 		return nil
 	})
-}
-
-func fullCadenceWords(expr string) string {
-	if expr == "" {
-		return "every run is a full backup"
-	}
-	r, err := schedule.Parse(expr)
-	if err != nil {
-		return "full backups " + expr
-	}
-	return "full backups " + r.Words
 }
 
 var _ = templruntime.GeneratedTemplate
