@@ -120,6 +120,9 @@ func readMarker(ctx context.Context, st *storage.Store) (Marker, error) {
 // Marker returns the collection's COLLECTION.json.
 func (c *Collection) Marker() Marker { return c.marker }
 
+// Close releases the collection's storage.
+func (c *Collection) Close() error { return c.st.Close() }
+
 // Store returns the storage the collection lives on.
 func (c *Collection) Store() *storage.Store { return c.st }
 

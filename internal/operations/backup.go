@@ -111,6 +111,7 @@ func (h backupHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control)
 	if err != nil {
 		return err
 	}
+	defer coll.Close()
 	m, err := h.s.engine.Backup(ctx, engine.BackupParams{
 		JobID: strconv.FormatInt(job.ID, 10), DSN: source.ForDatabase(req.Database), Database: req.Database, Tables: req.Tables,
 		Cluster: req.Cluster, CreatedBy: job.CreatedBy, Resume: job.Checkpoint, Attempt: job.Attempt,

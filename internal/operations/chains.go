@@ -31,6 +31,7 @@ func (s *Service) RemoveChain(ctx context.Context, collName, chain string) (Chai
 	if err != nil {
 		return ChainRemoval{}, err
 	}
+	defer coll.Close()
 	m, err := coll.Manifest(ctx, chain)
 	if err != nil {
 		return ChainRemoval{}, err

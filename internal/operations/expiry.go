@@ -116,7 +116,7 @@ func (e *Expiry) Expire(ctx context.Context, name string, now time.Time, opts Ex
 	if err != nil {
 		return x, err
 	}
-	defer coll.Store().Close()
+	defer coll.Close()
 	sums, err := coll.Backups(ctx)
 	if err != nil {
 		return x, err

@@ -68,7 +68,7 @@ func (e *expiryEnv) addCollection(t *testing.T, name, uri string, creds storage.
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Store().Close() })
+	t.Cleanup(func() { c.Close() })
 	return c
 }
 

@@ -226,6 +226,7 @@ func (sc *Scheduler) emptyCollection(ctx context.Context, rc registry.Collection
 	if err != nil {
 		return err
 	}
+	defer coll.Close()
 	sums, err := coll.Backups(ctx)
 	if err != nil {
 		return err

@@ -115,9 +115,10 @@ func TestManagedBackups(t *testing.T) {
 	if keep[30] != 2 || keep[7] != 2 {
 		t.Fatalf("retention recorded per backup: %v, want two taken with 30 days and two with 7", keep)
 	}
-	ws, err := sc.s.RestoreWindows(ctx, "prod", []string{"managed-prod"})
-	if err != nil || len(ws) != 2 || ws[0].Database != "postgres" || ws[1].Database != "shop" || !ws[1].To.Equal(sums[0].EndTime) && !ws[0].To.Equal(sums[0].EndTime) {
-		t.Fatalf("restore windows: %+v %v", ws, err)
+	windows, failed := sc.s.RestoreWindows(ctx, []string{"managed-prod", "nonexistent"})
+	ws := windows["prod"]
+	if len(failed) != 1 || failed["nonexistent"] == nil || len(ws) != 2 || ws[0].Database != "postgres" || ws[1].Database != "shop" || !ws[1].To.Equal(sums[0].EndTime) && !ws[0].To.Equal(sums[0].EndTime) {
+		t.Fatalf("restore windows: %+v, failed %v", ws, failed)
 	}
 
 	// Removing the cluster stops its managed backups and keeps them for a day.

@@ -81,6 +81,7 @@ func (s *Service) StartRestore(ctx context.Context, req RestoreRequest, actor st
 	if err != nil {
 		return jobs.Job{}, err
 	}
+	defer coll.Close()
 	asOf, err := req.asOf()
 	if err != nil {
 		return jobs.Job{}, err
@@ -119,6 +120,7 @@ func (h restoreHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control
 	if err != nil {
 		return err
 	}
+	defer coll.Close()
 	target, err := h.s.clusterDSN(ctx, req.Cluster)
 	if err != nil {
 		return err

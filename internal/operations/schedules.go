@@ -150,6 +150,7 @@ func (sc *Scheduler) refuseExistingBackups(ctx context.Context, collName, databa
 	if err != nil {
 		return err
 	}
+	defer coll.Close()
 	sums, err := coll.Backups(ctx)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package operations
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -16,44 +17,51 @@ type DatabaseWindow struct {
 	collection.Window
 }
 
-// RestoreWindows returns, for each database of clusterName backed up into
-// the collections named, its newest restorable window, by database.
-func (s *Service) RestoreWindows(ctx context.Context, clusterName string, collections []string) ([]DatabaseWindow, error) {
-	var out []DatabaseWindow
+// Span is how long a window reaches back.
+func (w DatabaseWindow) Span() time.Duration { return w.To.Sub(w.From) }
+
+// RestoreWindows reads each collection named once and returns, by cluster,
+// the newest restorable window of each database in each collection, by
+// database. Collections that cannot be read are in failed, by name, with
+// why.
+func (s *Service) RestoreWindows(ctx context.Context, collections []string) (byCluster map[string][]DatabaseWindow, failed map[string]error) {
+	byCluster, failed = map[string][]DatabaseWindow{}, map[string]error{}
 	for _, name := range collections {
-		coll, err := s.OpenCollection(ctx, name)
+		sums, err := s.backupsOf(ctx, name)
 		if err != nil {
-			return nil, err
+			failed[name] = err
+			continue
 		}
-		sums, err := coll.Backups(ctx)
-		if err != nil {
-			return nil, err
-		}
-		newest := map[string]collection.Window{}
+		type key struct{ cluster, database string }
+		newest := map[key]collection.Window{}
 		for _, full := range sums {
-			if full.Kind != collection.KindFull || full.Cluster != clusterName {
+			if full.Kind != collection.KindFull {
 				continue
 			}
 			ws := collection.Windows(collection.ChainLayers(sums, full.Chain))
-			if last := ws[len(ws)-1]; last.To.After(newest[full.Database].To) {
-				newest[full.Database] = last
+			k := key{full.Cluster, full.Database}
+			if last := ws[len(ws)-1]; last.To.After(newest[k].To) {
+				newest[k] = last
 			}
 		}
-		for db, w := range newest {
-			out = append(out, DatabaseWindow{Collection: name, Database: db, Window: w})
+		for k, w := range newest {
+			byCluster[k.cluster] = append(byCluster[k.cluster], DatabaseWindow{Collection: name, Database: k.database, Window: w})
 		}
 	}
-	slices.SortFunc(out, func(a, b DatabaseWindow) int {
-		if a.Database != b.Database {
-			if a.Database < b.Database {
-				return -1
-			}
-			return 1
-		}
-		return b.To.Compare(a.To)
-	})
-	return out, nil
+	for _, ws := range byCluster {
+		slices.SortFunc(ws, func(a, b DatabaseWindow) int {
+			return cmp.Or(cmp.Compare(a.Database, b.Database), b.To.Compare(a.To))
+		})
+	}
+	return byCluster, failed
 }
 
-// Span is how long a window reaches back.
-func (w DatabaseWindow) Span() time.Duration { return w.To.Sub(w.From) }
+// backupsOf lists the backups of a collection.
+func (s *Service) backupsOf(ctx context.Context, name string) ([]collection.Summary, error) {
+	coll, err := s.OpenCollection(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer coll.Close()
+	return coll.Backups(ctx)
+}

@@ -116,6 +116,7 @@ func (s *Server) apiCollectionBackups(c echo.Context) error {
 	if err != nil {
 		return apiError(err)
 	}
+	defer coll.Close()
 	list, err := coll.Backups(c.Request().Context())
 	if err != nil {
 		return apiError(err)

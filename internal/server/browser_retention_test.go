@@ -17,7 +17,7 @@ func TestBrowserRetention(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer coll.Store().Close()
+	defer coll.Close()
 	now := time.Now()
 	old := layers.Commit(t, coll, "shop", now.Add(-90*retention.Day), "", time.Time{})
 	layers.Commit(t, coll, "shop", now.Add(-89*retention.Day), old, now.Add(-90*retention.Day))

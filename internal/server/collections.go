@@ -71,6 +71,7 @@ func (s *Server) renderCollection(c echo.Context, status int, rc registry.Collec
 	}
 	coll, err := s.ops.OpenCollection(ctx, rc.Name)
 	if err == nil {
+		defer coll.Close()
 		var sums []collection.Summary
 		if sums, err = coll.Backups(ctx); err == nil {
 			v.Chains = chainsOf(sums)
@@ -97,6 +98,7 @@ func (s *Server) backupShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	defer coll.Close()
 	m, err := coll.Manifest(ctx, c.QueryParam("path"))
 	if err != nil {
 		if msg, ok := userMessage(err); ok {

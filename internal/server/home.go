@@ -81,6 +81,8 @@ func (s *Server) clusterStatuses(c echo.Context, now time.Time) ([]templates.Clu
 		return &list[0], nil
 	}
 	out := make([]templates.ClusterStatus, 0, len(names))
+	read := map[string][]string{} // the collections each cluster's window comes from
+	var toRead []string
 	for _, name := range names {
 		st := templates.ClusterStatus{Name: name}
 		if st.LastBackup, err = newest(jobs.Filter{Cluster: name, Type: operations.TypeBackup, Status: jobs.StatusSucceeded}); err != nil {
@@ -124,13 +126,25 @@ func (s *Server) clusterStatuses(c echo.Context, now time.Time) ([]templates.Clu
 				st.NextRun = next
 			}
 		}
-		wctx, cancel := context.WithTimeout(ctx, homeWindowTimeout)
-		st.Windows, err = s.ops.RestoreWindows(wctx, name, collections)
-		cancel()
-		if err != nil {
-			st.WindowError = s.messageFor(err, "reading restore windows for the home page", "cluster", name)
+		read[name] = collections
+		for _, coll := range collections {
+			if !slices.Contains(toRead, coll) {
+				toRead = append(toRead, coll)
+			}
 		}
 		out = append(out, st)
+	}
+	// Each collection is read once, however many clusters it serves.
+	wctx, cancel := context.WithTimeout(ctx, homeWindowTimeout)
+	windows, failed := s.ops.RestoreWindows(wctx, toRead)
+	cancel()
+	for i := range out {
+		out[i].Windows = windows[out[i].Name]
+		for _, coll := range read[out[i].Name] {
+			if err := failed[coll]; err != nil && out[i].WindowError == "" {
+				out[i].WindowError = s.messageFor(err, "reading restore windows for the home page", "collection", coll)
+			}
+		}
 	}
 	slices.SortStableFunc(out, func(a, b templates.ClusterStatus) int { return cmp.Compare(a.Rank(), b.Rank()) })
 	return out, statuses, nil

@@ -135,6 +135,7 @@ func (s *Server) fillWizardStep(ctx context.Context, w templates.RestoreWizard) 
 	if err != nil {
 		return wizardError(w, "source", err)
 	}
+	defer coll.Close()
 	sums, err := coll.Backups(ctx)
 	if err != nil {
 		return wizardError(w, "source", err)

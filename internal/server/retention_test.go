@@ -95,7 +95,7 @@ func TestExpiryPreviewAndExpireNow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer coll.Store().Close()
+	defer coll.Close()
 	now := time.Now()
 	old := layers.Commit(t, coll, "shop", now.Add(-90*retention.Day), "", time.Time{})
 	newest := layers.Commit(t, coll, "shop", now.Add(-time.Hour), "", time.Time{})
