@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"path/filepath"
@@ -22,6 +23,9 @@ func managedOptions(cfg config.Config) (operations.ManagedOptions, error) {
 			return operations.ManagedOptions{}, err
 		}
 		root = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+	}
+	if _, err := storage.Parse(root); err != nil {
+		return operations.ManagedOptions{}, fmt.Errorf("managed-location: %v", err)
 	}
 	return operations.ManagedOptions{Enabled: cfg.ManagedBackups, Root: root, KeepAfterRemoval: cfg.ManagedKeepAfterRemoval,
 		Credentials: storage.Credentials{AccessKeyID: cfg.ManagedAccessKeyID, SecretAccessKey: cfg.ManagedSecretAccessKey}}, nil

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/storage"
@@ -89,7 +89,12 @@ func (sc *Scheduler) EnsureManaged(ctx context.Context, clusterName string, now 
 	} else if !errors.Is(err, schedule.ErrNotFound) {
 		return schedule.Schedule{}, err
 	}
-	uri := strings.TrimRight(sc.Managed.Root, "/") + "/" + url.PathEscape(clusterName)
+	root, err := url.Parse(sc.Managed.Root)
+	if err != nil {
+		return schedule.Schedule{}, fmt.Errorf("managed location %q: %w", sc.Managed.Root, err)
+	}
+	// The cluster's folder goes in the path, before any query (s3:// endpoints).
+	uri := root.JoinPath(clusterName).String()
 	coll, err := sc.s.reg.EnsureManagedCollection(ctx, clusterName, uri, sc.Managed.Credentials)
 	if err != nil {
 		return schedule.Schedule{}, err
@@ -185,16 +190,19 @@ func (sc *Scheduler) ManagedExpiry(ctx context.Context, collectionName string) (
 }
 
 // ExpiredManaged is a removed cluster's managed collection whose keeping
-// period is over, and what expiring it removed.
+// period is over, what expiring it removed, and what the storage's object
+// lock still holds (the collection stays registered until that lapses).
 type ExpiredManaged struct {
 	Collection, Cluster string
 	Chains              []string
+	Locked              []string
 }
 
 // ExpireRemovedClusters removes the backups of clusters removed more than
 // KeepAfterRemoval ago, chain by chain (each chain's index entries first),
-// then forgets their collections. A collection it cannot empty (a locked
-// or unreachable location) stays registered, to be tried again later.
+// then forgets their collections. A chain still under object lock is not
+// touched; a collection it cannot empty (locked or unreachable) stays
+// registered, to be tried again later.
 func (sc *Scheduler) ExpireRemovedClusters(ctx context.Context, now time.Time) ([]ExpiredManaged, error) {
 	list, err := sc.s.reg.RemovedManagedCollections(ctx)
 	if err != nil {
@@ -207,8 +215,8 @@ func (sc *Scheduler) ExpireRemovedClusters(ctx context.Context, now time.Time) (
 			continue
 		}
 		exp := ExpiredManaged{Collection: rm.Collection.Name, Cluster: rm.Cluster}
-		err := sc.emptyCollection(ctx, rm.Collection, &exp)
-		if err == nil {
+		err := sc.emptyCollection(ctx, rm.Collection, &exp, now)
+		if err == nil && len(exp.Locked) == 0 {
 			err = sc.s.reg.RemoveCollection(ctx, rm.Collection.ID)
 		}
 		if err != nil {
@@ -221,7 +229,7 @@ func (sc *Scheduler) ExpireRemovedClusters(ctx context.Context, now time.Time) (
 	return done, errors.Join(errs...)
 }
 
-func (sc *Scheduler) emptyCollection(ctx context.Context, rc registry.Collection, exp *ExpiredManaged) error {
+func (sc *Scheduler) emptyCollection(ctx context.Context, rc registry.Collection, exp *ExpiredManaged, now time.Time) error {
 	coll, err := sc.s.OpenCollection(ctx, rc.Name)
 	if err != nil {
 		return err
@@ -231,9 +239,23 @@ func (sc *Scheduler) emptyCollection(ctx context.Context, rc registry.Collection
 	if err != nil {
 		return err
 	}
+	locking, err := coll.Store().Locking(ctx)
+	if err != nil {
+		return err
+	}
 	for _, s := range sums {
-		if s.Path != s.Chain || slices.Contains(exp.Chains, s.Chain) {
-			continue
+		if slices.Contains(exp.Chains, s.Chain) || slices.Contains(exp.Locked, s.Chain) {
+			continue // listed once per layer
+		}
+		if locking {
+			lock, err := coll.ChainLock(ctx, collection.ChainLayers(sums, s.Chain))
+			if err != nil {
+				return err
+			}
+			if lock.Held(now) {
+				exp.Locked = append(exp.Locked, s.Chain)
+				continue
+			}
 		}
 		// The cluster is gone, so there is no slot to drop.
 		if _, err := coll.RemoveChain(ctx, s.Chain); err != nil {

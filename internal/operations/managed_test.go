@@ -14,6 +14,9 @@ import (
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
+	"github.com/stratabackup/strata/internal/storage"
+	"github.com/stratabackup/strata/internal/testutil/layers"
+	"github.com/stratabackup/strata/internal/testutil/minio"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
 )
 
@@ -165,4 +168,49 @@ func waitJob(t *testing.T, sc *Scheduler, id int64) jobs.Job {
 	}
 	t.Fatalf("job %d did not finish", id)
 	return jobs.Job{}
+}
+
+// TestRemovedClusterExpiryRespectsLocks: on an object-locked bucket, the
+// managed backups of a removed cluster are not touched while locked, and
+// their collection stays registered; once the lock lapses they go.
+func TestRemovedClusterExpiryRespectsLocks(t *testing.T) {
+	ctx := context.Background()
+	srv := minio.Start(t)
+	srv.CreateLockedBucket(t, "worm", 1)
+	sc, _ := console(t, t.TempDir())
+	creds := storage.Credentials{AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey}
+	sc.Managed = ManagedOptions{Enabled: true, Root: srv.URI("worm", "managed"), Credentials: creds, KeepAfterRemoval: time.Hour}
+	if _, err := sc.s.reg.AddCluster(ctx, "pg", "postgres", "postgres://u@127.0.0.1:1/postgres", "root"); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if _, err := sc.EnsureManaged(ctx, "pg", now); err != nil {
+		t.Fatal(err)
+	}
+	coll, err := sc.s.OpenCollection(ctx, "managed-pg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer coll.Close()
+	full := layers.Commit(t, coll, "shop", now.Add(-time.Minute), "", time.Time{})
+	if _, err := sc.RemoveCluster(ctx, "pg", now); err != nil {
+		t.Fatal(err)
+	}
+
+	done, err := sc.ExpireRemovedClusters(ctx, now.Add(2*time.Hour)) // kept an hour; locked a day
+	if err != nil || len(done) != 1 || len(done[0].Chains) != 0 || len(done[0].Locked) != 1 {
+		t.Fatalf("expiry under a lock: %+v %v", done, err)
+	}
+	layers.Intact(t, coll, full)
+	if _, err := sc.s.reg.CollectionByName(ctx, "managed-pg"); err != nil {
+		t.Fatalf("a collection with locked backups was forgotten: %v", err)
+	}
+
+	done, err = sc.ExpireRemovedClusters(ctx, now.Add(25*time.Hour))
+	if err != nil || len(done) != 1 || len(done[0].Chains) != 1 || len(done[0].Locked) != 0 {
+		t.Fatalf("expiry after the lock: %+v %v", done, err)
+	}
+	if _, err := sc.s.reg.CollectionByName(ctx, "managed-pg"); !errors.Is(err, registry.ErrNotFound) {
+		t.Fatalf("the emptied collection is still registered: %v", err)
+	}
 }

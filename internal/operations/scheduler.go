@@ -124,19 +124,28 @@ func (sc *Scheduler) start(ctx context.Context, sch schedule.Schedule, now time.
 	if run.State == sch.State {
 		return
 	}
-	claimed, err := sc.store.Advance(ctx, sch.ID, sch.State, run.State, now)
+	if _, err := sc.launch(ctx, sch, spec, run, now); err != nil {
+		sc.s.log.Warn("scheduler: could not start a scheduled run", "schedule", sch.Label, "error", err)
+	}
+}
+
+// launch moves sch to run.State, unless another scheduler moved it first
+// (claimed is false), and starts the run's jobs. A run whose jobs cannot
+// even be recorded ends failed at once, under the failure policy.
+func (sc *Scheduler) launch(ctx context.Context, sch schedule.Schedule, spec schedule.Spec, run schedule.Run, now time.Time) (claimed bool, err error) {
+	claimed, err = sc.store.Advance(ctx, sch.ID, sch.State, run.State, now)
 	if err != nil || !claimed || !run.Start {
-		return // another scheduler took it, or the run was skipped
+		return claimed, err // another scheduler took it, or the run was skipped
 	}
-	err = sc.startJobs(ctx, sch, run)
-	if err == nil {
-		return
+	if err = sc.startJobs(ctx, sch, run); err == nil {
+		return true, nil
 	}
-	sc.s.log.Warn("scheduler: could not start a scheduled backup", "schedule", sch.Label, "error", err)
 	failed := schedule.Finished(spec, run.State, run.Full, false, now)
+	failed.Paused = failed.Paused || run.State.Paused
 	if _, aerr := sc.store.Advance(ctx, sch.ID, run.State, failed, now); aerr != nil {
-		sc.s.log.Warn("scheduler: cannot record a failed start", "schedule", sch.Label, "error", errors.Join(err, aerr))
+		err = errors.Join(err, aerr)
 	}
+	return true, err
 }
 
 func (sc *Scheduler) startJobs(ctx context.Context, sch schedule.Schedule, run schedule.Run) error {
@@ -202,20 +211,11 @@ func (sc *Scheduler) RunNow(ctx context.Context, id int64, now time.Time) error 
 	if sch.State.Paused {
 		run.State.Paused, run.State.NextRun = true, sch.State.NextRun
 	}
-	claimed, err := sc.store.Advance(ctx, sch.ID, sch.State, run.State, now)
-	if err != nil {
-		return err
-	}
-	if !claimed {
+	claimed, err := sc.launch(ctx, sch, spec, run, now)
+	if err == nil && !claimed {
 		return usererror.New("the schedule changed meanwhile: look at it again and retry")
 	}
-	if err := sc.startJobs(ctx, sch, run); err != nil {
-		failed := schedule.Finished(spec, run.State, run.Full, false, now)
-		failed.Paused = run.State.Paused
-		_, aerr := sc.store.Advance(ctx, sch.ID, run.State, failed, now)
-		return errors.Join(err, aerr)
-	}
-	return nil
+	return err
 }
 
 // Run ticks every interval until ctx ends.
