@@ -58,8 +58,10 @@ func expireRemovedClusters(ctx context.Context, a *app, sc *operations.Scheduler
 			appendSystemAudit(ctx, a, log, audit.Entry{Action: "BACKUP_EXPIRED", TargetType: "backup", TargetID: chain,
 				Params: map[string]any{"collection": exp.Collection, "reason": "managed backup of removed cluster " + exp.Cluster}})
 		}
-		appendSystemAudit(ctx, a, log, audit.Entry{Action: "COLLECTION_REMOVED", TargetType: "collection", TargetID: exp.Collection,
-			Params: map[string]any{"reason": "managed backups of removed cluster " + exp.Cluster + " expired"}})
+		if exp.Forgotten {
+			appendSystemAudit(ctx, a, log, audit.Entry{Action: "COLLECTION_REMOVED", TargetType: "collection", TargetID: exp.Collection,
+				Params: map[string]any{"reason": "managed backups of removed cluster " + exp.Cluster + " expired"}})
+		}
 	}
 }
 

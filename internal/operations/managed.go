@@ -196,6 +196,7 @@ type ExpiredManaged struct {
 	Collection, Cluster string
 	Chains              []string
 	Locked              []string
+	Forgotten           bool // the collection was emptied and unregistered
 }
 
 // ExpireRemovedClusters removes the backups of clusters removed more than
@@ -218,6 +219,7 @@ func (sc *Scheduler) ExpireRemovedClusters(ctx context.Context, now time.Time) (
 		err := sc.emptyCollection(ctx, rm.Collection, &exp, now)
 		if err == nil && len(exp.Locked) == 0 {
 			err = sc.s.reg.RemoveCollection(ctx, rm.Collection.ID)
+			exp.Forgotten = err == nil
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("managed backups of removed cluster %s: %w", rm.Cluster, err))

@@ -139,7 +139,7 @@ func TestManagedBackups(t *testing.T) {
 		t.Fatalf("expired before the period: %+v %v", done, err)
 	}
 	done, err := sc.ExpireRemovedClusters(ctx, removedAt.Add(25*time.Hour))
-	if err != nil || len(done) != 1 || len(done[0].Chains) != 4 {
+	if err != nil || len(done) != 1 || len(done[0].Chains) != 4 || !done[0].Forgotten {
 		t.Fatalf("expiry after the period: %+v %v", done, err)
 	}
 	if _, err := sc.s.reg.CollectionByName(ctx, "managed-prod"); !errors.Is(err, registry.ErrNotFound) {
@@ -198,7 +198,7 @@ func TestRemovedClusterExpiryRespectsLocks(t *testing.T) {
 	}
 
 	done, err := sc.ExpireRemovedClusters(ctx, now.Add(2*time.Hour)) // kept an hour; locked a day
-	if err != nil || len(done) != 1 || len(done[0].Chains) != 0 || len(done[0].Locked) != 1 {
+	if err != nil || len(done) != 1 || len(done[0].Chains) != 0 || len(done[0].Locked) != 1 || done[0].Forgotten {
 		t.Fatalf("expiry under a lock: %+v %v", done, err)
 	}
 	layers.Intact(t, coll, full)
@@ -207,7 +207,7 @@ func TestRemovedClusterExpiryRespectsLocks(t *testing.T) {
 	}
 
 	done, err = sc.ExpireRemovedClusters(ctx, now.Add(25*time.Hour))
-	if err != nil || len(done) != 1 || len(done[0].Chains) != 1 || len(done[0].Locked) != 0 {
+	if err != nil || len(done) != 1 || len(done[0].Chains) != 1 || len(done[0].Locked) != 0 || !done[0].Forgotten {
 		t.Fatalf("expiry after the lock: %+v %v", done, err)
 	}
 	if _, err := sc.s.reg.CollectionByName(ctx, "managed-pg"); !errors.Is(err, registry.ErrNotFound) {
