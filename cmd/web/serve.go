@@ -74,12 +74,14 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	ops.ChunkBytes = cfg.ChunkSize
 	ops.Register(runner)
 	scheduler := operations.NewScheduler(ops, a.schedules)
+	expiry := operations.NewExpiry(ops, a.schedules, a.audit)
+	expiry.KeepAfterRemoval = cfg.ManagedKeepAfterRemoval
 	if scheduler.Managed, err = managedOptions(cfg); err != nil {
 		return err
 	}
 	srv := server.New(server.Options{
 		DB: a.db, Auth: a.auth, Sessions: sessions, Audit: a.audit, Registry: a.registry, Jobs: a.jobs, Runner: runner, Ops: ops,
-		Schedules: a.schedules, Scheduler: scheduler,
+		Schedules: a.schedules, Scheduler: scheduler, Expiry: expiry,
 		Logger: log, CookieKeys: [2][]byte{hashKey, blockKey}, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxy,
 		SlotWAL: slothealth.Thresholds{Warn: cfg.SlotWALWarn, Critical: cfg.SlotWALCritical},
 	})
@@ -105,8 +107,7 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	scheduler.OnRunFinished(notifier.RunFinished)
 	go notifier.Loop(ctx, alerts.CheckEvery)
 	go scheduler.Run(ctx, schedulerTick)
-	go every(ctx, expiryEvery, func() { expireRemovedClusters(ctx, a, scheduler, log) })
-	go operations.NewExpiry(ops, a.schedules, a.audit).Run(ctx, expiryEvery)
+	go expiry.Run(ctx, expiryEvery)
 	go every(ctx, sessionPurgeEvery, func() {
 		if _, err := sessions.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("purging expired sessions", "error", err)

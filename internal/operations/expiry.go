@@ -25,6 +25,9 @@ type Expiry struct {
 	s         *Service
 	schedules *schedule.Store
 	audit     *audit.Log
+	// KeepAfterRemoval is how long the managed backups of a removed
+	// cluster are kept before they all expire (0: never).
+	KeepAfterRemoval time.Duration
 }
 
 // NewExpiry expires the collections of s under their policies and those of
@@ -54,6 +57,9 @@ type Expiration struct {
 	// Failed are chains whose removal failed (audited), Deferred those left
 	// for a later run because a job of their cluster is unfinished.
 	Failed, Deferred []ExpiredChain
+	// Forgotten: the collection (a removed cluster's managed one) was
+	// emptied and unregistered.
+	Forgotten bool
 }
 
 // ExpiredChain is one chain expiry removed, or tried to.
@@ -108,11 +114,24 @@ func (e *Expiry) Expire(ctx context.Context, name string, now time.Time, opts Ex
 	if err != nil {
 		return Expiration{}, err
 	}
-	x := Expiration{Collection: rc.Name}
-	if x.Policies, err = e.Policies(ctx, rc); err != nil {
-		return x, err
+	policies, err := e.Policies(ctx, rc)
+	if err != nil {
+		return Expiration{Collection: rc.Name}, err
 	}
-	coll, err := e.s.OpenCollection(ctx, rc.Name)
+	x, err := e.expire(ctx, rc.Name, opts, func(chains []retention.Chain) retention.Result {
+		return retention.Plan(chains, policies, now)
+	})
+	x.Policies = policies
+	return x, err
+}
+
+// expire plans the chains of collection name with plan and, unless
+// opts.DryRun, removes what it says, oldest first, auditing each removal.
+// On object-locked storage the locks of the chains plan would remove are
+// read and the plan made again, so no delete is sent before a lock lapses.
+func (e *Expiry) expire(ctx context.Context, name string, opts ExpireOptions, plan func([]retention.Chain) retention.Result) (Expiration, error) {
+	x := Expiration{Collection: name}
+	coll, err := e.s.OpenCollection(ctx, name)
 	if err != nil {
 		return x, err
 	}
@@ -122,7 +141,7 @@ func (e *Expiry) Expire(ctx context.Context, name string, now time.Time, opts Ex
 		return x, err
 	}
 	chains, layers := chainsOf(sums)
-	x.Plan = retention.Plan(chains, x.Policies, now)
+	x.Plan = plan(chains)
 	if len(x.Plan.Remove) > 0 {
 		locking, err := coll.Store().Locking(ctx)
 		if err != nil {
@@ -137,7 +156,7 @@ func (e *Expiry) Expire(ctx context.Context, name string, now time.Time, opts Ex
 					return x, err
 				}
 			}
-			x.Plan = retention.Plan(chains, x.Policies, now)
+			x.Plan = plan(chains)
 		}
 	}
 	if opts.DryRun {
@@ -152,12 +171,12 @@ func (e *Expiry) Expire(ctx context.Context, name string, now time.Time, opts Ex
 			x.Deferred = append(x.Deferred, ec)
 			continue
 		}
-		ec.Removal, ec.Err = e.s.RemoveChain(ctx, rc.Name, d.Chain)
+		ec.Removal, ec.Err = e.s.RemoveChain(ctx, name, d.Chain)
 		if errors.Is(ec.Err, collection.ErrNoBackup) {
-			e.s.log.Info("expiry: chain already gone", "collection", rc.Name, "chain", d.Chain, "error", ec.Err)
+			e.s.log.Info("expiry: chain already gone", "collection", name, "chain", d.Chain, "error", ec.Err)
 			continue // removed meanwhile, by another console or by hand
 		}
-		e.record(ctx, rc.Name, ec, opts.By)
+		e.record(ctx, name, ec, opts.By)
 		if ec.Err != nil {
 			x.Failed = append(x.Failed, ec)
 		} else {
@@ -190,9 +209,6 @@ func chainsOf(sums []collection.Summary) ([]retention.Chain, map[string][]collec
 
 // record audits one removal.
 func (e *Expiry) record(ctx context.Context, coll string, ec ExpiredChain, by audit.Entry) {
-	if by.Actor == "" {
-		by = audit.Entry{Actor: "strata", Source: audit.SourceScheduler, ClientAddr: "local"}
-	}
 	r := ec.Removal
 	by.Action, by.TargetType, by.TargetID = ActionBackupExpired, "chain", ec.Chain
 	by.Params = map[string]any{"collection": coll, "database": ec.Database, "reason": ec.Reason,
@@ -204,8 +220,19 @@ func (e *Expiry) record(ctx context.Context, coll string, ec ExpiredChain, by au
 	case r.SlotError != nil:
 		by.Message = fmt.Sprintf("replication slot not dropped (%s); run on the cluster: %s", e.userMessage(r.SlotError, coll, ec.Chain), r.SlotSQL)
 	}
-	if _, err := e.audit.Append(ctx, by); err != nil {
-		e.s.log.Error("audit entry not written", "error", err, "action", ActionBackupExpired, "chain", ec.Chain)
+	e.append(ctx, by)
+}
+
+// append audits entry, as the console on its own when it names no actor.
+func (e *Expiry) append(ctx context.Context, entry audit.Entry) {
+	if entry.Actor == "" {
+		entry.Actor, entry.Source, entry.ClientAddr = "strata", audit.SourceScheduler, "local"
+	}
+	if entry.Outcome == "" {
+		entry.Outcome = audit.OutcomeOK
+	}
+	if _, err := e.audit.Append(ctx, entry); err != nil {
+		e.s.log.Error("audit entry not written", "error", err, "action", entry.Action, "target", entry.TargetID)
 	}
 }
 
@@ -230,7 +257,10 @@ func (e *Expiry) ExpireAll(ctx context.Context, now time.Time) error {
 	for _, rc := range list {
 		ps, err := e.Policies(ctx, rc)
 		if err == nil && len(ps) == 0 {
-			continue
+			// Managed backups carry their own retention.
+			if managedFor, _, merr := e.s.reg.ManagedCluster(ctx, rc.ID); merr != nil || managedFor == "" {
+				continue
+			}
 		}
 		var x Expiration
 		if err == nil {
@@ -244,7 +274,41 @@ func (e *Expiry) ExpireAll(ctx context.Context, now time.Time) error {
 			e.s.log.Info("expiry: chain left for the next run", "collection", rc.Name, "chain", d.Chain, "reason", d.Err)
 		}
 	}
+	removed, err := e.s.reg.RemovedManagedCollections(ctx)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	for _, rm := range removed {
+		if e.KeepAfterRemoval <= 0 || now.Before(rm.RemovedAt.Add(e.KeepAfterRemoval)) {
+			continue
+		}
+		if _, err := e.ExpireRemovedCluster(ctx, rm, now); err != nil {
+			errs = append(errs, fmt.Errorf("expire the managed backups of removed cluster %s: %w", rm.Cluster, err))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// ExpireRemovedCluster expires the managed backups of a cluster removed
+// long enough ago: every chain but those the storage's object lock still
+// holds, each audited, then the collection itself once it is empty
+// (audited COLLECTION_REMOVED). The console calls it from ExpireAll.
+func (e *Expiry) ExpireRemovedCluster(ctx context.Context, rm registry.RemovedManaged, now time.Time) (Expiration, error) {
+	reason := fmt.Sprintf("managed backup of cluster %s, which was removed on %s UTC and kept %s since",
+		rm.Cluster, rm.RemovedAt.Format("2006-01-02 15:04"), retention.Age(e.KeepAfterRemoval))
+	x, err := e.expire(ctx, rm.Collection.Name, ExpireOptions{}, func(chains []retention.Chain) retention.Result {
+		return retention.Everything(chains, reason, now)
+	})
+	if err != nil || len(x.Plan.Keep)+len(x.Failed)+len(x.Deferred) > 0 {
+		return x, err // tried again at the next run
+	}
+	if err := e.s.reg.RemoveCollection(ctx, rm.Collection.ID); err != nil {
+		return x, err
+	}
+	x.Forgotten = true
+	e.append(ctx, audit.Entry{Action: "COLLECTION_REMOVED", TargetType: "collection", TargetID: rm.Collection.Name,
+		Params: map[string]any{"reason": "the managed backups of removed cluster " + rm.Cluster + " expired"}})
+	return x, nil
 }
 
 // Run expires every collection at once and then every interval until ctx
@@ -262,4 +326,18 @@ func (e *Expiry) Run(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// ManagedExpiry says until when a removed cluster's managed collection is
+// kept (zero: its cluster is registered, or it is no managed collection).
+func (e *Expiry) ManagedExpiry(ctx context.Context, collectionName string) (clusterName string, until time.Time, err error) {
+	c, err := e.s.reg.CollectionByName(ctx, collectionName)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	clusterName, removed, err := e.s.reg.ManagedCluster(ctx, c.ID)
+	if err != nil || removed.IsZero() {
+		return clusterName, time.Time{}, err
+	}
+	return clusterName, removed.Add(e.KeepAfterRemoval), nil
 }

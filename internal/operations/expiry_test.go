@@ -228,3 +228,34 @@ func TestExpireKeepsLockedChains(t *testing.T) {
 		t.Errorf("audit: %+v", en)
 	}
 }
+
+// TestExpireManagedBackups: managed backups carry their own retention, so
+// the console's expiry goes over a managed collection though no policy
+// names it, removing what is past the retention it was taken with.
+func TestExpireManagedBackups(t *testing.T) {
+	ctx := context.Background()
+	e := newExpiryEnv(t)
+	rc, err := e.s.reg.EnsureManagedCollection(ctx, "pg", "file://"+t.TempDir()+"/managed/pg", storage.Credentials{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.s.OpenCollection(ctx, rc.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	now := time.Now().UTC()
+	old := layers.CommitKept(t, c, "shop", now.Add(-10*retention.Day), "", time.Time{}, 7)
+	kept := layers.CommitKept(t, c, "shop", now.Add(-5*retention.Day), "", time.Time{}, 30)
+	newest := layers.CommitKept(t, c, "shop", now.Add(-time.Hour), "", time.Time{}, 7)
+
+	if err := e.exp.ExpireAll(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if got := layers.Listed(t, c); len(got) != 2 || !got[kept] || !got[newest] {
+		t.Fatalf("listed after expiry: %v, want %s and %s (and not %s)", got, kept, newest, old)
+	}
+	if en := e.entries(t); len(en) != 1 || en[0].TargetID != old || en[0].Source != audit.SourceScheduler {
+		t.Fatalf("audit: %+v", en)
+	}
+}

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/stratabackup/strata/internal/collection"
-	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/internal/usererror"
@@ -23,9 +21,6 @@ type ManagedOptions struct {
 	Root    string // storage URI; each cluster's collection is <Root>/<cluster>
 	// Credentials open Root (S3); empty for a local folder.
 	Credentials storage.Credentials
-	// KeepAfterRemoval is how long a removed cluster's managed backups are
-	// kept before they expire.
-	KeepAfterRemoval time.Duration
 }
 
 // ManagedFrequency is a frequency managed backups may run at.
@@ -150,7 +145,7 @@ func (sc *Scheduler) SetManaged(ctx context.Context, clusterName string, set Man
 }
 
 // releaseManaged stops a removed cluster's managed backups: its schedule
-// goes, its collection stays, marked for expiry after KeepAfterRemoval.
+// goes, its collection stays, marked for Expiry.KeepAfterRemoval.
 func (sc *Scheduler) releaseManaged(ctx context.Context, clusterName string, now time.Time) error {
 	m, err := sc.store.Managed(ctx, clusterName)
 	switch {
@@ -166,104 +161,11 @@ func (sc *Scheduler) releaseManaged(ctx context.Context, clusterName string, now
 }
 
 // RemoveCluster removes a cluster (see Service.RemoveCluster) and stops
-// its managed backups, which are kept for KeepAfterRemoval.
+// its managed backups, which are kept for Expiry.KeepAfterRemoval.
 func (sc *Scheduler) RemoveCluster(ctx context.Context, name string, now time.Time) (ClusterRemoval, error) {
 	r, err := sc.s.RemoveCluster(ctx, name)
 	if err != nil {
 		return r, err
 	}
 	return r, sc.releaseManaged(ctx, name, now)
-}
-
-// ManagedExpiry says until when a removed cluster's managed collection is
-// kept (zero: its cluster is registered, or it is no managed collection).
-func (sc *Scheduler) ManagedExpiry(ctx context.Context, collectionName string) (clusterName string, until time.Time, err error) {
-	c, err := sc.s.reg.CollectionByName(ctx, collectionName)
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	clusterName, removed, err := sc.s.reg.ManagedCluster(ctx, c.ID)
-	if err != nil || removed.IsZero() {
-		return clusterName, time.Time{}, err
-	}
-	return clusterName, removed.Add(sc.Managed.KeepAfterRemoval), nil
-}
-
-// ExpiredManaged is a removed cluster's managed collection whose keeping
-// period is over, what expiring it removed, and what the storage's object
-// lock still holds (the collection stays registered until that lapses).
-type ExpiredManaged struct {
-	Collection, Cluster string
-	Chains              []string
-	Locked              []string
-	Forgotten           bool // the collection was emptied and unregistered
-}
-
-// ExpireRemovedClusters removes the backups of clusters removed more than
-// KeepAfterRemoval ago, chain by chain (each chain's index entries first),
-// then forgets their collections. A chain still under object lock is not
-// touched; a collection it cannot empty (locked or unreachable) stays
-// registered, to be tried again later.
-func (sc *Scheduler) ExpireRemovedClusters(ctx context.Context, now time.Time) ([]ExpiredManaged, error) {
-	list, err := sc.s.reg.RemovedManagedCollections(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var done []ExpiredManaged
-	var errs []error
-	for _, rm := range list {
-		if now.Before(rm.RemovedAt.Add(sc.Managed.KeepAfterRemoval)) {
-			continue
-		}
-		exp := ExpiredManaged{Collection: rm.Collection.Name, Cluster: rm.Cluster}
-		err := sc.emptyCollection(ctx, rm.Collection, &exp, now)
-		if err == nil && len(exp.Locked) == 0 {
-			err = sc.s.reg.RemoveCollection(ctx, rm.Collection.ID)
-			exp.Forgotten = err == nil
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("managed backups of removed cluster %s: %w", rm.Cluster, err))
-		}
-		if len(exp.Chains) > 0 || err == nil {
-			done = append(done, exp)
-		}
-	}
-	return done, errors.Join(errs...)
-}
-
-func (sc *Scheduler) emptyCollection(ctx context.Context, rc registry.Collection, exp *ExpiredManaged, now time.Time) error {
-	coll, err := sc.s.OpenCollection(ctx, rc.Name)
-	if err != nil {
-		return err
-	}
-	defer coll.Close()
-	sums, err := coll.Backups(ctx)
-	if err != nil {
-		return err
-	}
-	locking, err := coll.Store().Locking(ctx)
-	if err != nil {
-		return err
-	}
-	for _, s := range sums {
-		if slices.Contains(exp.Chains, s.Chain) || slices.Contains(exp.Locked, s.Chain) {
-			continue // listed once per layer
-		}
-		if locking {
-			lock, err := coll.ChainLock(ctx, collection.ChainLayers(sums, s.Chain))
-			if err != nil {
-				return err
-			}
-			if lock.Held(now) {
-				exp.Locked = append(exp.Locked, s.Chain)
-				continue
-			}
-		}
-		// The cluster is gone, so there is no slot to drop.
-		if _, err := coll.RemoveChain(ctx, s.Chain); err != nil {
-			return err
-		}
-		exp.Chains = append(exp.Chains, s.Chain)
-	}
-	return nil
 }

@@ -2,15 +2,19 @@ package operations
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
@@ -32,13 +36,13 @@ func TestManagedBackups(t *testing.T) {
 	pg.Exec(t, "shop", `CREATE TABLE orders (id int PRIMARY KEY, note text); INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 500) g`)
 
 	dir := t.TempDir()
-	sc, _ := console(t, dir)
+	sc, db := console(t, dir)
 	runner := jobs.NewRunner(sc.s.jobs, "test", 2, slog.New(slog.NewTextHandler(io.Discard, nil)), jobs.WithPollInterval(20*time.Millisecond))
 	sc.s.Register(runner)
 	runner.Start(ctx)
 	t.Cleanup(func() { runner.Stop(context.Background()) })
 	root := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, "managed"))}).String()
-	sc.Managed = ManagedOptions{Enabled: true, Root: root, KeepAfterRemoval: 24 * time.Hour}
+	sc.Managed = ManagedOptions{Enabled: true, Root: root}
 	if _, err := sc.s.reg.AddCluster(ctx, "prod", "postgres", pg.DSN("postgres"), "root"); err != nil {
 		t.Fatal(err)
 	}
@@ -132,18 +136,24 @@ func TestManagedBackups(t *testing.T) {
 	if _, err := sc.store.Get(ctx, m.ID); !errors.Is(err, schedule.ErrNotFound) {
 		t.Fatalf("managed schedule after removal: %v", err)
 	}
-	if cl, until, err := sc.ManagedExpiry(ctx, "managed-prod"); err != nil || cl != "prod" || !until.Equal(removedAt.Add(24*time.Hour).Truncate(time.Nanosecond)) {
+	exp := removedClusterExpiry(sc, db)
+	if cl, until, err := exp.ManagedExpiry(ctx, "managed-prod"); err != nil || cl != "prod" || !until.Equal(removedAt.Add(24*time.Hour).Truncate(time.Nanosecond)) {
 		t.Fatalf("ManagedExpiry = %s %v %v", cl, until, err)
 	}
-	if done, err := sc.ExpireRemovedClusters(ctx, removedAt.Add(23*time.Hour)); err != nil || len(done) != 0 {
-		t.Fatalf("expired before the period: %+v %v", done, err)
+	if err := exp.ExpireAll(ctx, removedAt.Add(23*time.Hour)); err != nil {
+		t.Fatal(err)
 	}
-	done, err := sc.ExpireRemovedClusters(ctx, removedAt.Add(25*time.Hour))
-	if err != nil || len(done) != 1 || len(done[0].Chains) != 4 || !done[0].Forgotten {
-		t.Fatalf("expiry after the period: %+v %v", done, err)
+	if got := listed(t, sc, "managed-prod"); len(got) != 4 {
+		t.Fatalf("%d backups left before the period is over, want 4", len(got))
+	}
+	if err := exp.ExpireAll(ctx, removedAt.Add(25*time.Hour)); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := sc.s.reg.CollectionByName(ctx, "managed-prod"); !errors.Is(err, registry.ErrNotFound) {
 		t.Fatalf("the expired collection is still registered: %v", err)
+	}
+	if got := auditActions(t, db); got["BACKUP_EXPIRED"] != 4 || got["COLLECTION_REMOVED"] != 1 {
+		t.Fatalf("audited %v, want 4 BACKUP_EXPIRED and a COLLECTION_REMOVED", got)
 	}
 	left, _ := os.ReadDir(filepath.Join(dir, "managed", "prod"))
 	for _, e := range left {
@@ -177,9 +187,10 @@ func TestRemovedClusterExpiryRespectsLocks(t *testing.T) {
 	ctx := context.Background()
 	srv := minio.Start(t)
 	srv.CreateLockedBucket(t, "worm", 1)
-	sc, _ := console(t, t.TempDir())
+	sc, db := console(t, t.TempDir())
+	exp := removedClusterExpiry(sc, db)
 	creds := storage.Credentials{AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey}
-	sc.Managed = ManagedOptions{Enabled: true, Root: srv.URI("worm", "managed"), Credentials: creds, KeepAfterRemoval: time.Hour}
+	sc.Managed = ManagedOptions{Enabled: true, Root: srv.URI("worm", "managed"), Credentials: creds}
 	if _, err := sc.s.reg.AddCluster(ctx, "pg", "postgres", "postgres://u@127.0.0.1:1/postgres", "root"); err != nil {
 		t.Fatal(err)
 	}
@@ -197,20 +208,60 @@ func TestRemovedClusterExpiryRespectsLocks(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	done, err := sc.ExpireRemovedClusters(ctx, now.Add(2*time.Hour)) // kept an hour; locked a day
-	if err != nil || len(done) != 1 || len(done[0].Chains) != 0 || len(done[0].Locked) != 1 || done[0].Forgotten {
-		t.Fatalf("expiry under a lock: %+v %v", done, err)
+	removed, err := sc.s.reg.RemovedManagedCollections(ctx)
+	if err != nil || len(removed) != 1 {
+		t.Fatalf("removed managed collections: %+v %v", removed, err)
+	}
+	x, err := exp.ExpireRemovedCluster(ctx, removed[0], now.Add(2*time.Hour)) // kept a day; locked a day
+	if err != nil || len(x.Removed) != 0 || len(x.Plan.Keep) != 1 || !strings.HasPrefix(x.Plan.Keep[0].Reason, "locked until") || x.Forgotten {
+		t.Fatalf("expiry under a lock: %+v %v", x, err)
 	}
 	layers.Intact(t, coll, full)
 	if _, err := sc.s.reg.CollectionByName(ctx, "managed-pg"); err != nil {
 		t.Fatalf("a collection with locked backups was forgotten: %v", err)
 	}
 
-	done, err = sc.ExpireRemovedClusters(ctx, now.Add(25*time.Hour))
-	if err != nil || len(done) != 1 || len(done[0].Chains) != 1 || len(done[0].Locked) != 0 || !done[0].Forgotten {
-		t.Fatalf("expiry after the lock: %+v %v", done, err)
+	x, err = exp.ExpireRemovedCluster(ctx, removed[0], now.Add(25*time.Hour))
+	if err != nil || len(x.Removed) != 1 || x.Removed[0].Chain != full || !x.Forgotten {
+		t.Fatalf("expiry after the lock: %+v %v", x, err)
 	}
 	if _, err := sc.s.reg.CollectionByName(ctx, "managed-pg"); !errors.Is(err, registry.ErrNotFound) {
 		t.Fatalf("the emptied collection is still registered: %v", err)
 	}
+}
+
+// removedClusterExpiry is the console's expiry, keeping a removed
+// cluster's managed backups for a day.
+func removedClusterExpiry(sc *Scheduler, db *sql.DB) *Expiry {
+	exp := NewExpiry(sc.s, sc.store, audit.New(db))
+	exp.KeepAfterRemoval = 24 * time.Hour
+	return exp
+}
+
+func listed(t *testing.T, sc *Scheduler, name string) []collection.Summary {
+	t.Helper()
+	coll, err := sc.s.OpenCollection(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer coll.Close()
+	sums, err := coll.Backups(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sums
+}
+
+// auditActions counts the audit log's entries by action.
+func auditActions(t *testing.T, db *sql.DB) map[string]int {
+	t.Helper()
+	list, _, err := audit.New(db).List(context.Background(), audit.Filter{}, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, e := range list {
+		n[e.Action]++
+	}
+	return n
 }

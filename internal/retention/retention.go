@@ -50,15 +50,15 @@ func (p Policy) String() string {
 	case p.Empty():
 		return "keep every backup"
 	case p.KeepCount == 0:
-		return "keep backups for " + age(p.MaxAge)
+		return "keep backups for " + Age(p.MaxAge)
 	case p.MaxAge == 0:
 		return fmt.Sprintf("keep the newest %d backups of %s", p.KeepCount, of)
 	}
-	return fmt.Sprintf("keep backups for %s, and at least the newest %d of %s whatever their age", age(p.MaxAge), p.KeepCount, of)
+	return fmt.Sprintf("keep backups for %s, and at least the newest %d of %s whatever their age", Age(p.MaxAge), p.KeepCount, of)
 }
 
-// age writes a duration in days when it is whole days.
-func age(d time.Duration) string {
+// Age writes a duration in days when it is whole days.
+func Age(d time.Duration) string {
 	if d%Day == 0 {
 		if d == Day {
 			return "1 day"
@@ -74,7 +74,7 @@ func (p Policy) keeps(end time.Time, rank int, db string, now time.Time) string 
 	var why string
 	switch {
 	case p.MaxAge > 0 && now.Sub(end) <= p.MaxAge:
-		why = "within " + age(p.MaxAge)
+		why = "within " + Age(p.MaxAge)
 	case p.KeepCount > 0 && rank < p.KeepCount:
 		why = fmt.Sprintf("among the newest %d of database %s", p.KeepCount, db)
 	default:
@@ -87,7 +87,7 @@ func (p Policy) keeps(end time.Time, rank int, db string, now time.Time) string 
 func (p Policy) expiry(db string) string {
 	var parts []string
 	if p.MaxAge > 0 {
-		parts = append(parts, "older than "+age(p.MaxAge))
+		parts = append(parts, "older than "+Age(p.MaxAge))
 	}
 	if p.KeepCount > 0 {
 		parts = append(parts, fmt.Sprintf("not among the newest %d of database %s", p.KeepCount, db))
@@ -174,6 +174,27 @@ func Plan(chains []Chain, policies []Policy, now time.Time) Result {
 		} else {
 			r.Keep = append(r.Keep, d)
 		}
+	}
+	slices.Reverse(r.Keep)
+	return r
+}
+
+// Everything removes every chain, oldest first, for reason, except those
+// still locked at now: what expiring the backups of a cluster that is gone
+// does once they have been kept long enough. Chains must have their locks
+// read.
+func Everything(chains []Chain, reason string, now time.Time) Result {
+	chs := slices.Clone(chains)
+	slices.SortStableFunc(chs, func(a, b Chain) int { return cmp.Or(a.Ends[0].Compare(b.Ends[0]), strings.Compare(a.Path, b.Path)) })
+	var r Result
+	for _, c := range chs {
+		d := Decision{Chain: c.Path, Database: c.Database, Reason: reason}
+		if c.Lock.Held(now) {
+			d.Reason = lockReason(c.Lock)
+			r.Keep = append(r.Keep, d)
+			continue
+		}
+		r.Remove = append(r.Remove, d)
 	}
 	slices.Reverse(r.Keep)
 	return r

@@ -23,7 +23,7 @@ func TestBrowserBackupBrowseRestore(t *testing.T) {
 	if _, err := env.registry.AddCluster(t.Context(), "pg", cluster.KindPostgres, pg.DSN("postgres"), "test"); err != nil {
 		t.Fatal(err)
 	}
-	env.scheduler.Managed = operations.ManagedOptions{Enabled: true, Root: "file://" + env.dataDir + "/managed", KeepAfterRemoval: 24 * time.Hour}
+	env.scheduler.Managed = operations.ManagedOptions{Enabled: true, Root: "file://" + env.dataDir + "/managed"}
 	if _, err := env.scheduler.EnsureManaged(t.Context(), "pg", time.Now()); err != nil {
 		t.Fatal(err)
 	}

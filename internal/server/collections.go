@@ -66,7 +66,7 @@ func (s *Server) renderCollection(c echo.Context, status int, rc registry.Collec
 	ctx := c.Request().Context()
 	v := templates.CollectionView{Collection: rc, Retention: s.retentionView(c, rc, form)}
 	var err error
-	if v.ManagedFor, v.KeptUntil, err = s.scheduler.ManagedExpiry(ctx, rc.Name); err != nil {
+	if v.ManagedFor, v.KeptUntil, err = s.expiry.ManagedExpiry(ctx, rc.Name); err != nil {
 		return err
 	}
 	coll, err := s.ops.OpenCollection(ctx, rc.Name)

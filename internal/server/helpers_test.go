@@ -78,8 +78,10 @@ func newTestEnv(t *testing.T) *testEnv {
 	t.Cleanup(func() { runner.Stop(context.Background()) })
 	schedules := schedule.NewStore(db, box)
 	scheduler := operations.NewScheduler(ops, schedules)
+	expiry := operations.NewExpiry(ops, schedules, log)
+	expiry.KeepAfterRemoval = 30 * 24 * time.Hour
 	srv := New(Options{DB: db, Auth: svc, Sessions: sessions, Audit: log, Registry: reg, Jobs: js, Runner: runner, Ops: ops,
-		Schedules: schedules, Scheduler: scheduler, Logger: logger, CookieKeys: [2][]byte{hashKey, blockKey}})
+		Schedules: schedules, Scheduler: scheduler, Expiry: expiry, Logger: logger, CookieKeys: [2][]byte{hashKey, blockKey}})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return &testEnv{t: t, srv: srv, http: hs, auth: svc, audit: log, registry: reg, jobs: js, ops: ops,

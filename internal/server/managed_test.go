@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
@@ -19,7 +18,7 @@ import (
 // nothing is saved; an auditor sees the section but cannot change it.
 func TestManagedBackupsForm(t *testing.T) {
 	e := newTestEnv(t)
-	e.scheduler.Managed = operations.ManagedOptions{Enabled: true, Root: "file://" + e.dataDir + "/managed", KeepAfterRemoval: 24 * time.Hour}
+	e.scheduler.Managed = operations.ManagedOptions{Enabled: true, Root: "file://" + e.dataDir + "/managed"}
 	e.addUser("root", auth.RoleAdmin)
 	e.addUser("ann", auth.RoleAuditor)
 	admin := e.client()

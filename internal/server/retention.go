@@ -25,17 +25,13 @@ func (s *Server) retentionRoutes() {
 	s.page(http.MethodPost, "/collections/:name/expire", auth.RoleAdmin, s.expireNow)
 }
 
-func (s *Server) expiry() *operations.Expiry {
-	return operations.NewExpiry(s.ops, s.schedules, s.audit)
-}
-
 // retentionView is the Retention section of a collection's page; form is
 // the policy as typed after an error, else the stored one is shown.
 func (s *Server) retentionView(c echo.Context, rc registry.Collection, form templates.RetentionForm) templates.RetentionView {
 	ctx := c.Request().Context()
 	v := templates.RetentionView{Form: form}
 	var err error
-	if v.Policies, err = s.expiry().Policies(ctx, rc); err == nil && form.Error == "" {
+	if v.Policies, err = s.expiry.Policies(ctx, rc); err == nil && form.Error == "" {
 		var own registry.Retention
 		own, err = s.registry.CollectionRetention(ctx, rc.ID)
 		v.Form = templates.RetentionForm{KeepDays: strconv.Itoa(own.KeepDays), KeepCount: strconv.Itoa(own.KeepCount)}
@@ -103,7 +99,7 @@ func (s *Server) expiryPreview(c echo.Context) error {
 		return err
 	}
 	v := templates.ExpiryView{Collection: rc.Name}
-	v.Expiration, err = s.expiry().Expire(c.Request().Context(), rc.Name, time.Now(), operations.ExpireOptions{DryRun: true})
+	v.Expiration, err = s.expiry.Expire(c.Request().Context(), rc.Name, time.Now(), operations.ExpireOptions{DryRun: true})
 	if err != nil {
 		msg, ok := userMessage(err)
 		if !ok {
@@ -126,7 +122,7 @@ func (s *Server) expireNow(c echo.Context) error {
 	if err != nil || len(form["chain"]) == 0 {
 		return s.redirectWithFlash(c, back+"/expiry", "error", "Nothing was confirmed for removal: preview expiry and use Expire now there.")
 	}
-	x, err := s.expiry().Expire(c.Request().Context(), rc.Name, time.Now(), operations.ExpireOptions{Only: form["chain"], By: actorOf(c, "")})
+	x, err := s.expiry.Expire(c.Request().Context(), rc.Name, time.Now(), operations.ExpireOptions{Only: form["chain"], By: actorOf(c, "")})
 	if err != nil {
 		msg, ok := userMessage(err)
 		if !ok {

@@ -31,6 +31,7 @@ type Options struct {
 	Ops            *operations.Service
 	Schedules      *schedule.Store
 	Scheduler      *operations.Scheduler
+	Expiry         *operations.Expiry
 	Logger         *slog.Logger
 	CookieKeys     [2][]byte // hash and block keys, for the flash cookie
 	SecureCookies  bool
@@ -57,6 +58,7 @@ type Server struct {
 	ops       *operations.Service
 	schedules *schedule.Store
 	scheduler *operations.Scheduler
+	expiry    *operations.Expiry
 	alerts    *alerts.Notifier
 	log       *slog.Logger
 	flash     *securecookie.SecureCookie
@@ -86,6 +88,7 @@ func New(o Options) *Server {
 		ops:       o.Ops,
 		schedules: o.Schedules,
 		scheduler: o.Scheduler,
+		expiry:    o.Expiry,
 		alerts:    alerts.New(o.DB, o.Schedules, o.Jobs, o.Logger),
 		log:       o.Logger,
 		flash:     securecookie.New(o.CookieKeys[0], o.CookieKeys[1]),

@@ -17,6 +17,13 @@ import (
 // an incremental on chain covering (start, end]. It returns its path.
 func Commit(t testing.TB, c *collection.Collection, db string, end time.Time, chain string, start time.Time) string {
 	t.Helper()
+	return CommitKept(t, c, db, end, chain, start, 0)
+}
+
+// CommitKept is Commit of a layer taken with its own retention of keepDays
+// (a managed backup's).
+func CommitKept(t testing.TB, c *collection.Collection, db string, end time.Time, chain string, start time.Time, keepDays int) string {
+	t.Helper()
 	ctx := context.Background()
 	kind := collection.KindFull
 	if chain != "" {
@@ -36,7 +43,7 @@ func Commit(t testing.TB, c *collection.Collection, db string, end time.Time, ch
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &collection.Manifest{Database: db, Cluster: "pg", Parent: chain,
+	m := &collection.Manifest{Database: db, Cluster: "pg", Parent: chain, KeepDays: keepDays,
 		Tables: []collection.Table{{OID: 16384, Schema: "public", Name: "t", Files: []collection.FileInfo{fi}}}}
 	if err := l.Commit(ctx, m); err != nil {
 		t.Fatal(err)
