@@ -138,3 +138,15 @@ func (s *Server) chainRemove(c echo.Context) error {
 	s.record(c, ev, audit.OutcomeOK, "")
 	return s.redirectWithFlash(c, back, "ok", text)
 }
+
+func (s *Server) collectionNames(c echo.Context) ([]string, error) {
+	list, err := s.registry.Collections(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(list))
+	for _, rc := range list {
+		names = append(names, rc.Name)
+	}
+	return names, nil
+}

@@ -80,12 +80,9 @@ func (s *Server) restoreWizard(c echo.Context) error {
 
 func (s *Server) wizardState(c echo.Context, w templates.RestoreWizard) (templates.RestoreWizard, error) {
 	ctx := c.Request().Context()
-	colls, err := s.registry.Collections(ctx)
-	if err != nil {
+	var err error
+	if w.Collections, err = s.collectionNames(c); err != nil {
 		return w, err
-	}
-	for _, rc := range colls {
-		w.Collections = append(w.Collections, rc.Name)
 	}
 	if w.Clusters, err = s.clusterNames(c); err != nil {
 		return w, err

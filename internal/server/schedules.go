@@ -349,12 +349,8 @@ func (s *Server) scheduleForm(c echo.Context, f templates.ScheduleForm, now time
 	if f.Clusters, err = s.clusterNames(c); err != nil {
 		return f, err
 	}
-	colls, err := s.registry.Collections(c.Request().Context())
-	if err != nil {
+	if f.Collections, err = s.collectionNames(c); err != nil {
 		return f, err
-	}
-	for _, rc := range colls {
-		f.Collections = append(f.Collections, rc.Name)
 	}
 	if f.Cluster == "" && len(f.Clusters) > 0 {
 		f.Cluster = f.Clusters[0]
