@@ -471,32 +471,41 @@ func vacuumJobs() []job {
 
 // runParallel runs jobs on n connections, stopping at the first error.
 func runParallel(ctx context.Context, dsn string, n int, jobs []job) error {
+	return onConnections(ctx, dsn, n, jobs, func(ctx context.Context, c *pgx.Conn, j job) error {
+		if _, err := c.Exec(ctx, j.sql, j.args...); err != nil {
+			return fmt.Errorf("%.60s…: %w", strings.TrimSpace(strings.TrimPrefix(j.sql, vocabCTE())), err)
+		}
+		return nil
+	})
+}
+
+// onConnections hands items to do on n connections of their own, stopping
+// at the first error.
+func onConnections[T any](ctx context.Context, dsn string, n int, items []T, do func(context.Context, *pgx.Conn, T) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	work := make(chan job)
+	work := make(chan T)
 	var wg sync.WaitGroup
 	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			c, err := pgx.Connect(ctx, dsn)
 			if err != nil {
 				cancel(err)
 				return
 			}
 			defer c.Close(context.WithoutCancel(ctx))
-			for j := range work {
-				if _, err := c.Exec(ctx, j.sql, j.args...); err != nil {
-					cancel(fmt.Errorf("%.60s…: %w", strings.TrimSpace(strings.TrimPrefix(j.sql, vocabCTE())), err))
+			for item := range work {
+				if err := do(ctx, c, item); err != nil {
+					cancel(err)
 					return
 				}
 			}
-		}()
+		})
 	}
 feed:
-	for _, j := range jobs {
+	for _, item := range items {
 		select {
-		case work <- j:
+		case work <- item:
 		case <-ctx.Done():
 			break feed
 		}

@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -229,41 +228,13 @@ func copyToDiscard(ctx context.Context, dsn string, n int) (int64, error) {
 		return 0, err
 	}
 	var total atomic.Int64
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	work := make(chan string)
-	var wg sync.WaitGroup
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := pgx.Connect(ctx, dsn)
-			if err != nil {
-				cancel(err)
-				return
-			}
-			defer c.Close(context.WithoutCancel(ctx))
-			for name := range work {
-				cw := &countWriter{}
-				if _, err := c.PgConn().CopyTo(ctx, cw, "COPY "+pgx.Identifier{name}.Sanitize()+" TO STDOUT"); err != nil {
-					cancel(err)
-					return
-				}
-				total.Add(cw.n)
-			}
-		}()
-	}
-feed:
-	for _, name := range names {
-		select {
-		case work <- name:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(work)
-	wg.Wait()
-	return total.Load(), context.Cause(ctx)
+	err = onConnections(ctx, dsn, n, names, func(ctx context.Context, c *pgx.Conn, name string) error {
+		cw := &countWriter{}
+		_, err := c.PgConn().CopyTo(ctx, cw, "COPY "+pgx.Identifier{name}.Sanitize()+" TO STDOUT")
+		total.Add(cw.n)
+		return err
+	})
+	return total.Load(), err
 }
 
 // countWriter counts and discards.
