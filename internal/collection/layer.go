@@ -339,6 +339,11 @@ func (l *Layer) Commit(ctx context.Context, m *Manifest) error {
 			return err
 		}
 	}
+	if m.LargeObjects != nil {
+		if err := l.check(m.LargeObjects.Archive); err != nil {
+			return fmt.Errorf("large objects: %w", err)
+		}
+	}
 	for i := range m.Tables {
 		t := &m.Tables[i]
 		var rows, raw, stored int64
@@ -407,7 +412,12 @@ func summarize(m *Manifest) Summary {
 		ID: m.ID, Kind: m.Kind, Path: m.Path, Chain: m.Chain, Cluster: m.Cluster, Database: m.Database,
 		Partial: m.Partial, StartTime: m.StartTime, EndTime: m.EndTime, RevisionHistory: m.RevisionHistory,
 		Tables: len(m.Tables), StartedAt: m.StartedAt, FinishedAt: m.FinishedAt, CreatedBy: m.CreatedBy,
-		StoredBytes: m.Schema.Archive.Size, KeepDays: m.KeepDays,
+		StoredBytes: m.Schema.Archive.Size, KeepDays: m.KeepDays, Warnings: len(m.Warnings),
+	}
+	if lo := m.LargeObjects; lo != nil {
+		s.LargeObjects = lo.Count
+		s.RawBytes += lo.Archive.RawSize
+		s.StoredBytes += lo.Archive.Size
 	}
 	for _, t := range m.Tables {
 		s.Rows += t.Rows

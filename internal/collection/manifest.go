@@ -64,6 +64,13 @@ type Manifest struct {
 	Schema    Schema     `json:"schema"`
 	Tables    []Table    `json:"tables"`
 	Sequences []Sequence `json:"sequences"`
+	// LargeObjects are the database's large objects at the layer's end,
+	// stored whole in every layer (logical decoding does not carry them);
+	// nil when the database had none, or for a backup of chosen tables.
+	LargeObjects *LargeObjects `json:"large_objects,omitempty"`
+	// Warnings say what the backup could not carry as it is, in words
+	// for its users: a restore repeats the ones that apply to it.
+	Warnings []string `json:"warnings,omitempty"`
 
 	CreatedBy  string    `json:"created_by"` // user or schedule that started the backup
 	StartedAt  time.Time `json:"started_at"` // wall-clock start and end of the job
@@ -77,6 +84,17 @@ type Manifest struct {
 type Schema struct {
 	Archive FileInfo `json:"archive"`
 	Roles   []Role   `json:"roles"` // roles the schema names (owners, grantees), created when missing on restore
+	// Unpopulated are the materialized views the source had not filled
+	// (created WITH NO DATA): a restore leaves them so.
+	Unpopulated []string `json:"unpopulated_matviews,omitempty"`
+}
+
+// LargeObjects is a layer's copy of the database's large objects: a
+// pg_dump custom-format archive of them alone (their OIDs, contents,
+// owners, grants and comments), taken under the layer's snapshot.
+type LargeObjects struct {
+	Archive FileInfo `json:"archive"`
+	Count   int64    `json:"count"`
 }
 
 // Role is a role the schema refers to, with the attributes needed to
@@ -155,4 +173,6 @@ type Summary struct {
 	FinishedAt      time.Time `json:"finished_at"`
 	CreatedBy       string    `json:"created_by"`
 	KeepDays        int       `json:"keep_days,omitempty"`
+	LargeObjects    int64     `json:"large_objects,omitempty"`
+	Warnings        int       `json:"warnings,omitempty"`
 }

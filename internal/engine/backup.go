@@ -370,32 +370,58 @@ func (r *backupRun) execute(ctx context.Context, t Tracker) (*collection.Manifes
 	return m, nil
 }
 
-// withSchema dumps the schema (unless an earlier run did) while work runs,
-// and records the dump, even when work stops for a pause.
+// withSchema dumps the schema and the large objects (unless an earlier run
+// did) while work runs, and records the dumps, even when work stops for a
+// pause.
 func (r *backupRun) withSchema(ctx context.Context, t Tracker, work func() error) error {
-	if r.finished(schemaFile) {
+	type dump struct {
+		file string
+		run  func(context.Context, *collection.Layer, string, string, int) (collection.FileInfo, error)
+	}
+	var dumps []dump
+	if !r.finished(schemaFile) {
+		dumps = append(dumps, dump{schemaFile, dumpSchema})
+	}
+	if r.withLargeObjects() && !r.finished(largeObjectsFile) {
+		dumps = append(dumps, dump{largeObjectsFile, dumpLargeObjects})
+	}
+	if len(dumps) == 0 {
 		return work()
 	}
 	t.Progress("schema", 0, r.total.bytes, 0, r.total.rows)
 	type result struct {
-		fi  collection.FileInfo
-		err error
+		files []collection.FileInfo
+		err   error
 	}
 	done := make(chan result, 1)
 	go func() {
-		fi, err := dumpSchema(ctx, r.layer, r.p.DSN, r.snap.name, r.src.versionNum/10000)
-		done <- result{fi, err}
+		var res result
+		for _, d := range dumps {
+			fi, err := d.run(ctx, r.layer, r.p.DSN, r.snap.name, r.src.versionNum/10000)
+			if err != nil {
+				res.err = err
+				break
+			}
+			res.files = append(res.files, fi)
+		}
+		done <- res
 	}()
 	err := work()
 	res := <-done
-	if res.err != nil {
-		return cmp.Or(err, res.err)
+	r.files = append(r.files, res.files...)
+	if len(res.files) > 0 {
+		if cerr := r.checkpoint(t); cerr != nil {
+			return cmp.Or(err, res.err, cerr)
+		}
 	}
-	r.files = append(r.files, res.fi)
-	if cerr := r.checkpoint(t); cerr != nil {
-		return cmp.Or(err, cerr)
-	}
-	return err
+	return cmp.Or(err, res.err)
+}
+
+// withLargeObjects reports whether the layer stores the database's large
+// objects: it has some, and the backup is of the whole database (large
+// objects belong to no table).
+func (r *backupRun) withLargeObjects() bool {
+	return r.cat.largeObjects > 0 && len(r.p.Tables) == 0 && (r.inc == nil || !r.inc.full.Partial)
 }
 
 // manifest describes the finished layer.
@@ -424,7 +450,7 @@ func (r *backupRun) manifest(seqs []collection.Sequence) *collection.Manifest {
 		Publication:    r.snap.pub,
 		Partial:        len(r.p.Tables) > 0,
 		FullReason:     r.fullReason,
-		Schema:         collection.Schema{Archive: byName[schemaFile], Roles: r.cat.roles},
+		Schema:         collection.Schema{Archive: byName[schemaFile], Roles: r.cat.roles, Unpopulated: r.cat.unpopulated},
 		Sequences:      seqs,
 		CreatedBy:      r.p.CreatedBy,
 		StartedAt:      r.startedAt,
@@ -433,6 +459,10 @@ func (r *backupRun) manifest(seqs []collection.Sequence) *collection.Manifest {
 	if m.Database == "" {
 		m.Database = r.src.database
 	}
+	if r.withLargeObjects() {
+		m.LargeObjects = &collection.LargeObjects{Archive: byName[largeObjectsFile], Count: r.cat.largeObjects}
+	}
+	m.Warnings = r.warnings()
 	if inc := r.inc; inc != nil {
 		m.Kind, m.Chain, m.Parent = collection.KindIncremental, inc.full.Path, inc.parent.Path
 		m.StartTime, m.StartLSN = inc.parent.EndTime, inc.parent.EndLSN

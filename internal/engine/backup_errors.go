@@ -78,3 +78,16 @@ func withCleanup(err, cleanupErr error) error {
 	}
 	return errors.Join(err, cleanupErr)
 }
+
+// sourceMessage is PostgreSQL's message in err, with its detail, for a
+// warning; err's text when it is not PostgreSQL's.
+func sourceMessage(err error) string {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err.Error()
+	}
+	if pgErr.Detail != "" {
+		return pgErr.Message + ": " + pgErr.Detail
+	}
+	return pgErr.Message
+}

@@ -19,8 +19,12 @@ import (
 	"github.com/stratabackup/strata/internal/collection"
 )
 
-// schemaFile is the schema archive's name in the layer.
-const schemaFile = "schema.dump.zst"
+// schemaFile is the schema archive's name in the layer; largeObjectsFile
+// holds the large objects.
+const (
+	schemaFile       = "schema.dump.zst"
+	largeObjectsFile = "largeobjects.dump.zst"
+)
 
 // dumpSchema runs pg_dump --schema-only under the snapshot and streams its
 // custom-format archive into the layer. It always dumps the whole
@@ -28,6 +32,22 @@ const schemaFile = "schema.dump.zst"
 // with pg_restore -L and finds every dependency there. pg_dump's own
 // compression is off; the file is zstd-compressed like every other.
 func dumpSchema(ctx context.Context, layer *collection.Layer, dsn, snapshotName string, serverMajor int) (collection.FileInfo, error) {
+	return runPgDump(ctx, layer, schemaFile, dsn, snapshotName, serverMajor, "schema", "--schema-only")
+}
+
+// dumpLargeObjects stores the database's large objects under the snapshot:
+// a pg_dump archive of them alone, as pg_dump itself carries them (OIDs,
+// contents, owners, grants, comments and security labels). Every schema is
+// excluded, which leaves the large objects and the few objects outside
+// schemas (extensions, event triggers...); a restore takes only the large
+// objects' entries from it (largeObjectEntries).
+func dumpLargeObjects(ctx context.Context, layer *collection.Layer, dsn, snapshotName string, serverMajor int) (collection.FileInfo, error) {
+	return runPgDump(ctx, layer, largeObjectsFile, dsn, snapshotName, serverMajor, "large objects", "--blobs", "--exclude-schema=*")
+}
+
+// runPgDump streams pg_dump's custom-format archive, taken under the
+// snapshot with args, into file name of the layer.
+func runPgDump(ctx context.Context, layer *collection.Layer, name, dsn, snapshotName string, serverMajor int, what string, args ...string) (collection.FileInfo, error) {
 	bin, err := findPgDump(serverMajor)
 	if err != nil {
 		return collection.FileInfo{}, err
@@ -36,15 +56,16 @@ func dumpSchema(ctx context.Context, layer *collection.Layer, dsn, snapshotName 
 	if err != nil {
 		return collection.FileInfo{}, userErrorf(err, "the cluster's connection string is not valid")
 	}
-	fw, err := layer.CreateFile(ctx, schemaFile)
+	fw, err := layer.CreateFile(ctx, name)
 	if err != nil {
 		return collection.FileInfo{}, storageError(err)
 	}
-	cmd := exec.CommandContext(ctx, bin, "--schema-only", "--format=custom", "--compress=0",
+	args = append(args, "--format=custom", "--compress=0",
 		"--snapshot="+snapshotName, "--no-password", "--lock-wait-timeout=60s", "--dbname="+connStr)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	// The password goes in the environment, never on the command line
 	// where any local user could read it with ps.
-	cmd.Env = append(os.Environ(), "PGAPPNAME=strata backup (schema)")
+	cmd.Env = append(os.Environ(), "PGAPPNAME=strata backup ("+what+")")
 	if password != "" {
 		cmd.Env = append(cmd.Env, "PGPASSWORD="+password)
 	}
@@ -59,7 +80,7 @@ func dumpSchema(ctx context.Context, layer *collection.Layer, dsn, snapshotName 
 		if ctx.Err() != nil {
 			return collection.FileInfo{}, ctx.Err()
 		}
-		return collection.FileInfo{}, userErrorf(err, "pg_dump could not dump the schema: %s", strings.TrimSpace(stderr.String()))
+		return collection.FileInfo{}, userErrorf(err, "pg_dump could not dump the %s: %s", what, strings.TrimSpace(stderr.String()))
 	}
 	fi, err := fw.Close()
 	if err != nil {

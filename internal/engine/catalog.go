@@ -54,7 +54,14 @@ type tableInfo struct {
 // hasIdentity reports whether UPDATE and DELETE can be published for t:
 // without a replica identity, publishing them would make them fail on the
 // source.
+//
+// An unlogged table writes no WAL, so logical decoding has no changes of
+// it to send and PostgreSQL refuses it in a publication: it has no
+// identity here whatever its keys, and incrementals copy it whole.
 func (t *tableInfo) hasIdentity() bool {
+	if t.Unlogged {
+		return false
+	}
 	return t.ReplIdent == "f" || (t.ReplIdent == "d" || t.ReplIdent == "i") && len(t.Key) > 0
 }
 
@@ -77,6 +84,10 @@ type catalog struct {
 	sequences []seqInfo
 	roles     []collection.Role
 	blockSize int64
+	// largeObjects counts the database's large objects; unpopulated names
+	// the materialized views created WITH NO DATA and never refreshed.
+	largeObjects int64
+	unpopulated  []string
 }
 
 // readCatalog lists the tables and sequences in scope. With names set, only
@@ -118,6 +129,19 @@ func readCatalog(ctx context.Context, c *pgx.Conn, database string, names []stri
 	}
 	if err := c.QueryRow(ctx, "SELECT current_setting('block_size')::bigint").Scan(&cat.blockSize); err != nil {
 		return nil, err
+	}
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM pg_largeobject_metadata").Scan(&cat.largeObjects); err != nil {
+		return nil, fmt.Errorf("count large objects: %w", err)
+	}
+	rows, err := c.Query(ctx, `
+SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'm' AND NOT c.relispopulated AND `+userNamespace+` AND `+notExtensionMember+`
+ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("list materialized views: %w", err)
+	}
+	if cat.unpopulated, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		return nil, fmt.Errorf("list materialized views: %w", err)
 	}
 	return cat, nil
 }

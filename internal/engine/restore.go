@@ -42,6 +42,10 @@ type RestoreResult struct {
 	SkippedForeignKeys []string `json:"skipped_foreign_keys,omitempty"`
 	SkippedViews       []string `json:"skipped_views,omitempty"`
 	SkippedDefaults    []string `json:"skipped_defaults,omitempty"`
+	LargeObjects       int64    `json:"large_objects,omitempty"`
+	// Warnings say what was not restored as of the restore's point, or at
+	// all, and why.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // restoreSource is what a restore reads from a collection.
@@ -58,6 +62,7 @@ const (
 	phaseSchema    = "schema"    // pg_restore --section=pre-data: tables, types, functions...
 	phaseData      = "data"      // COPY every data file
 	phaseChanges   = "changes"   // replay incremental layers' changes
+	phaseLargeObj  = "largeobjects"
 	phasePostData  = "indexes"   // pg_restore --section=post-data: indexes, constraints, triggers
 	phaseSequences = "sequences" // sequence values, materialized views, clean up
 	phaseDone      = "done"
@@ -134,6 +139,7 @@ func (r *restoreRun) execute(ctx context.Context, t Tracker) error {
 		{phaseSchema, r.schema},
 		{phaseData, r.loadData},
 		{phaseChanges, r.replay},
+		{phaseLargeObj, r.restoreLargeObjects},
 		{phasePostData, r.postData},
 		{phaseSequences, r.finish},
 	}
@@ -220,6 +226,10 @@ func (r *restoreRun) result() *RestoreResult {
 		SkippedForeignKeys: r.plan.SkippedForeignKeys,
 		SkippedViews:       r.plan.SkippedViews,
 		SkippedDefaults:    append(append([]string(nil), r.plan.SkippedDefaults...), r.cp.SkippedDefaults...),
+		Warnings:           r.warnings,
+	}
+	if lo := r.largeObjects(); lo != nil {
+		res.LargeObjects = lo.LargeObjects.Count
 	}
 	return res
 }

@@ -13,6 +13,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -260,6 +261,14 @@ func (r *restoreRun) loadChunk(ctx context.Context, c *pgx.Conn, w chunkWork) (i
 		return 0, loadError(err, name, w.layer, w.file.Name)
 	}
 	rows := tag.RowsAffected()
+	if w.file.Rows > 0 && rows != w.file.Rows {
+		// The file's checksum matched, so the backup recorded one thing
+		// and stored another: loading it would report success with rows
+		// missing or extra.
+		return 0, userErrorf(fmt.Errorf("restore: %s held %d rows, the manifest says %d", w.key(), rows, w.file.Rows),
+			"backup file %s of layer %s holds %d rows of table %s, but the backup recorded %d: the backup is inconsistent, so the restore stopped; restore from another backup",
+			w.file.Name, w.layer, rows, name, w.file.Rows)
+	}
 	if _, err := tx.Exec(ctx, "INSERT INTO "+progressSchema+".progress (job, file, rows) VALUES ($1, $2, $3)",
 		r.p.JobID, w.key(), rows); err != nil {
 		return 0, targetError(err)
@@ -267,21 +276,24 @@ func (r *restoreRun) loadChunk(ctx context.Context, c *pgx.Conn, w chunkWork) (i
 	if err := tx.Commit(ctx); err != nil {
 		return 0, targetError(err)
 	}
-	if w.file.Rows > 0 && rows != w.file.Rows {
-		r.e.log.Warn("restore: a data file held another number of rows than the manifest says",
-			"job", r.p.JobID, "table", name, "file", w.file.Name, "rows", rows, "manifest_rows", w.file.Rows)
-	}
 	return rows, nil
 }
 
 // copyFromSQL is the COPY of a data file: the table's stored columns (not
-// generated ones), in the backup's order and format.
+// generated ones), in the backup's order and format. A table without
+// stored columns (none, all dropped, or only generated ones) still has
+// rows: COPY without a column list loads them (it never includes
+// generated columns), where an empty list is a syntax error.
 func copyFromSQL(t *collection.Table) string {
-	cols := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = pgx.Identifier{c}.Sanitize()
+	sql := "COPY " + pgx.Identifier{t.Schema, t.Name}.Sanitize()
+	if len(t.Columns) > 0 {
+		cols := make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			cols[i] = pgx.Identifier{c}.Sanitize()
+		}
+		sql += " (" + strings.Join(cols, ", ") + ")"
 	}
-	sql := "COPY " + pgx.Identifier{t.Schema, t.Name}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN"
+	sql += " FROM STDIN"
 	if t.Format == formatBinary {
 		sql += " (FORMAT binary)"
 	}

@@ -20,7 +20,61 @@ import (
 type layerSet struct {
 	layers []*collection.Manifest
 	asOf   time.Time // zero: the last layer's end
+
+	// Set by sources: the tables the moment cannot be restored for, and
+	// what a restore of the whole set restores other than as of the moment.
+	uncovered []uncoveredTable
+	notes     []tableNote
 }
+
+// tableNote says how a table is restored other than as of the point.
+type tableNote struct {
+	table string // qualified name
+	text  string
+}
+
+// uncoveredTable is a table the last layer copied whole at its end, so a
+// restore to a moment inside that layer has no rows of it: it has no
+// replica identity (existed: it was in the layer before), or it was
+// created during the layer.
+type uncoveredTable struct {
+	table   *collection.Table
+	existed bool
+}
+
+// checkCovered refuses a restore of tables (qualified names; nil: every
+// table) to a moment the set cannot restore some of them to, naming each
+// table, why, and what would fix it.
+func (s *layerSet) checkCovered(tables []string) error {
+	var noIdentity, created []string
+	for _, u := range s.uncovered {
+		name := u.table.QualifiedName()
+		if tables != nil && !slices.Contains(tables, name) {
+			continue
+		}
+		if u.existed {
+			noIdentity = append(noIdentity, name)
+		} else {
+			created = append(created, name)
+		}
+	}
+	if len(noIdentity) == 0 && len(created) == 0 {
+		return nil
+	}
+	last := s.last()
+	var why []string
+	if len(noIdentity) > 0 {
+		why = append(why, fmt.Sprintf("without a replica identity (their changes are not captured: each incremental holds them copied whole): %s (give them one, a primary key or REPLICA IDENTITY FULL, which the cluster's page offers, and incrementals capture their changes from the next one on)",
+			strings.Join(noIdentity, ", ")))
+	}
+	if len(created) > 0 {
+		why = append(why, fmt.Sprintf("created during that incremental, which copied them whole at its end: %s", strings.Join(created, ", ")))
+	}
+	return userErrorf(nil, "%s falls inside the incremental backup from %s to %s, which holds no rows for that moment of these tables: %s. Restore to %s or to %s, or restore the other tables",
+		utc(s.asOf), utc(last.StartTime), utc(last.EndTime), strings.Join(why, "; "), utc(last.StartTime), utc(last.EndTime))
+}
+
+
 
 func (s *layerSet) last() *collection.Manifest { return s.layers[len(s.layers)-1] }
 
@@ -148,10 +202,19 @@ type layerChanges struct {
 
 // sources maps each table of the last layer to its sources, checking that
 // no change between layers is one the restore cannot replay.
+//
+// At a moment inside the last layer, a table that layer copied whole at its
+// end has no rows for that moment. An unlogged table is restored as of the
+// layer's start (the newest copy before the moment), or empty when it is
+// new in the layer, as PostgreSQL's own point-in-time recovery restores
+// unlogged tables empty; the restore says so (notes). Any other such
+// table is recorded in uncovered: restoring it is refused (see
+// checkCovered), and leaving it out is not.
 func (s *layerSet) sources() (map[uint32]*tableSource, error) {
 	out := map[uint32]*tableSource{}
 	last := s.last()
 	cut := s.cutoff()
+	s.uncovered, s.notes = nil, nil
 	for i := range last.Tables {
 		t := &last.Tables[i]
 		ts := &tableSource{table: t}
@@ -163,8 +226,21 @@ func (s *layerSet) sources() (map[uint32]*tableSource, error) {
 			}
 			if m.Kind == collection.KindFull || mt.Whole {
 				if mt.Whole && m == last && !cut.IsZero() {
-					return nil, userErrorf(nil, "table %s is copied whole at the end of layer %s (%s), not change by change (it has no replica identity, or it is new in that layer), so it cannot be restored to %s: restore to %s, or to %s, or leave the table out",
-						t.QualifiedName(), m.Path, utc(m.EndTime), utc(cut), utc(m.StartTime), utc(m.EndTime))
+					if !mt.Unlogged {
+						s.uncovered = append(s.uncovered, uncoveredTable{table: t, existed: findTable(s.layers[len(s.layers)-2], t.OID) != nil})
+						break
+					}
+					if ts.base == nil {
+						empty := *mt
+						empty.Files, empty.Rows, empty.RawBytes, empty.StoredBytes = nil, 0, 0, 0
+						ts.base, ts.files, ts.changes = m, &empty, nil
+						s.notes = append(s.notes, tableNote{t.QualifiedName(), fmt.Sprintf("unlogged table %s is restored empty: it was created during the incremental that ends at %s, and an unlogged table's changes are not in the WAL, so its rows at %s are unknown",
+							t.QualifiedName(), utc(m.EndTime), utc(cut))})
+					} else {
+						s.notes = append(s.notes, tableNote{t.QualifiedName(), fmt.Sprintf("unlogged table %s is restored as it was at %s, the nearest backup before %s: an unlogged table's changes are not in the WAL, so Strata copies it whole at each backup's end",
+							t.QualifiedName(), utc(ts.base.EndTime), utc(cut))})
+					}
+					continue
 				}
 				ts.base, ts.files, ts.changes = m, mt, nil
 				continue
@@ -175,6 +251,9 @@ func (s *layerSet) sources() (map[uint32]*tableSource, error) {
 			if len(mt.Changes) > 0 {
 				ts.changes = append(ts.changes, layerChanges{m, mt})
 			}
+		}
+		if len(s.uncovered) > 0 && s.uncovered[len(s.uncovered)-1].table == t {
+			continue
 		}
 		if ts.base == nil {
 			return nil, userErrorf(nil, "table %s has no copy of its rows in the chain", t.QualifiedName())
@@ -274,11 +353,19 @@ func findTable(m *collection.Manifest, oid uint32) *collection.Table {
 	return nil
 }
 
-// ResolveRestorePoint checks that c can restore database as backup spec
-// ("LATEST" or a layer path) or, with asOf set, as of that moment, and
-// returns the last layer the restore reads (pinning LATEST to what it
-// means now) and that layer's manifest.
-func ResolveRestorePoint(ctx context.Context, c *collection.Collection, spec, database string, asOf time.Time) (*collection.Manifest, error) {
+// RestorePoint is what a restore to a backup or a moment reads.
+type RestorePoint struct {
+	// Manifest is the last layer the restore reads: LATEST pinned to what
+	// it means now.
+	Manifest *collection.Manifest
+	set      *layerSet
+}
+
+// ResolveRestorePoint finds what a restore of database as backup spec
+// ("LATEST" or a layer path) or, with asOf set, as of that moment reads,
+// and checks what it can before any job starts. Whether the point covers
+// the tables to restore is Check's.
+func ResolveRestorePoint(ctx context.Context, c *collection.Collection, spec, database string, asOf time.Time) (*RestorePoint, error) {
 	set, err := resolveLayers(ctx, c, spec, database, asOf)
 	if err != nil {
 		return nil, err
@@ -286,5 +373,92 @@ func ResolveRestorePoint(ctx context.Context, c *collection.Collection, spec, da
 	if _, err := set.sources(); err != nil {
 		return nil, err
 	}
-	return set.last(), nil
+	return &RestorePoint{Manifest: set.last(), set: set}, nil
+}
+
+// Check refuses a restore of tables ("schema.table" as stored; none: the
+// whole database) that the point cannot restore as of its moment.
+func (p *RestorePoint) Check(tables []string) error {
+	if len(tables) == 0 {
+		if err := p.set.checkCovered(nil); err != nil {
+			return err
+		}
+		return p.set.droppedInside()
+	}
+	return p.set.checkCovered(tables)
+}
+
+// Uncovered are the tables the point cannot restore as of its moment
+// (Check refuses them).
+func (p *RestorePoint) Uncovered() []string {
+	var out []string
+	for _, u := range p.set.uncovered {
+		out = append(out, u.table.QualifiedName())
+	}
+	return out
+}
+
+// Warnings say what a restore of tables (none: the whole database) will
+// not restore as of the point, or at all; the restore's result repeats
+// them.
+func (p *RestorePoint) Warnings(tables []string) []string {
+	return p.set.warnings(len(tables) == 0, tables)
+}
+
+// warnings are what a restore of the whole database (whole) or of tables
+// from the set restores other than as of its point, or not at all: the
+// notes of sources that concern what is restored, how large objects are
+// restored, and the warnings the layers' backups recorded.
+func (s *layerSet) warnings(whole bool, tables []string) []string {
+	var out []string
+	for _, n := range s.notes {
+		if whole || slices.Contains(tables, n.table) {
+			out = append(out, n.text)
+		}
+	}
+	last, cut := s.last(), s.cutoff()
+	switch {
+	case last.LargeObjects != nil && !whole:
+		out = append(out, fmt.Sprintf("the backup holds %s, which belong to the database rather than to a table: a restore of chosen tables leaves them out; restore the whole database to get them",
+			countWord(last.LargeObjects.Count, "large object", "large objects")))
+	case whole && !cut.IsZero() && len(s.layers) > 1:
+		before := s.layers[len(s.layers)-2]
+		switch {
+		case before.LargeObjects != nil:
+			out = append(out, fmt.Sprintf("large objects are restored as they were at %s, the nearest backup before %s: logical decoding does not carry them, so Strata copies them whole at each backup's end",
+				utc(before.EndTime), utc(cut)))
+		case last.LargeObjects != nil:
+			out = append(out, fmt.Sprintf("no large objects are restored: the database had none at %s, the nearest backup before %s, and logical decoding does not carry them, so Strata copies them whole at each backup's end",
+				utc(before.EndTime), utc(cut)))
+		}
+	}
+	for _, m := range s.layers {
+		for _, w := range m.Warnings {
+			if !slices.Contains(out, w) {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+// largeObjectsLayer is the layer whose large objects a whole-database
+// restore restores: the last one, or at a moment inside it the one before
+// (the newest copy from before the moment). Nil when that layer has none.
+func (s *layerSet) largeObjectsLayer() *collection.Manifest {
+	m := s.last()
+	if !s.cutoff().IsZero() && len(s.layers) > 1 {
+		m = s.layers[len(s.layers)-2]
+	}
+	if m.LargeObjects == nil {
+		return nil
+	}
+	return m
+}
+
+func countWord(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

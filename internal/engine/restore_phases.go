@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -257,6 +258,9 @@ func (r *restoreRun) finish(ctx context.Context, t Tracker) error {
 		}
 	}
 	for _, mv := range r.plan.MatViews {
+		if slices.Contains(r.m.Schema.Unpopulated, mv.String()) {
+			continue // the source had not filled it either
+		}
 		if _, err := c.Exec(ctx, "REFRESH MATERIALIZED VIEW "+pgx.Identifier{mv.Schema, mv.Name}.Sanitize()); err != nil {
 			return targetError(err)
 		}

@@ -36,6 +36,7 @@ type restoreRun struct {
 	sources map[uint32]*tableSource
 
 	totalBytes, totalRows int64
+	warnings              []string // for the result: what is not restored as of the point, or at all
 }
 
 // prepareRestore checks everything it can without changing the target,
@@ -191,45 +192,55 @@ func databaseExists(ctx context.Context, c *pgx.Conn, name string) (bool, error)
 }
 
 // fetchArchive copies the schema archive from the collection to a private
-// temporary file: pg_restore needs a seekable file for -L and -j.
+// temporary file (pg_restore needs a seekable file for -L and -j) and reads
+// its table of contents.
 func (r *restoreRun) fetchArchive(ctx context.Context) error {
 	dir, err := os.MkdirTemp("", "strata-restore-")
 	if err != nil {
 		return err
 	}
 	r.tmpDir = dir
-	r.archive = filepath.Join(dir, "schema.dump")
 	r.list = filepath.Join(dir, "restore.list")
-	rc, err := r.src.OpenFile(ctx, r.m.Path, r.m.Schema.Archive)
+	if r.archive, r.entries, err = r.fetchDump(ctx, r.m, r.m.Schema.Archive, "schema.dump"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// fetchDump copies a pg_dump archive of layer m to a file named name in
+// the restore's temporary folder, and reads its table of contents.
+func (r *restoreRun) fetchDump(ctx context.Context, m *collection.Manifest, fi collection.FileInfo, name string) (string, []tocEntry, error) {
+	path := filepath.Join(r.tmpDir, name)
+	rc, err := r.src.OpenFile(ctx, m.Path, fi)
 	if err != nil {
-		return backupFileError(err, r.m.Path, r.m.Schema.Archive.Name)
+		return "", nil, backupFileError(err, m.Path, fi.Name)
 	}
 	in := &backupReader{r: rc}
 	defer in.Close()
-	f, err := os.OpenFile(r.archive, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	if _, err := io.Copy(f, in); err != nil {
 		f.Close()
 		if rerr := in.readErr(); rerr != nil {
-			return backupFileError(rerr, r.m.Path, r.m.Schema.Archive.Name)
+			return "", nil, backupFileError(rerr, m.Path, fi.Name)
 		}
-		return err
+		return "", nil, err
 	}
 	if err := f.Close(); err != nil {
-		return err
+		return "", nil, err
 	}
-	f, err = os.Open(r.archive)
+	f, err = os.Open(path)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	defer f.Close()
-	r.entries, err = readTOC(f)
+	entries, err := readTOC(f)
 	if err != nil {
-		return userErrorf(err, "the schema archive %s of backup %s cannot be read: %v", r.m.Schema.Archive.Name, r.m.Path, err)
+		return "", nil, userErrorf(err, "the archive %s of backup %s cannot be read: %v", fi.Name, m.Path, err)
 	}
-	return nil
+	return path, entries, nil
 }
 
 // planRestore decides what to create and load. A resumed table restore
@@ -274,6 +285,17 @@ func (r *restoreRun) planRestore(ctx context.Context) error {
 		t := &r.m.Tables[i]
 		byName[qname{t.Schema, t.Name}] = t
 	}
+	var names []string // nil: every table
+	if !r.whole {
+		names = []string{}
+		for _, n := range r.plan.Tables {
+			names = append(names, n.String())
+		}
+	}
+	if err := r.layers.checkCovered(names); err != nil {
+		return err
+	}
+	r.warnings = r.layers.warnings(r.whole, names)
 	for _, n := range r.plan.Tables {
 		if t := byName[n]; t != nil {
 			r.tables = append(r.tables, t)

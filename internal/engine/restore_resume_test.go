@@ -45,6 +45,7 @@ func TestRestorePauseResume(t *testing.T) {
 	}
 	var resume json.RawMessage
 	var progressRows int
+	var again *collection.Manifest
 	for i, stop := range stops {
 		tr := &restoreTracker{onBoundary: pauseWhen(stop)}
 		p := restoreParams(s, m, "pause", "paused")
@@ -58,7 +59,7 @@ func TestRestorePauseResume(t *testing.T) {
 			// A newer backup while paused: the resume goes on with the
 			// backup it started, not with what LATEST now means.
 			s.Exec(t, "fixture", `INSERT INTO app."Orders" VALUES (2, 'later')`)
-			backupFixtureAgain(t, s, c, "fixture")
+			again = backupFixtureAgain(t, s, c, "fixture")
 			s.Exec(t, "fixture", `DELETE FROM app."Orders" WHERE id = 2`)
 		}
 		if i == 1 {
@@ -76,6 +77,8 @@ CREATE INDEX orders_customer ON app.orders (customer_id)`)
 	if _, err := e.Restore(ctx, p, c, &restoreTracker{}); err != nil {
 		t.Fatal(err)
 	}
+	// The newer backup's publication is the source's, as the first one's is.
+	s.Exec(t, "fixture", "SELECT pg_drop_replication_slot("+quoteLiteral(again.Slot)+"); DROP PUBLICATION "+quoteIdent(again.Publication))
 	compareDatabases(t, s, "fixture", s, "paused", m.Publication)
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -17,9 +18,11 @@ type pgRestoreRun struct {
 	dsn     string // target database, password included (it goes in the environment)
 	archive string // the custom-format archive, a local file
 	list    string // the -L list file
-	section string // "pre-data" or "post-data"
+	section string // "pre-data" or "post-data"; empty: every section
+	what    string // what the run does, for messages ("restoring the large objects"); default from section
 	jobs    int    // parallel jobs (post-data)
 	single  bool   // one transaction: all or nothing
+	clean   bool   // drop each object first if it exists (--clean --if-exists)
 	// tolerateExisting accepts "already exists" errors: a resumed restore
 	// runs post-data again after a crash that may have built some of it.
 	tolerateExisting bool
@@ -51,10 +54,16 @@ func (r pgRestoreRun) run(ctx context.Context) error {
 		return userErrorf(err, "the target cluster's connection string is not valid")
 	}
 	args := []string{
-		"--dbname=" + connStr, "--no-password", "--section=" + r.section, "--use-list=" + r.list,
+		"--dbname=" + connStr, "--no-password", "--use-list=" + r.list,
 		// Tablespaces are the source server's layout: the target may not
 		// have them, and a restored table belongs in the target's default.
 		"--no-tablespaces",
+	}
+	if r.section != "" {
+		args = append(args, "--section="+r.section)
+	}
+	if r.clean {
+		args = append(args, "--clean", "--if-exists")
 	}
 	switch {
 	case r.single:
@@ -69,7 +78,15 @@ func (r pgRestoreRun) run(ctx context.Context) error {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	// The password goes in the environment, never on the command line
 	// where any local user could read it with ps.
-	cmd.Env = append(os.Environ(), "PGAPPNAME=strata restore ("+r.section+")")
+	what := r.what
+	switch {
+	case what != "":
+	case r.section == "post-data":
+		what = "building indexes and constraints"
+	default:
+		what = "creating the tables and types"
+	}
+	cmd.Env = append(os.Environ(), "PGAPPNAME=strata restore ("+cmp.Or(r.section, "objects")+")")
 	if r.section == "post-data" {
 		// Index builds sort in memory instead of spilling to disk; the
 		// server's default (64 MB) is sized for autovacuum, not bulk loads.
@@ -91,10 +108,6 @@ func (r pgRestoreRun) run(ctx context.Context) error {
 	failures := pgRestoreErrors(stderr.String())
 	if r.tolerateExisting && len(failures) > 0 && allAlreadyExist(failures) {
 		return nil
-	}
-	what := "creating the tables and types"
-	if r.section == "post-data" {
-		what = "building indexes and constraints"
 	}
 	if len(failures) == 0 {
 		return userErrorf(fmt.Errorf("pg_restore: %w: %s", err, stderr), "pg_restore failed while %s: %s", what, strings.TrimSpace(lastLine(stderr.String())))

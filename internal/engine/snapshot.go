@@ -35,6 +35,7 @@ type snapshot struct {
 	name    string         // snapshot name for SET TRANSACTION SNAPSHOT / pg_dump --snapshot
 	slot    string         // replication slot created for this backup (method slot; empty for an incremental's temporary one)
 	pub     string         // publication created with the slot, named like it; empty when none could be made
+	noPub   string         // why no publication could be made, for the backup's warnings
 	repl    *pgconn.PgConn // replication connection holding the snapshot (method slot)
 	endLSN  string         // consistent point (slot) or pg_current_wal_lsn() (exported)
 	endTime time.Time      // see takeSnapshot
@@ -100,13 +101,13 @@ func shortVersion(v string) string {
 func (e *Engine) takeSnapshot(ctx context.Context, dsn, jobID string, src sourceInfo, meta *pgx.Conn, scope []string) (*snapshot, error) {
 	if src.walLevel == "logical" && src.canReplicate {
 		name := slotName(jobID)
-		pub := e.publicationFor(ctx, meta, name, scope)
+		pub, noPub := e.publicationFor(ctx, meta, name, scope)
 		s, err := createSlotSnapshot(ctx, dsn, name, false)
 		if err != nil && pub != "" {
 			dropPublication(context.WithoutCancel(ctx), meta, pub)
 		}
 		if err == nil {
-			s.pub = pub
+			s.pub, s.noPub = pub, noPub
 			s.meta = meta
 			if err := s.importInto(ctx, meta); err != nil {
 				s.release(context.WithoutCancel(ctx), e, true)
@@ -137,15 +138,16 @@ func (e *Engine) takeSnapshot(ctx context.Context, dsn, jobID string, src source
 
 // publicationFor creates the chain's publication for the tables in scope,
 // before the slot. Without one (the role may not own the tables) the backup
-// is still taken, but no incremental can follow it; it returns "".
-func (e *Engine) publicationFor(ctx context.Context, meta *pgx.Conn, name string, scope []string) string {
+// is still taken, but no incremental can follow it; it then returns "" and
+// PostgreSQL's reason.
+func (e *Engine) publicationFor(ctx context.Context, meta *pgx.Conn, name string, scope []string) (string, string) {
 	all, err := readTables(ctx, meta)
 	var in map[uint32]bool
 	if err == nil {
 		in, err = tablesInScope(all, "", scope)
 	}
 	if err != nil {
-		return "" // the catalog read under the snapshot reports it
+		return "", "" // the catalog read under the snapshot reports it
 	}
 	var tables []*tableInfo
 	for _, t := range all {
@@ -155,9 +157,9 @@ func (e *Engine) publicationFor(ctx context.Context, meta *pgx.Conn, name string
 	}
 	if err := createPublication(ctx, meta, name, tables); err != nil {
 		e.log.Warn("cannot create the publication incremental backups read; this backup can have no incrementals", "publication", name, "err", err)
-		return ""
+		return "", "no incremental backup can follow this backup: PostgreSQL refused to create the publication incrementals read (" + sourceMessage(err) + ")"
 	}
-	return name
+	return name, ""
 }
 
 // createSlotSnapshot opens a replication connection and creates the slot

@@ -52,6 +52,10 @@ type BackupResult struct {
 	// change by change: no replica identity (their UPDATE and DELETE cannot
 	// be published), or created since the previous layer.
 	WholeTables []string `json:"whole_tables,omitempty"`
+	// LargeObjects counts the large objects the backup holds.
+	LargeObjects int64 `json:"large_objects,omitempty"`
+	// Warnings say what the backup could not carry as it is.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // StartBackup validates the request and queues its job.
@@ -124,7 +128,10 @@ func (h backupHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control)
 	if m.Kind == collection.KindFull && m.Slot != "" {
 		h.dropOlderChainSlots(ctx, coll, m, source.ForDatabase(req.Database))
 	}
-	res := BackupResult{Collection: req.Collection, Path: m.Path, Type: string(m.Kind), Changes: m.Changes, FullReason: m.FullReason}
+	res := BackupResult{Collection: req.Collection, Path: m.Path, Type: string(m.Kind), Changes: m.Changes, FullReason: m.FullReason, Warnings: m.Warnings}
+	if m.LargeObjects != nil {
+		res.LargeObjects = m.LargeObjects.Count
+	}
 	for _, t := range m.Tables {
 		res.Rows += t.Rows
 		res.Bytes += t.StoredBytes

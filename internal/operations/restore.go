@@ -86,10 +86,14 @@ func (s *Service) StartRestore(ctx context.Context, req RestoreRequest, actor st
 	if err != nil {
 		return jobs.Job{}, err
 	}
-	m, err := engine.ResolveRestorePoint(ctx, coll, req.Backup, req.Database, asOf)
+	point, err := engine.ResolveRestorePoint(ctx, coll, req.Backup, req.Database, asOf)
 	if err != nil {
 		return jobs.Job{}, err
 	}
+	if err := point.Check(req.Tables); err != nil {
+		return jobs.Job{}, err
+	}
+	m := point.Manifest
 	req.Backup, req.Database = m.Path, m.Database // pin LATEST to what it means now
 	from := m.Path
 	if !asOf.IsZero() {

@@ -161,10 +161,21 @@ func (s *Server) fillWizardStep(ctx context.Context, w templates.RestoreWizard) 
 		}
 		asOf = snapToLayerEnd(asOf, sums)
 	}
-	if w.Manifest, err = engine.ResolveRestorePoint(ctx, coll, spec, w.Database, asOf); err != nil {
+	point, err := engine.ResolveRestorePoint(ctx, coll, spec, w.Database, asOf)
+	if err != nil {
 		return wizardError(w, "source", err)
 	}
-	w.AsOfTime = asOf
+	w.Manifest, w.AsOfTime, w.Uncovered = point.Manifest, asOf, point.Uncovered()
+	var tables []string
+	if w.Scope == "tables" {
+		tables = w.Tables
+	}
+	if w.Step != "scope" {
+		if err := point.Check(tables); err != nil {
+			return wizardError(w, "scope", err)
+		}
+	}
+	w.Warnings = point.Warnings(tables)
 	if w.NewDBName == "" && w.Scope != "tables" {
 		w.NewDBName = w.Manifest.Database + "_restored"
 	}

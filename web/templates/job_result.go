@@ -22,3 +22,15 @@ func jobNote(j jobs.Job) string {
 	}
 	return r.Note
 }
+
+// jobWarnings are what a finished job's result says it could not do as
+// asked: a backup's or a restore's "warnings".
+func jobWarnings(j jobs.Job) []string {
+	var r struct {
+		Warnings []string `json:"warnings"`
+	}
+	if len(j.Result) == 0 || json.Unmarshal(j.Result, &r) != nil {
+		return nil
+	}
+	return r.Warnings
+}

@@ -1,0 +1,19 @@
+package engine
+
+import (
+	"fmt"
+)
+
+// warnings are what the layer could not carry as it is, for its manifest:
+// a restore repeats those that apply to it.
+func (r *backupRun) warnings() []string {
+	var out []string
+	if r.snap.noPub != "" {
+		out = append(out, r.snap.noPub)
+	}
+	if r.cat.largeObjects > 0 && !r.withLargeObjects() {
+		out = append(out, fmt.Sprintf("database %s has %s, which belong to the database rather than to a table: a backup of chosen tables does not hold them",
+			r.p.Database, countWord(r.cat.largeObjects, "large object", "large objects")))
+	}
+	return out
+}

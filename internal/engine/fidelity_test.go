@@ -1,0 +1,250 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stratabackup/strata/internal/testutil/pgtest"
+)
+
+// largeObjects describes every large object of a database: OID, owner,
+// grants, comment and an MD5 of its contents, one line each, by OID.
+func largeObjects(t *testing.T, s *pgtest.Server, db string) []string {
+	t.Helper()
+	rows, err := s.Connect(t, db).Query(context.Background(), `
+SELECT m.oid || ' ' || pg_get_userbyid(m.lomowner) || ' ' || coalesce(m.lomacl::text, '-') || ' ' ||
+       coalesce(obj_description(m.oid, 'pg_largeobject'), '-') || ' ' || md5(lo_get(m.oid))
+FROM pg_largeobject_metadata m ORDER BY m.oid`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// clockNow is the server's clock after everything committed so far.
+func clockNow(t *testing.T, s *pgtest.Server, db string) time.Time {
+	t.Helper()
+	var at time.Time
+	if err := s.Connect(t, db).QueryRow(context.Background(), "SELECT clock_timestamp()").Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	return at
+}
+
+func wantWarning(t *testing.T, warnings []string, parts ...string) {
+	t.Helper()
+	for _, w := range warnings {
+		if !slices.ContainsFunc(parts, func(p string) bool { return !strings.Contains(w, p) }) {
+			return
+		}
+	}
+	t.Errorf("no warning says %q; warnings: %q", parts, warnings)
+}
+
+// TestTablesWithoutColumns backs up and restores tables that have rows but
+// no column to copy: none at all, every column dropped, only a generated
+// column; in text and binary COPY, in a full backup and an incremental.
+func TestTablesWithoutColumns(t *testing.T) {
+	s := pgtest.Start(t)
+	s.CreateDatabase(t, "zc")
+	s.Exec(t, "zc", `
+CREATE TABLE none (); INSERT INTO none DEFAULT VALUES; INSERT INTO none DEFAULT VALUES;
+CREATE TABLE dropped (a int, b text); INSERT INTO dropped VALUES (1, 'x'); ALTER TABLE dropped DROP COLUMN a; ALTER TABLE dropped DROP COLUMN b; INSERT INTO dropped DEFAULT VALUES;
+CREATE TABLE generated (g int GENERATED ALWAYS AS (7) STORED); INSERT INTO generated DEFAULT VALUES;
+CREATE TABLE keyed (id int PRIMARY KEY); INSERT INTO keyed VALUES (1)`)
+	c := newTestCollection(t)
+	ctx := context.Background()
+	full, err := New(nil).Backup(ctx, BackupParams{JobID: "zc-full", DSN: s.DSN("zc"), Database: "zc", Cluster: "test"}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(nil).Restore(ctx, restoreParams(s, full, "zc-r1", "zc_full"), c, &restoreTracker{}); err != nil {
+		t.Fatalf("restore of the full backup: %v", err)
+	}
+	compareTableContents(t, tableContents(t, s.DSN("zc_full")), tableContents(t, s.DSN("zc")))
+
+	s.Exec(t, "zc", `INSERT INTO none DEFAULT VALUES; INSERT INTO dropped DEFAULT VALUES; INSERT INTO generated DEFAULT VALUES; INSERT INTO keyed VALUES (2)`)
+	incrementalBackup(t, s, c, "zc", "zc-inc", true)
+	if _, err := New(nil).Restore(ctx, RestoreParams{JobID: "zc-r2", TargetDSN: s.DSN, Backup: "LATEST", Database: "zc", NewDBName: "zc_inc"}, c, &restoreTracker{}); err != nil {
+		t.Fatalf("restore of the incremental: %v", err)
+	}
+	got := tableContents(t, s.DSN("zc_inc"))
+	compareTableContents(t, got, tableContents(t, s.DSN("zc")))
+	if len(got["public.none"]) != 3 || len(got["public.generated"]) != 2 {
+		t.Errorf("rows: none %d, generated %d; want 3 and 2", len(got["public.none"]), len(got["public.generated"]))
+	}
+}
+
+// TestLargeObjects: large objects (OIDs, contents, owners, grants,
+// comments) are in full backups and incrementals, counted, restored with a
+// whole database, as of the layer before a moment inside a layer (saying
+// so), and left out of a table restore (saying so).
+func TestLargeObjects(t *testing.T) {
+	s := pgtest.Start(t)
+	s.CreateDatabase(t, "lo")
+	s.Exec(t, "lo", `
+DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'strata_lo_owner') THEN CREATE ROLE strata_lo_owner NOLOGIN; END IF; END $$;
+CREATE TABLE docs (id int PRIMARY KEY, body oid);
+SELECT lo_from_bytea(4242, 'hello');
+SELECT lo_from_bytea(4243, decode(repeat('00ff', 300000), 'hex'));
+SELECT lo_create(4244);
+COMMENT ON LARGE OBJECT 4242 IS 'a greeting';
+ALTER LARGE OBJECT 4243 OWNER TO strata_lo_owner;
+GRANT SELECT ON LARGE OBJECT 4242 TO strata_lo_owner;
+INSERT INTO docs VALUES (1, 4242), (2, 4243)`)
+	c := newTestCollection(t)
+	ctx := context.Background()
+	full, err := New(nil).Backup(ctx, BackupParams{JobID: "lo-full", DSN: s.DSN("lo"), Database: "lo", Cluster: "test"}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.LargeObjects == nil || full.LargeObjects.Count != 3 {
+		t.Fatalf("manifest large objects %+v, want 3", full.LargeObjects)
+	}
+	sums, err := c.Backups(ctx)
+	if err != nil || len(sums) != 1 || sums[0].LargeObjects != 3 {
+		t.Fatalf("summary %+v (%v), want 3 large objects", sums, err)
+	}
+	atFull := largeObjects(t, s, "lo")
+	res, err := New(nil).Restore(ctx, restoreParams(s, full, "lo-r1", "lo_full"), c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.LargeObjects != 3 {
+		t.Errorf("restore result says %d large objects, want 3", res.LargeObjects)
+	}
+	if got := largeObjects(t, s, "lo_full"); !slices.Equal(got, atFull) {
+		t.Errorf("large objects after restore:\n got %q\nwant %q", got, atFull)
+	}
+
+	s.Exec(t, "lo", `SELECT lo_from_bytea(5000, 'new'); SELECT lo_unlink(4244); INSERT INTO docs VALUES (3, 5000)`)
+	moment := clockNow(t, s, "lo")
+	s.Exec(t, "lo", `SELECT lo_put(4242, 0, 'HELLO'); COMMENT ON LARGE OBJECT 5000 IS 'later'; INSERT INTO docs VALUES (4, 4242)`)
+	inc := incrementalBackup(t, s, c, "lo", "lo-inc", true)
+	if inc.LargeObjects == nil || inc.LargeObjects.Count != 3 {
+		t.Fatalf("incremental's large objects %+v, want 3", inc.LargeObjects)
+	}
+	if _, err := New(nil).Restore(ctx, RestoreParams{JobID: "lo-r2", TargetDSN: s.DSN, Backup: "LATEST", Database: "lo", NewDBName: "lo_latest"}, c, &restoreTracker{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := largeObjects(t, s, "lo_latest"), largeObjects(t, s, "lo"); !slices.Equal(got, want) {
+		t.Errorf("large objects after restoring the incremental:\n got %q\nwant %q", got, want)
+	}
+
+	res, err = New(nil).Restore(ctx, RestoreParams{JobID: "lo-r3", TargetDSN: s.DSN, Database: "lo", NewDBName: "lo_moment", AsOf: moment}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := largeObjects(t, s, "lo_moment"); !slices.Equal(got, atFull) {
+		t.Errorf("large objects at a moment inside the incremental:\n got %q\nwant those of the full backup %q", got, atFull)
+	}
+	if rows := tableContents(t, s.DSN("lo_moment"))["public.docs"]; len(rows) != 3 {
+		t.Errorf("docs at the moment: %q, want 3 rows", rows)
+	}
+	wantWarning(t, res.Warnings, "large objects are restored as they were at "+utc(full.EndTime))
+
+	s.CreateDatabase(t, "lo_tables")
+	res, err = New(nil).Restore(ctx, RestoreParams{JobID: "lo-r4", TargetDSN: s.DSN, Backup: "LATEST", Database: "lo", IntoDB: "lo_tables", Tables: []string{"public.docs"}}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := largeObjects(t, s, "lo_tables"); len(got) != 0 {
+		t.Errorf("a table restore restored large objects: %q", got)
+	}
+	wantWarning(t, res.Warnings, "3 large objects", "restore the whole database")
+
+	// A backup of chosen tables says it holds none.
+	part, err := New(nil).Backup(ctx, BackupParams{JobID: "lo-part", DSN: s.DSN("lo"), Database: "lo", Cluster: "test", Tables: []string{"public.docs"}}, newTestCollection(t), &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if part.LargeObjects != nil {
+		t.Errorf("a backup of chosen tables stored large objects")
+	}
+	wantWarning(t, part.Warnings, "has 3 large objects", "does not hold them")
+}
+
+// TestUnloggedTablesAtAMoment: an unlogged table (with a primary key, which
+// PostgreSQL still refuses in a publication) does not stop incrementals or
+// point-in-time restore of the rest of its database: at a moment inside a
+// layer it is restored as of the layer before, or empty when it is new,
+// and the result says so. A table without a replica identity still refuses
+// the moment, naming the table and the fix, unless the restore leaves it
+// out.
+func TestUnloggedTablesAtAMoment(t *testing.T) {
+	s := pgtest.Start(t)
+	s.CreateDatabase(t, "ul")
+	s.Exec(t, "ul", `
+CREATE TABLE logged (id int PRIMARY KEY, v text); INSERT INTO logged VALUES (1, 'a');
+CREATE UNLOGGED TABLE scratch (id int PRIMARY KEY, v text); INSERT INTO scratch VALUES (1, 'a');
+CREATE UNLOGGED TABLE loose (v text); INSERT INTO loose VALUES ('a')`)
+	c := newTestCollection(t)
+	ctx := context.Background()
+	full, err := New(nil).Backup(ctx, BackupParams{JobID: "ul-full", DSN: s.DSN("ul"), Database: "ul", Cluster: "test"}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Publication == "" || len(full.Warnings) > 0 {
+		t.Fatalf("publication %q, warnings %q: an unlogged table stopped incrementals", full.Publication, full.Warnings)
+	}
+	atFull := tableContents(t, s.DSN("ul"))
+	s.Exec(t, "ul", `INSERT INTO logged VALUES (2, 'b'); INSERT INTO scratch VALUES (2, 'b'); CREATE UNLOGGED TABLE fresh (v text); INSERT INTO fresh VALUES ('x')`)
+	moment := clockNow(t, s, "ul")
+	atMoment := tableContents(t, s.DSN("ul"))
+	s.Exec(t, "ul", `INSERT INTO logged VALUES (3, 'c'); UPDATE scratch SET v = 'changed'`)
+	incrementalBackup(t, s, c, "ul", "ul-inc", true)
+
+	res, err := New(nil).Restore(ctx, RestoreParams{JobID: "ul-r1", TargetDSN: s.DSN, Database: "ul", NewDBName: "ul_moment", AsOf: moment}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := tableContents(t, s.DSN("ul_moment"))
+	if !slices.Equal(got["public.logged"], atMoment["public.logged"]) {
+		t.Errorf("logged table at the moment: %q, want %q", got["public.logged"], atMoment["public.logged"])
+	}
+	if !slices.Equal(got["public.scratch"], atFull["public.scratch"]) || !slices.Equal(got["public.loose"], atFull["public.loose"]) {
+		t.Errorf("unlogged tables at the moment: scratch %q, loose %q; want them as of the full backup", got["public.scratch"], got["public.loose"])
+	}
+	if rows, ok := got["public.fresh"]; !ok || len(rows) != 0 {
+		t.Errorf("unlogged table created in the layer: %q (present %v), want it empty", rows, ok)
+	}
+	wantWarning(t, res.Warnings, "unlogged table public.scratch is restored as it was at "+utc(full.EndTime))
+	wantWarning(t, res.Warnings, "unlogged table public.fresh is restored empty")
+
+	// A logged table without a replica identity: the moment is refused
+	// for it, naming it and the fix; restoring other tables works.
+	s.Exec(t, "ul", `CREATE TABLE nokey (v text); INSERT INTO nokey VALUES ('a')`)
+	incrementalBackup(t, s, c, "ul", "ul-inc2", true)
+	s.Exec(t, "ul", `INSERT INTO nokey VALUES ('b'); INSERT INTO logged VALUES (4, 'd')`)
+	moment2 := clockNow(t, s, "ul")
+	want := tableContents(t, s.DSN("ul"))["public.logged"]
+	s.Exec(t, "ul", `INSERT INTO logged VALUES (5, 'e')`)
+	incrementalBackup(t, s, c, "ul", "ul-inc3", true)
+	_, err = New(nil).Restore(ctx, RestoreParams{JobID: "ul-r2", TargetDSN: s.DSN, Database: "ul", NewDBName: "ul_refused", AsOf: moment2}, c, &restoreTracker{})
+	wantUserError(t, err, "without a replica identity", "public.nokey", "REPLICA IDENTITY FULL")
+	if slices.Contains(databaseNames(t, s), "ul_refused") {
+		t.Error("a refused restore created its database")
+	}
+	s.CreateDatabase(t, "ul_tables")
+	if _, err := New(nil).Restore(ctx, RestoreParams{JobID: "ul-r3", TargetDSN: s.DSN, Database: "ul", IntoDB: "ul_tables", Tables: []string{"public.logged"}, AsOf: moment2}, c, &restoreTracker{}); err != nil {
+		t.Fatalf("restore of a covered table at the moment: %v", err)
+	}
+	if got := tableContents(t, s.DSN("ul_tables"))["public.logged"]; !slices.Equal(got, want) {
+		t.Errorf("logged at the second moment: %q, want %q", got, want)
+	}
+}
