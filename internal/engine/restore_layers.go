@@ -74,8 +74,6 @@ func (s *layerSet) checkCovered(tables []string) error {
 		utc(s.asOf), utc(last.StartTime), utc(last.EndTime), strings.Join(why, "; "), utc(last.StartTime), utc(last.EndTime))
 }
 
-
-
 func (s *layerSet) last() *collection.Manifest { return s.layers[len(s.layers)-1] }
 
 // cutoff is the commit time after which the last layer's changes are left
