@@ -12,7 +12,7 @@ func (r *backupRun) warnings() []string {
 		out = append(out, r.snap.noPub)
 	}
 	if r.cat.largeObjects > 0 && !r.withLargeObjects() {
-		out = append(out, fmt.Sprintf("database %s has %s, which belong to the database rather than to a table: a backup of chosen tables does not hold them",
+		out = append(out, fmt.Sprintf("database %s has %s; large objects belong to the database, not to a table, so a backup of chosen tables does not hold them",
 			r.p.Database, countWord(r.cat.largeObjects, "large object", "large objects")))
 	}
 	return out

@@ -417,7 +417,7 @@ func (s *layerSet) warnings(whole bool, tables []string) []string {
 	last, cut := s.last(), s.cutoff()
 	switch {
 	case last.LargeObjects != nil && !whole:
-		out = append(out, fmt.Sprintf("the backup holds %s, which belong to the database rather than to a table: a restore of chosen tables leaves them out; restore the whole database to get them",
+		out = append(out, fmt.Sprintf("a restore of chosen tables leaves out the backup's %s (large objects belong to the database, not to a table): restore the whole database to get them",
 			countWord(last.LargeObjects.Count, "large object", "large objects")))
 	case whole && !cut.IsZero() && len(s.layers) > 1:
 		before := s.layers[len(s.layers)-2]
