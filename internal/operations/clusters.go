@@ -91,7 +91,7 @@ func unreachable(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) {
 		return usererror.Wrap(err, "the cluster did not answer in time")
 	}
-	return fmt.Errorf("operations: replication slots: %w", err)
+	return fmt.Errorf("operations: on the cluster: %w", err)
 }
 
 // ClusterDatabases names the databases of a cluster that Strata can back up.

@@ -60,6 +60,8 @@ func (s *Server) registerRoutes() {
 	s.page(http.MethodGet, "/clusters/:name/test", auth.RoleAuditor, s.clusterTest)
 	s.page(http.MethodPost, "/clusters/:name/remove", auth.RoleAdmin, s.clusterRemove)
 	s.page(http.MethodPost, "/clusters/:name/managed", auth.RoleAdmin, s.managedUpdate)
+	s.page(http.MethodGet, "/clusters/:name/replica-identity", auth.RoleAuditor, s.clusterIdentity)
+	s.page(http.MethodPost, "/clusters/:name/replica-identity", auth.RoleAdmin, s.clusterIdentitySet)
 
 	s.page(http.MethodGet, "/collections", auth.RoleAuditor, s.collectionsList)
 	s.page(http.MethodPost, "/collections", auth.RoleAdmin, s.collectionCreate)
@@ -91,6 +93,8 @@ func (s *Server) registerRoutes() {
 	s.page(http.MethodGet, "/api/v1/audit", auth.RoleAuditor, s.apiAuditList)
 	s.page(http.MethodGet, "/api/v1/clusters", auth.RoleAuditor, s.apiClustersList)
 	s.page(http.MethodPost, "/api/v1/clusters", auth.RoleAdmin, s.apiClusterCreate)
+	s.page(http.MethodGet, "/api/v1/clusters/:name/databases/:db/tables-without-identity", auth.RoleAuditor, s.apiTablesWithoutIdentity)
+	s.page(http.MethodPost, "/api/v1/clusters/:name/databases/:db/replica-identity", auth.RoleAdmin, s.apiReplicaIdentitySet)
 	s.page(http.MethodGet, "/api/v1/collections", auth.RoleAuditor, s.apiCollectionsList)
 	s.page(http.MethodPost, "/api/v1/collections", auth.RoleAdmin, s.apiCollectionCreate)
 	s.page(http.MethodGet, "/api/v1/collections/:name/backups", auth.RoleAuditor, s.apiCollectionBackups)

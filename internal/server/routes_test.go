@@ -19,6 +19,7 @@ var wantPublic = []string{
 func concretePath(p string) string {
 	p = strings.ReplaceAll(p, ":id", "1")
 	p = strings.ReplaceAll(p, ":name", "local")
+	p = strings.ReplaceAll(p, ":db", "postgres")
 	return strings.ReplaceAll(p, "*", "css/app.css")
 }
 
