@@ -125,6 +125,9 @@ type Table struct {
 	Changes     []FileInfo `json:"changes,omitempty"` // an incremental's change files, in order
 	Parent      string     `json:"parent,omitempty"`  // "schema.name" of the partitioned parent, for a partition
 	Unlogged    bool       `json:"unlogged,omitempty"`
+	// ExtensionConfig: an extension's configuration table, created by
+	// CREATE EXTENSION; Files hold the rows the extension marked as user data.
+	ExtensionConfig bool `json:"extension_config,omitempty"`
 	Rows        int64      `json:"rows"`
 	RawBytes    int64      `json:"raw_bytes"`    // COPY output bytes, before compression
 	StoredBytes int64      `json:"stored_bytes"` // bytes in storage after compression

@@ -22,6 +22,16 @@ const userNamespace = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND
 // by an extension (pg_dump leaves those to CREATE EXTENSION).
 const notExtensionMember = `NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`
 
+// extensionConfig is a condition on a pg_class alias c: a table or sequence
+// an extension marked as holding user data (pg_extension_config_dump), whose
+// rows pg_dump carries, filtered by the extension's condition, though
+// CREATE EXTENSION creates the table itself.
+const extensionConfig = `EXISTS (SELECT FROM pg_extension e WHERE c.oid = ANY (e.extconfig))`
+
+// extensionCondition is the extension's filter of a configuration table
+// c's rows ("WHERE ..." or empty), as pg_dump applies it.
+const extensionCondition = `coalesce((SELECT e.extcondition[array_position(e.extconfig, c.oid)] FROM pg_extension e WHERE c.oid = ANY (e.extconfig) LIMIT 1), '')`
+
 // builtinBinaryType is a condition on a pg_type alias ty: a type built into
 // PostgreSQL (OID below FirstNormalObjectId), with binary send and receive
 // functions, and for an array an element type that is built in too. Binary
@@ -49,6 +59,10 @@ type tableInfo struct {
 	Types       []string // format_type of each of Columns
 	ReplIdent   string   // pg_class.relreplident: d default (the primary key), n nothing, f full, i index
 	Key         []string // unique key: the replica identity index, else the primary key; empty when none
+	// ExtensionConfig marks an extension's configuration table: CREATE
+	// EXTENSION makes it, the backup copies the rows Condition selects.
+	ExtensionConfig bool
+	Condition       string
 }
 
 // hasIdentity reports whether UPDATE and DELETE can be published for t:
@@ -58,8 +72,11 @@ type tableInfo struct {
 // An unlogged table writes no WAL, so logical decoding has no changes of
 // it to send and PostgreSQL refuses it in a publication: it has no
 // identity here whatever its keys, and incrementals copy it whole.
+//
+// An extension's configuration table stays out of publications too: it
+// belongs to the extension, and incrementals copy its few rows whole.
 func (t *tableInfo) hasIdentity() bool {
-	if t.Unlogged {
+	if t.Unlogged || t.ExtensionConfig {
 		return false
 	}
 	return t.ReplIdent == "f" || (t.ReplIdent == "d" || t.ReplIdent == "i") && len(t.Key) > 0
@@ -164,9 +181,10 @@ SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', c.relpersistence = 'u',
        pg_relation_size(c.oid), pg_table_size(c.oid), greatest(c.reltuples, 0)::bigint,
        NOT EXISTS (SELECT FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-                     AND NOT `+builtinBinaryType+`)
+                     AND NOT `+builtinBinaryType+`),
+       `+extensionConfig+`, `+extensionCondition+`
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND c.relpersistence IN ('p', 'u') AND `+userNamespace+` AND `+notExtensionMember)
+WHERE c.relkind IN ('r', 'p') AND c.relpersistence IN ('p', 'u') AND `+userNamespace+` AND (`+notExtensionMember+` OR `+extensionConfig+`)`)
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}
@@ -174,7 +192,7 @@ WHERE c.relkind IN ('r', 'p') AND c.relpersistence IN ('p', 'u') AND `+userNames
 	var out []*tableInfo
 	for rows.Next() {
 		t := &tableInfo{}
-		if err := rows.Scan(&t.OID, &t.Schema, &t.Name, &t.Partitioned, &t.Unlogged, &t.ParentOID, &t.Columns, &t.Types, &t.ReplIdent, &t.Key, &t.HeapBytes, &t.TableBytes, &t.Rows, &t.Binary); err != nil {
+		if err := rows.Scan(&t.OID, &t.Schema, &t.Name, &t.Partitioned, &t.Unlogged, &t.ParentOID, &t.Columns, &t.Types, &t.ReplIdent, &t.Key, &t.HeapBytes, &t.TableBytes, &t.Rows, &t.Binary, &t.ExtensionConfig, &t.Condition); err != nil {
 			return nil, err
 		}
 		out = append(out, t)
@@ -248,7 +266,7 @@ SELECT c.oid, n.nspname, c.relname,
                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                    AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1), 0)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'S' AND `+userNamespace+` AND `+notExtensionMember+`
+WHERE c.relkind = 'S' AND `+userNamespace+` AND (`+notExtensionMember+` OR `+extensionConfig+`)
 ORDER BY n.nspname, c.relname`)
 	if err != nil {
 		return nil, fmt.Errorf("list sequences: %w", err)

@@ -47,7 +47,7 @@ func planChunks(tables []*tableInfo, chunkBytes, blockSize int64) []chunk {
 			n = (t.TableBytes + chunkBytes - 1) / chunkBytes
 		}
 		n = min(n, pages)
-		if n <= 1 {
+		if n <= 1 || t.ExtensionConfig { // a configuration table is small, and copied through its condition
 			out = append(out, chunk{Table: t.OID, N: 1, Of: 1, Bytes: t.TableBytes})
 			continue
 		}
@@ -74,6 +74,9 @@ func copyQuery(t *tableInfo, c chunk) string {
 		cols[i] = pgx.Identifier{col}.Sanitize()
 	}
 	list := strings.Join(cols, ", ")
+	if t.ExtensionConfig {
+		return "COPY (SELECT " + list + " FROM ONLY " + t.sanitized() + " " + t.Condition + ") TO STDOUT"
+	}
 	if c.Of <= 1 {
 		// A plain table COPY never includes inheritance children (like ONLY).
 		if len(cols) == 0 {

@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/testutil"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
 )
 
@@ -247,4 +249,67 @@ CREATE UNLOGGED TABLE loose (v text); INSERT INTO loose VALUES ('a')`)
 	if got := tableContents(t, s.DSN("ul_tables"))["public.logged"]; !slices.Equal(got, want) {
 		t.Errorf("logged at the second moment: %q, want %q", got, want)
 	}
+}
+
+// TestExtensionConfigurationTables: the rows an extension marks as user
+// data (pg_extension_config_dump; here pg_partman's part_config), which
+// pg_dump carries though CREATE EXTENSION makes the table, are backed up
+// and restored with the whole database, and at a moment inside an
+// incremental as of the layer before, saying so, rather than refusing it.
+func TestExtensionConfigurationTables(t *testing.T) {
+	s := pgtest.Start(t)
+	s.CreateDatabase(t, "pm")
+	var available bool
+	if err := s.Connect(t, "pm").QueryRow(context.Background(), "SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'pg_partman')").Scan(&available); err != nil {
+		t.Fatal(err)
+	}
+	if !available {
+		testutil.Need(t, "the pg_partman extension is not installed", "apt-get install postgresql-15-partman")
+	}
+	s.Exec(t, "pm", `CREATE SCHEMA partman; CREATE EXTENSION pg_partman SCHEMA partman;
+CREATE TABLE events (id bigint PRIMARY KEY, v text) PARTITION BY RANGE (id);
+SELECT partman.create_parent('public.events', 'id', 'native', '100');
+ALTER TABLE partman.template_public_events REPLICA IDENTITY FULL;
+INSERT INTO events SELECT g, 'e' || g FROM generate_series(1, 250) g`)
+	partConfig := func(db string) []string {
+		var buf bytes.Buffer
+		if _, err := s.Connect(t, db).PgConn().CopyTo(context.Background(), &buf, "COPY partman.part_config TO STDOUT"); err != nil {
+			t.Fatal(err)
+		}
+		return sortedLines(buf.Bytes())
+	}
+	want := partConfig("pm")
+	if len(want) != 1 {
+		t.Fatalf("part_config on the source: %q", want)
+	}
+	c := newTestCollection(t)
+	ctx := context.Background()
+	full, err := New(nil).Backup(ctx, BackupParams{JobID: "pm-full", DSN: s.DSN("pm"), Database: "pm", Cluster: "test"}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(nil).Restore(ctx, restoreParams(s, full, "pm-r1", "pm_copy"), c, &restoreTracker{}); err != nil {
+		t.Fatal(err)
+	}
+	compareTableContents(t, tableContents(t, s.DSN("pm_copy")), tableContents(t, s.DSN("pm")))
+	if got := partConfig("pm_copy"); !slices.Equal(got, want) {
+		t.Errorf("part_config restored: %q, want %q", got, want)
+	}
+
+	s.Exec(t, "pm", `INSERT INTO events VALUES (251, 'late')`)
+	moment := clockNow(t, s, "pm")
+	s.Exec(t, "pm", `UPDATE partman.part_config SET premake = 9`)
+	incrementalBackup(t, s, c, "pm", "pm-inc", true)
+	res, err := New(nil).Restore(ctx, RestoreParams{JobID: "pm-r2", TargetDSN: s.DSN, Database: "pm", NewDBName: "pm_moment", AsOf: moment}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatalf("a moment inside the incremental: %v", err)
+	}
+	if got := partConfig("pm_moment"); !slices.Equal(got, want) {
+		t.Errorf("part_config at the moment: %q, want as of the full backup %q", got, want)
+	}
+	wantWarning(t, res.Warnings, "table partman.part_config (an extension's configuration) is restored as it was at "+utc(full.EndTime))
+	if _, err := New(nil).Restore(ctx, RestoreParams{JobID: "pm-r3", TargetDSN: s.DSN, Backup: "LATEST", Database: "pm", NewDBName: "pm_latest"}, c, &restoreTracker{}); err != nil {
+		t.Fatal(err)
+	}
+	compareTableContents(t, tableContents(t, s.DSN("pm_latest")), tableContents(t, s.DSN("pm")))
 }

@@ -224,7 +224,7 @@ func (s *layerSet) sources() (map[uint32]*tableSource, error) {
 			}
 			if m.Kind == collection.KindFull || mt.Whole {
 				if mt.Whole && m == last && !cut.IsZero() {
-					if !mt.Unlogged {
+					if !mt.Unlogged && !mt.ExtensionConfig {
 						s.uncovered = append(s.uncovered, uncoveredTable{table: t, existed: findTable(s.layers[len(s.layers)-2], t.OID) != nil})
 						break
 					}
@@ -232,11 +232,11 @@ func (s *layerSet) sources() (map[uint32]*tableSource, error) {
 						empty := *mt
 						empty.Files, empty.Rows, empty.RawBytes, empty.StoredBytes = nil, 0, 0, 0
 						ts.base, ts.files, ts.changes = m, &empty, nil
-						s.notes = append(s.notes, tableNote{t.QualifiedName(), fmt.Sprintf("unlogged table %s is restored empty: it was created during the incremental that ends at %s, and an unlogged table's changes are not in the WAL, so its rows at %s are unknown",
-							t.QualifiedName(), utc(m.EndTime), utc(cut))})
+						s.notes = append(s.notes, tableNote{t.QualifiedName(), fmt.Sprintf("%s is restored empty: it was created during the incremental that ends at %s, and %s, so its rows at %s are unknown",
+							wholeKind(mt), utc(m.EndTime), wholeWhy(mt), utc(cut))})
 					} else {
-						s.notes = append(s.notes, tableNote{t.QualifiedName(), fmt.Sprintf("unlogged table %s is restored as it was at %s, the nearest backup before %s: an unlogged table's changes are not in the WAL, so Strata copies it whole at each backup's end",
-							t.QualifiedName(), utc(ts.base.EndTime), utc(cut))})
+						s.notes = append(s.notes, tableNote{t.QualifiedName(), fmt.Sprintf("%s is restored as it was at %s, the nearest backup before %s: %s, so Strata copies it whole at each backup's end",
+							wholeKind(mt), utc(ts.base.EndTime), utc(cut), wholeWhy(mt))})
 					}
 					continue
 				}
@@ -267,6 +267,22 @@ func (s *layerSet) sources() (map[uint32]*tableSource, error) {
 		out[t.OID] = ts
 	}
 	return out, nil
+}
+
+// wholeKind names a table every incremental copies whole by nature (see
+// sources), and wholeWhy says why.
+func wholeKind(t *collection.Table) string {
+	if t.Unlogged {
+		return "unlogged table " + t.QualifiedName()
+	}
+	return "table " + t.QualifiedName() + " (an extension's configuration)"
+}
+
+func wholeWhy(t *collection.Table) string {
+	if t.Unlogged {
+		return "an unlogged table's changes are not in the WAL"
+	}
+	return "an extension's tables are not in the chain's publication"
 }
 
 // checkColumns refuses a column change the restore cannot replay: a column

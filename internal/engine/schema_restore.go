@@ -199,8 +199,15 @@ func (p *tablePlanner) name(e *tocEntry) string { return qname{e.Namespace, e.Ta
 // partitions of named partitioned tables, and owned sequences.
 func (p *tablePlanner) selectNamed(m *collection.Manifest) error {
 	inManifest := map[string]bool{}
+	var extension []string
 	for _, t := range m.Tables {
 		inManifest[t.QualifiedName()] = true
+		if t.ExtensionConfig && slices.Contains(p.opt.Names, t.QualifiedName()) {
+			extension = append(extension, t.QualifiedName())
+		}
+	}
+	if len(extension) > 0 {
+		return userErrorf(nil, "%s belongs to an extension, which creates it: its rows are restored with the whole database", strings.Join(extension, ", "))
 	}
 	byName := map[string]*tocEntry{}
 	for i := range p.entries {
