@@ -121,17 +121,17 @@ type Table struct {
 	Captured bool `json:"captured,omitempty"`
 	// Whole: in an incremental, Files hold the whole table at the layer's
 	// end (its changes were not captured: no replica identity, or new).
-	Whole       bool       `json:"whole,omitempty"`
-	Changes     []FileInfo `json:"changes,omitempty"` // an incremental's change files, in order
-	Parent      string     `json:"parent,omitempty"`  // "schema.name" of the partitioned parent, for a partition
-	Unlogged    bool       `json:"unlogged,omitempty"`
+	Whole    bool       `json:"whole,omitempty"`
+	Changes  []FileInfo `json:"changes,omitempty"` // an incremental's change files, in order
+	Parent   string     `json:"parent,omitempty"`  // "schema.name" of the partitioned parent, for a partition
+	Unlogged bool       `json:"unlogged,omitempty"`
 	// ExtensionConfig: an extension's configuration table, created by
 	// CREATE EXTENSION; Files hold the rows the extension marked as user data.
-	ExtensionConfig bool `json:"extension_config,omitempty"`
-	Rows        int64      `json:"rows"`
-	RawBytes    int64      `json:"raw_bytes"`    // COPY output bytes, before compression
-	StoredBytes int64      `json:"stored_bytes"` // bytes in storage after compression
-	Files       []FileInfo `json:"files"`
+	ExtensionConfig bool       `json:"extension_config,omitempty"`
+	Rows            int64      `json:"rows"`
+	RawBytes        int64      `json:"raw_bytes"`    // COPY output bytes, before compression
+	StoredBytes     int64      `json:"stored_bytes"` // bytes in storage after compression
+	Files           []FileInfo `json:"files"`
 }
 
 // QualifiedName is "schema.name" exactly as stored (case and spaces kept,
