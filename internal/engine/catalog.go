@@ -296,7 +296,8 @@ func readSequenceValues(ctx context.Context, c *pgx.Conn, seqs []seqInfo) ([]col
 
 // readRoles lists the roles the schema refers to: owners of every object a
 // schema dump contains, grantees and grantors in their ACLs, default
-// privileges, policies and user mappings. All are recorded; the restore
+// privileges, policies, user mappings and settings of a role in the
+// database (ALTER ROLE ... IN DATABASE ... SET). All are recorded; the restore
 // decides which to create. Predefined pg_* roles exist everywhere and are
 // left out. Passwords are never read.
 func readRoles(ctx context.Context, c *pgx.Conn) ([]collection.Role, error) {
@@ -325,6 +326,8 @@ WITH objs(owner, acl) AS (
   UNION ALL SELECT defaclrole, defaclacl FROM pg_default_acl
   UNION ALL SELECT unnest(polroles), NULL FROM pg_policy
   UNION ALL SELECT datdba, datacl FROM pg_database WHERE datname = current_database()
+  UNION ALL SELECT s.setrole, NULL FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+            WHERE d.datname = current_database() AND s.setrole <> 0
 ), ids(id) AS (
   SELECT owner FROM objs WHERE owner IS NOT NULL
   UNION SELECT a.grantee FROM objs, aclexplode(objs.acl) a WHERE objs.acl IS NOT NULL

@@ -313,3 +313,34 @@ INSERT INTO events SELECT g, 'e' || g FROM generate_series(1, 250) g`)
 	}
 	compareTableContents(t, tableContents(t, s.DSN("pm_latest")), tableContents(t, s.DSN("pm")))
 }
+
+// TestRoleSettingsInTheDatabase: a role's settings in the database (ALTER
+// ROLE ... IN DATABASE ... SET), which pg_dump keeps with the database,
+// are restored, on a server that lacks the role too (it is created).
+func TestRoleSettingsInTheDatabase(t *testing.T) {
+	s := pgtest.Start(t)
+	s.CreateDatabase(t, "rs")
+	s.Exec(t, "rs", `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'strata_rs_app') THEN CREATE ROLE strata_rs_app NOLOGIN; END IF; END $$;
+ALTER ROLE strata_rs_app IN DATABASE rs SET work_mem = '12MB';
+CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)`)
+	c := newTestCollection(t)
+	ctx := context.Background()
+	m, err := New(nil).Backup(ctx, BackupParams{JobID: "rs-full", DSN: s.DSN("rs"), Database: "rs", Cluster: "test"}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2 := pgtest.Start(t)
+	res, err := New(nil).Restore(ctx, restoreParams(s2, m, "rs-r", "rs_copy"), c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(res.CreatedRoles, "strata_rs_app") {
+		t.Errorf("created roles %q, want strata_rs_app", res.CreatedRoles)
+	}
+	var setting string
+	err = s2.Connect(t, "postgres").QueryRow(ctx, `SELECT array_to_string(s.setconfig, ',') FROM pg_db_role_setting s
+JOIN pg_database d ON d.oid = s.setdatabase JOIN pg_roles r ON r.oid = s.setrole WHERE d.datname = 'rs_copy' AND r.rolname = 'strata_rs_app'`).Scan(&setting)
+	if err != nil || setting != "work_mem=12MB" {
+		t.Errorf("the role's setting in the restored database: %q (%v), want work_mem=12MB", setting, err)
+	}
+}
