@@ -344,3 +344,29 @@ JOIN pg_database d ON d.oid = s.setdatabase JOIN pg_roles r ON r.oid = s.setrole
 		t.Errorf("the role's setting in the restored database: %q (%v), want work_mem=12MB", setting, err)
 	}
 }
+
+// TestEventTriggerThatRefusesDrops: an event trigger that refuses every
+// DROP (a common guard) is restored, and does not stop the restore's own
+// cleanup.
+func TestEventTriggerThatRefusesDrops(t *testing.T) {
+	s := pgtest.Start(t)
+	s.CreateDatabase(t, "et")
+	s.Exec(t, "et", `CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1);
+CREATE MATERIALIZED VIEW mv AS SELECT count(*) AS n FROM t;
+CREATE FUNCTION no_drops() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'dropping is not allowed here'; END $$;
+CREATE EVENT TRIGGER no_drops ON sql_drop EXECUTE FUNCTION no_drops()`)
+	c := newTestCollection(t)
+	ctx := context.Background()
+	m, err := New(nil).Backup(ctx, BackupParams{JobID: "et-full", DSN: s.DSN("et"), Database: "et", Cluster: "test"}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(nil).Restore(ctx, restoreParams(s, m, "et-r", "et_copy"), c, &restoreTracker{}); err != nil {
+		t.Fatal(err)
+	}
+	compareTableContents(t, tableContents(t, s.DSN("et_copy")), tableContents(t, s.DSN("et")))
+	var n int
+	if err := s.Connect(t, "et_copy").QueryRow(ctx, "SELECT count(*) FROM pg_event_trigger WHERE evtname = 'no_drops'").Scan(&n); err != nil || n != 1 {
+		t.Errorf("event trigger restored: %d (%v)", n, err)
+	}
+}

@@ -7,7 +7,8 @@ package engine
 // strata_restore.progress in the target database. Either both commit or
 // neither does, so a crash between the COPY's commit and the job's
 // checkpoint cannot load a file twice: a resumed restore skips the files
-// the progress table lists. The schema is dropped when the restore ends.
+// the progress table lists. The schema is dropped once the data is loaded,
+// before post-data (see postData).
 
 import (
 	"cmp"

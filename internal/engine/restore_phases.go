@@ -227,16 +227,29 @@ ORDER BY 1, 2, 3`, name)
 
 // postData runs post-data: indexes, constraints, triggers, in parallel. A
 // resumed run tolerates what an interrupted one already built.
+//
+// The progress table goes first: the data is loaded, and post-data creates
+// the database's event triggers, which would fire on dropping it (and one
+// that refuses drops would fail the restore).
 func (r *restoreRun) postData(ctx context.Context, t Tracker) error {
 	t.Progress("indexes", r.totalBytes, r.totalBytes, r.totalRows, r.totalRows)
+	c, err := r.connect(ctx, r.target)
+	if err != nil {
+		return err
+	}
+	err = dropProgress(ctx, c, r.p.JobID)
+	c.Close(ctx)
+	if err != nil {
+		return targetError(err)
+	}
 	return pgRestoreRun{
 		dsn: r.p.TargetDSN(r.target), archive: r.archive, list: r.list, section: "post-data", jobs: r.p.Parallel,
 		tolerateExisting: r.resumed,
 	}.run(ctx)
 }
 
-// finish sets the sequences, fills the materialized views (a schema-only
-// dump has no REFRESH for them) and removes the progress table.
+// finish sets the sequences and fills the materialized views (a schema-only
+// dump has no REFRESH for them).
 func (r *restoreRun) finish(ctx context.Context, t Tracker) error {
 	t.Progress("sequences", r.totalBytes, r.totalBytes, r.totalRows, r.totalRows)
 	c, err := r.connect(ctx, r.target)
@@ -264,9 +277,6 @@ func (r *restoreRun) finish(ctx context.Context, t Tracker) error {
 		if _, err := c.Exec(ctx, "REFRESH MATERIALIZED VIEW "+pgx.Identifier{mv.Schema, mv.Name}.Sanitize()); err != nil {
 			return targetError(err)
 		}
-	}
-	if err := targetError(dropProgress(ctx, c, r.p.JobID)); err != nil {
-		return err
 	}
 	if r.whole {
 		return r.applyDatabaseProperties(ctx)
