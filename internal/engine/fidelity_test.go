@@ -370,3 +370,28 @@ CREATE EVENT TRIGGER no_drops ON sql_drop EXECUTE FUNCTION no_drops()`)
 		t.Errorf("event trigger restored: %d (%v)", n, err)
 	}
 }
+
+// TestRowLevelSecurityNeverHidesRows: a backup by a role a row-level
+// security policy applies to fails saying so, instead of storing only the
+// rows the policy shows; one by a role that bypasses it holds every row.
+func TestRowLevelSecurityNeverHidesRows(t *testing.T) {
+	s := pgtest.Start(t)
+	s.CreateDatabase(t, "rls")
+	s.Exec(t, "postgres", `CREATE ROLE strata_rls_reader LOGIN REPLICATION; GRANT pg_read_all_data TO strata_rls_reader`)
+	s.Exec(t, "rls", `CREATE TABLE secrets (id int PRIMARY KEY, owner text); INSERT INTO secrets VALUES (1, 'a'), (2, 'b');
+ALTER TABLE secrets ENABLE ROW LEVEL SECURITY; CREATE POLICY only_a ON secrets USING (owner = 'a')`)
+	ctx := context.Background()
+	dsn := strings.Replace(s.DSN("rls"), "postgres@", "strata_rls_reader@", 1)
+	_, err := New(nil).Backup(ctx, BackupParams{JobID: "rls-1", DSN: dsn, Database: "rls", Cluster: "test"}, newTestCollection(t), &restoreTracker{})
+	wantUserError(t, err, "row-level security", "BYPASSRLS")
+
+	s.Exec(t, "postgres", `ALTER ROLE strata_rls_reader BYPASSRLS`)
+	c := newTestCollection(t)
+	m, err := New(nil).Backup(ctx, BackupParams{JobID: "rls-2", DSN: dsn, Database: "rls", Cluster: "test"}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := backupContents(t, c, m)["public.secrets"]; len(rows) != 2 {
+		t.Errorf("backup holds %d rows of secrets, want 2", len(rows))
+	}
+}
