@@ -395,3 +395,38 @@ ALTER TABLE secrets ENABLE ROW LEVEL SECURITY; CREATE POLICY only_a ON secrets U
 		t.Errorf("backup holds %d rows of secrets, want 2", len(rows))
 	}
 }
+
+// TestDatabaseTextStylesDoNotChangeValues: a database whose own settings
+// change how values print (DateStyle SQL, DMY; IntervalStyle
+// sql_standard; extra_float_digits -15) restores the same values: a table
+// with a type of its own is copied as text, which the restoring session
+// must read back as the value the source held.
+func TestDatabaseTextStylesDoNotChangeValues(t *testing.T) {
+	s := pgtest.Start(t)
+	s.CreateDatabase(t, "ds")
+	s.Exec(t, "ds", `ALTER DATABASE ds SET DateStyle = 'SQL, DMY'; ALTER DATABASE ds SET IntervalStyle = 'sql_standard'; ALTER DATABASE ds SET extra_float_digits = -15`)
+	s.Exec(t, "ds", `CREATE TYPE mood AS ENUM ('ok');
+CREATE TABLE t (id int PRIMARY KEY, m mood, d date, ts timestamp, iv interval, f float8, fa float8[]);
+INSERT INTO t VALUES (1, 'ok', '2026-12-07', '2026-12-07 13:14:15.123456', '1 year 2 mons -3 days 04:05:06.5', 0.1 + 0.2, ARRAY[1.0/3, 2.0/3])`)
+	c := newTestCollection(t)
+	ctx := context.Background()
+	m, err := New(nil).Backup(ctx, BackupParams{JobID: "ds-full", DSN: s.DSN("ds"), Database: "ds", Cluster: "test"}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(nil).Restore(ctx, restoreParams(s, m, "ds-r", "ds_copy"), c, &restoreTracker{}); err != nil {
+		t.Fatal(err)
+	}
+	exact := func(db string) string {
+		var v string
+		err := s.Connect(t, db).QueryRow(ctx, `SELECT to_char(d, 'YYYY-MM-DD') || ' ' || to_char(ts, 'YYYY-MM-DD HH24:MI:SS.US') || ' ' ||
+  extract(epoch FROM iv)::text || ' ' || encode(float8send(f), 'hex') || ' ' || encode(float8send(fa[1]), 'hex') || encode(float8send(fa[2]), 'hex') FROM t`).Scan(&v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if got, want := exact("ds_copy"), exact("ds"); got != want {
+		t.Errorf("values after the restore: %s, want %s", got, want)
+	}
+}
