@@ -152,7 +152,7 @@ func (e *Engine) startFull(ctx context.Context, p BackupParams, c *collection.Co
 func (e *Engine) startBackup(ctx context.Context, p BackupParams, c *collection.Collection, t Tracker) (*backupRun, error) {
 	run := &backupRun{e: e, p: p, startedAt: time.Now().UTC()}
 	t.Progress("connecting", 0, 0, 0, 0)
-	meta, err := connect(ctx, p.DSN, "strata backup")
+	meta, err := connectSource(ctx, p.DSN, "strata backup")
 	if err != nil {
 		return nil, err
 	}

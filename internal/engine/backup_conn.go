@@ -35,18 +35,30 @@ var textFormats = map[string]string{
 	"row_security":       "off",
 }
 
-// connect opens an ordinary connection for the backup.
-func connect(ctx context.Context, dsn, appName string) (*pgx.Conn, error) {
+// sourcePath is the search_path of the sessions that read a backup's
+// source, as pg_dump's: with only pg_catalog on it, the text of reg*
+// values (regclass, regtype...) and the type names format_type records
+// name every object with its schema, whatever search_path the database or
+// role sets, so a restore finds them. (Restore sessions keep the target's:
+// older manifests recorded type names relative to it.)
+var sourcePath = map[string]string{"search_path": "pg_catalog"}
+
+// connectSource opens a connection that reads the backup's source.
+func connectSource(ctx context.Context, dsn, appName string) (*pgx.Conn, error) {
+	return connect(ctx, dsn, appName, sourcePath)
+}
+
+// connect opens an ordinary connection, with settings of its own (extra).
+func connect(ctx context.Context, dsn, appName string, extra ...map[string]string) (*pgx.Conn, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, userErrorf(err, "the cluster's connection string is not valid: %v", redactConnErr(err))
 	}
 	cfg.RuntimeParams["application_name"] = appName
-	for k, v := range sessionTimeoutsOff {
-		cfg.RuntimeParams[k] = v
-	}
-	for k, v := range textFormats {
-		cfg.RuntimeParams[k] = v
+	for _, m := range append([]map[string]string{sessionTimeoutsOff, textFormats}, extra...) {
+		for k, v := range m {
+			cfg.RuntimeParams[k] = v
+		}
 	}
 	// Fail rather than queue forever behind a lock: see lockTables.
 	cfg.RuntimeParams["lock_timeout"] = "60s"

@@ -116,7 +116,7 @@ func (r *backupRun) copyData(ctx context.Context, t Tracker) error {
 // imported the backup's snapshot (so all workers read the same data). It
 // stops at its first failure: the transaction is unusable after one.
 func (r *backupRun) worker(ctx context.Context, work <-chan chunk, results chan<- chunkResult) {
-	conn, err := connect(ctx, r.p.DSN, "strata backup (copy)")
+	conn, err := connectSource(ctx, r.p.DSN, "strata backup (copy)")
 	if err == nil {
 		if err = r.snap.importInto(ctx, conn); err != nil {
 			conn.Close(context.WithoutCancel(ctx))

@@ -38,6 +38,7 @@ func captureChanges(ctx context.Context, spec captureSpec, sink func(*change) er
 	// reads them back the same whatever the server's defaults.
 	conn, err := replicationConn(ctx, spec.DSN, "strata incremental (capture)", map[string]string{
 		"DateStyle": "ISO", "IntervalStyle": "postgres", "extra_float_digits": "3", "bytea_output": "hex", "TimeZone": "UTC",
+		"search_path": sourcePath["search_path"],
 	})
 	if err != nil {
 		return nil, err

@@ -39,8 +39,13 @@ const extensionCondition = `coalesce((SELECT e.extcondition[array_position(e.ext
 // binary format, which drivers decode from every version. A type created in
 // the database (enum, domain, composite, extension type) is not: its OID
 // differs on the target, and array and record input check element OIDs.
+//
+// The reg* types (regclass, regtype, regproc...) are built in, but their
+// binary form is the object's OID, which means another object, or none, on
+// the target: they stay in text, which names the object.
 const builtinBinaryType = `(ty.oid < 16384 AND ty.typsend::oid <> 0 AND ty.typreceive::oid <> 0
-       AND (ty.typelem = 0 OR ty.typelem < 16384))`
+       AND (ty.typelem = 0 OR ty.typelem < 16384)
+       AND ty.typname NOT LIKE 'reg%' AND ty.typname NOT LIKE '\_reg%')`
 
 // tableInfo is a table (or partitioned table) found in the catalog.
 type tableInfo struct {

@@ -170,11 +170,29 @@ var errBadChangeFile = errors.New("malformed change file")
 // changeDecoder reads the records a changeEncoder wrote.
 type changeDecoder struct {
 	r   *bufio.Reader
+	src *sourceReader
 	rel *relation
 }
 
 func newChangeDecoder(r io.Reader) *changeDecoder {
-	return &changeDecoder{r: bufio.NewReaderSize(r, 64<<10)}
+	src := &sourceReader{r: r}
+	return &changeDecoder{r: bufio.NewReaderSize(src, 64<<10), src: src}
+}
+
+// sourceReader remembers the error its reader returned other than io.EOF
+// (storage, checksum), so that a decoding error is told from a failure to
+// read the file.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
 }
 
 // next returns the next change, or io.EOF after the last.
@@ -185,10 +203,10 @@ func (d *changeDecoder) next() (*change, error) {
 	}
 	if op == opRelation {
 		if d.rel, err = d.readRelation(); err != nil {
-			return nil, corrupt(err)
+			return nil, d.corrupt(err)
 		}
 		if op, err = d.r.ReadByte(); err != nil {
-			return nil, corrupt(err)
+			return nil, d.corrupt(err)
 		}
 	}
 	if d.rel == nil {
@@ -196,10 +214,10 @@ func (d *changeDecoder) next() (*change, error) {
 	}
 	c := &change{Op: op, Rel: d.rel}
 	if c.LSN, err = binary.ReadUvarint(d.r); err != nil {
-		return nil, corrupt(err)
+		return nil, d.corrupt(err)
 	}
 	if c.Time, err = binary.ReadVarint(d.r); err != nil {
-		return nil, corrupt(err)
+		return nil, d.corrupt(err)
 	}
 	switch op {
 	case opInsert:
@@ -219,7 +237,7 @@ func (d *changeDecoder) next() (*change, error) {
 		return nil, errBadChangeFile
 	}
 	if err != nil {
-		return nil, corrupt(err)
+		return nil, d.corrupt(err)
 	}
 	return c, nil
 }
@@ -279,14 +297,19 @@ func (d *changeDecoder) readBytes() ([]byte, error) {
 	if n > 1<<30 { // a text value is at most 1 GB
 		return nil, errBadChangeFile
 	}
-	b := make([]byte, n)
-	_, err = io.ReadFull(d.r, b)
-	return b, err
+	return readLength(d.r, int64(n))
 }
 
-func corrupt(err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+// corrupt says what stopped a record halfway: the file could not be read,
+// or its bytes are not a record (cut short, or malformed).
+func (d *changeDecoder) corrupt(err error) error {
+	switch {
+	case d.src.err != nil:
+		return d.src.err
+	case errors.Is(err, errBadChangeFile):
+		return err
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%w: cut short", errBadChangeFile)
 	}
-	return err
+	return fmt.Errorf("%w: %v", errBadChangeFile, err)
 }

@@ -430,3 +430,43 @@ INSERT INTO t VALUES (1, 'ok', '2026-12-07', '2026-12-07 13:14:15.123456', '1 ye
 		t.Errorf("values after the restore: %s, want %s", got, want)
 	}
 }
+
+// TestRegTypesNameTheirObjects: reg* values (regclass, regtype, regproc,
+// regnamespace, arrays of them) name objects by OID; restored into another
+// database they must name the same objects, whatever search_path the
+// source database sets, in a table copied as binary or as text.
+func TestRegTypesNameTheirObjects(t *testing.T) {
+	s := pgtest.Start(t)
+	s.CreateDatabase(t, "rg")
+	s.Exec(t, "rg", `CREATE SCHEMA app; CREATE TYPE app.mood AS ENUM ('ok'); CREATE TABLE app.things (id int PRIMARY KEY);
+CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+ALTER DATABASE rg SET search_path = app, public`)
+	s.Exec(t, "rg", `CREATE TABLE app.refs (id int PRIMARY KEY, c regclass, ty regtype, p regproc, n regnamespace, cs regclass[]);
+CREATE TABLE app.refs_text (id int PRIMARY KEY, m app.mood, c regclass, ty regtype);
+INSERT INTO app.refs VALUES (1, 'app.things', 'app.mood', 'app.f', 'app', ARRAY['app.things'::regclass, 'pg_class'::regclass]);
+INSERT INTO app.refs_text VALUES (1, 'ok', 'app.things', 'app.mood')`)
+	c := newTestCollection(t)
+	ctx := context.Background()
+	m, err := New(nil).Backup(ctx, BackupParams{JobID: "rg-full", DSN: s.DSN("rg"), Database: "rg", Cluster: "test"}, c, &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(nil).Restore(ctx, restoreParams(s, m, "rg-r", "rg_copy"), c, &restoreTracker{}); err != nil {
+		t.Fatal(err)
+	}
+	names := func(db string) string {
+		conn := s.Connect(t, db)
+		if _, err := conn.Exec(ctx, "SET search_path = pg_catalog"); err != nil {
+			t.Fatal(err)
+		}
+		var v string
+		if err := conn.QueryRow(ctx, `SELECT r.c::text || ' ' || r.ty::text || ' ' || r.p::text || ' ' || r.n::text || ' ' || r.cs::text || ' ' || x.c::text || ' ' || x.ty::text
+FROM app.refs r, app.refs_text x`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if got, want := names("rg_copy"), names("rg"); got != want {
+		t.Errorf("reg* values after the restore: %s, want %s", got, want)
+	}
+}

@@ -142,7 +142,7 @@ func (e *Engine) startIncremental(ctx context.Context, p BackupParams, c *collec
 	}
 	run := &backupRun{e: e, p: p, startedAt: time.Now().UTC()}
 	t.Progress("connecting", 0, 0, 0, 0)
-	meta, err := connect(ctx, p.DSN, "strata incremental")
+	meta, err := connectSource(ctx, p.DSN, "strata incremental")
 	if err != nil {
 		return nil, err
 	}

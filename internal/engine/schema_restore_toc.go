@@ -98,8 +98,8 @@ func (r *tocReader) str() (s string, ok bool) {
 		r.err = fmt.Errorf("string of %d bytes", n)
 		return "", false
 	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(r.r, b); err != nil {
+	b, err := readLength(r.r, int64(n))
+	if err != nil {
 		r.err = err
 		return "", false
 	}
@@ -149,10 +149,13 @@ func readTOC(in io.Reader) ([]tocEntry, error) {
 	r.s() // pg_dump version
 
 	n := r.int()
-	if r.err == nil && (n < 0 || n > 10_000_000) {
+	if r.err != nil {
+		return nil, fmt.Errorf("reading the schema archive's header: %w", r.err)
+	}
+	if n < 0 || n > 10_000_000 {
 		return nil, fmt.Errorf("the schema archive's table of contents is corrupt (%d entries)", n)
 	}
-	entries := make([]tocEntry, 0, n)
+	entries := make([]tocEntry, 0, min(n, 4096)) // n is the archive's word: grow with what is read
 	for range n {
 		var e tocEntry
 		e.ID = r.int()
