@@ -89,4 +89,13 @@ SELECT lo_from_bytea(7001, 'invoice scan')`)
 	p = browser.Open(t, b, fmt.Sprintf("%s/jobs/%d", env.http.URL, id))
 	p.MustElementR("#job-warnings", "1 large object")
 	browser.Screenshot(t, p, "job-warnings")
+
+	// The collection counts each layer's large objects; a backup's page too.
+	p = browser.Open(t, b, env.http.URL+"/collections/local")
+	p.MustElementR("td", "1 large object")
+	browser.Screenshot(t, p, "collection")
+	p.MustElementR("a", "^full$").MustClick()
+	p.MustWaitLoad()
+	p.MustElementR("#large-objects", "^1 ")
+	browser.Screenshot(t, p, "backup")
 }
