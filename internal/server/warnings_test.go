@@ -28,9 +28,7 @@ CREATE TABLE notes (v text); INSERT INTO notes VALUES ('a');
 SELECT lo_from_bytea(7001, 'invoice scan')`)
 	admin := env.apiKey("ops", auth.RoleAdmin)
 	auditor := env.apiKey("reader", auth.RoleAuditor)
-	if resp, body := env.apiRequest("POST", "/api/v1/clusters", admin, fmt.Sprintf(`{"name":"pg","kind":"postgres","dsn":%q}`, pg.DSN("postgres"))); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("add cluster: %d %s", resp.StatusCode, body)
-	}
+	env.addCluster("pg", pg.DSN("postgres"))
 	j := env.waitJob(auditor, env.startJob(admin, "/api/v1/backups", `{"cluster":"pg","database":"shop","collection":"local"}`))
 	if res, _ := json.Marshal(j.Result); j.Status != "succeeded" || !strings.Contains(string(res), `"large_objects":1`) {
 		t.Fatalf("full backup: %+v %s", j, res)
