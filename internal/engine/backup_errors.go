@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -50,6 +51,10 @@ func sourceError(err error, doing, table string) error {
 			return userErrorf(err, "could not %s: %s is locked by another session (an ALTER TABLE, VACUUM FULL or similar), and the backup waited a minute: start the backup again once it finishes", doing, what)
 		case pgErr.Code == "42P01": // undefined_table
 			return userErrorf(err, "could not %s: %s was dropped while the backup ran: start the backup again", doing, what)
+		case pgErr.Code == "42501" && strings.Contains(pgErr.Message, "row-level security"):
+			// row_security is off (see textFormats): a role a policy
+			// applies to would otherwise copy only the rows it may see.
+			return userErrorf(err, "could not %s: %s. The backup user must see every row, as pg_dump's must: give it BYPASSRLS (ALTER ROLE ... BYPASSRLS) or back up as a superuser", doing, pgErr.Message)
 		case pgErr.Code == "42501": // insufficient_privilege
 			return userErrorf(err, "could not %s: %s. Grant the backup user read access (for example the pg_read_all_data role)", doing, pgErr.Message)
 		case pgErr.Code[:2] == "57" || pgErr.Code[:2] == "08": // operator intervention, connection exception
