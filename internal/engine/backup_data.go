@@ -118,7 +118,14 @@ func (r *backupRun) copyData(ctx context.Context, t Tracker) error {
 func (r *backupRun) worker(ctx context.Context, work <-chan chunk, results chan<- chunkResult) {
 	conn, err := connect(ctx, r.p.DSN, "strata backup (copy)")
 	if err == nil {
-		if err = r.snap.importInto(ctx, conn); err != nil {
+		// As pg_dump: with only pg_catalog on the search path, COPY text
+		// of reg* values (regclass...) names objects with their schema,
+		// whatever search_path the database or role sets, so the restore
+		// finds them.
+		if _, err = conn.Exec(ctx, "SET search_path = pg_catalog"); err == nil {
+			err = r.snap.importInto(ctx, conn)
+		}
+		if err != nil {
 			conn.Close(context.WithoutCancel(ctx))
 		}
 	}
