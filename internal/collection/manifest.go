@@ -127,11 +127,15 @@ type Table struct {
 	Unlogged bool       `json:"unlogged,omitempty"`
 	// ExtensionConfig: an extension's configuration table, created by
 	// CREATE EXTENSION; Files hold the rows the extension marked as user data.
-	ExtensionConfig bool       `json:"extension_config,omitempty"`
-	Rows            int64      `json:"rows"`
-	RawBytes        int64      `json:"raw_bytes"`    // COPY output bytes, before compression
-	StoredBytes     int64      `json:"stored_bytes"` // bytes in storage after compression
-	Files           []FileInfo `json:"files"`
+	ExtensionConfig bool `json:"extension_config,omitempty"`
+	// LoadVia is the schema and name of the partitioned table a restore
+	// loads the partition's rows through (hash partitioning on a type whose
+	// hash differs on the target); empty: the partition itself.
+	LoadVia     []string   `json:"load_via,omitempty"`
+	Rows        int64      `json:"rows"`
+	RawBytes    int64      `json:"raw_bytes"`    // COPY output bytes, before compression
+	StoredBytes int64      `json:"stored_bytes"` // bytes in storage after compression
+	Files       []FileInfo `json:"files"`
 }
 
 // QualifiedName is "schema.name" exactly as stored (case and spaces kept,

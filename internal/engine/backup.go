@@ -472,7 +472,7 @@ func (r *backupRun) manifest(seqs []collection.Sequence) *collection.Manifest {
 	for _, t := range r.cat.tables {
 		mt := collection.Table{
 			OID: t.OID, Schema: t.Schema, Name: t.Name, Columns: t.Columns,
-			Parent: t.Parent, Unlogged: t.Unlogged, ExtensionConfig: t.ExtensionConfig, Files: []collection.FileInfo{},
+			Parent: t.Parent, Unlogged: t.Unlogged, ExtensionConfig: t.ExtensionConfig, LoadVia: t.LoadVia, Files: []collection.FileInfo{},
 			Types: t.Types, Key: t.Key, Captured: r.captured[t.OID],
 		}
 		if r.inc != nil {

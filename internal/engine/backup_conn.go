@@ -20,14 +20,15 @@ var sessionTimeoutsOff = map[string]string{
 	"idle_session_timeout":                "0",
 }
 
-// textFormats pins, for every session, the settings that change the text
-// form of values, as pg_dump does: a backup copies tables with types of
-// their own as COPY text, and a database's or role's own DateStyle,
-// IntervalStyle or extra_float_digits would otherwise write dates, intervals
-// and floats that the restoring session (with the target's defaults) reads
-// back as other values, or rounds. Row security is off, as in pg_dump: a
-// role subject to a policy fails to copy the table instead of silently
-// copying only the rows the policy lets it see.
+// textFormats pins, for every session (backup and restore alike), the
+// settings that change the text form of values, as pg_dump does: a backup
+// copies tables with types of their own as COPY text, and a database's or
+// role's own DateStyle, IntervalStyle or extra_float_digits would otherwise
+// write dates, intervals and floats that the restoring session (with the
+// target's defaults) reads back as other values, or rounds. Row security is
+// off, as in pg_dump and pg_restore: a role subject to a policy fails to
+// copy the table instead of silently copying only the rows the policy lets
+// it see.
 var textFormats = map[string]string{
 	"DateStyle":          "ISO",
 	"IntervalStyle":      "postgres",
@@ -59,6 +60,9 @@ func connect(ctx context.Context, dsn, appName string, extra ...map[string]strin
 		for k, v := range m {
 			cfg.RuntimeParams[k] = v
 		}
+	}
+	for k, v := range textFormats {
+		cfg.RuntimeParams[k] = v
 	}
 	// Fail rather than queue forever behind a lock: see lockTables.
 	cfg.RuntimeParams["lock_timeout"] = "60s"

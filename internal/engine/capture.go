@@ -35,7 +35,9 @@ const statusInterval = 10 * time.Second
 func captureChanges(ctx context.Context, spec captureSpec, sink func(*change) error) (*pgconn.PgConn, error) {
 	// pgoutput sends values in text, formatted by the walsender's
 	// settings: pin the ones that change text forms, so that the restore
-	// reads them back the same whatever the server's defaults.
+	// reads them back the same whatever the server's defaults. With only
+	// pg_catalog on the search path, reg* values (regclass...) name their
+	// objects with their schema, as the restore must read them.
 	conn, err := replicationConn(ctx, spec.DSN, "strata incremental (capture)", map[string]string{
 		"DateStyle": "ISO", "IntervalStyle": "postgres", "extra_float_digits": "3", "bytea_output": "hex", "TimeZone": "UTC",
 		"search_path": sourcePath["search_path"],

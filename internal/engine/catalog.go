@@ -22,6 +22,24 @@ const userNamespace = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND
 // by an extension (pg_dump leaves those to CREATE EXTENSION).
 const notExtensionMember = `NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`
 
+// hashRoot is, for a partition c, the OID of its topmost partitioned
+// table when one of its ancestors is hash-partitioned on an expression or
+// on a column whose type was made in the database (see tableInfo.RootOID);
+// else 0.
+const hashRoot = `coalesce((
+  WITH RECURSIVE up(relid, depth) AS (
+    SELECT i.inhparent, 1 FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition
+    UNION ALL
+    SELECT i.inhparent, up.depth + 1 FROM up JOIN pg_class pc ON pc.oid = up.relid AND pc.relispartition
+    JOIN pg_inherits i ON i.inhrelid = up.relid
+  )
+  SELECT (SELECT u.relid FROM up u ORDER BY u.depth DESC LIMIT 1)
+  WHERE EXISTS (SELECT FROM up JOIN pg_partitioned_table pt ON pt.partrelid = up.relid
+                WHERE pt.partstrat = 'h' AND (0 = ANY (pt.partattrs::int2[]) OR EXISTS (
+                  SELECT FROM unnest(pt.partattrs::int2[]) k(attnum)
+                  JOIN pg_attribute a ON a.attrelid = up.relid AND a.attnum = k.attnum
+                  WHERE a.atttypid >= 16384)))), 0)`
+
 // extensionConfig is a condition on a pg_class alias c: a table or sequence
 // an extension marked as holding user data (pg_extension_config_dump), whose
 // rows pg_dump carries, filtered by the extension's condition, though
@@ -68,6 +86,13 @@ type tableInfo struct {
 	// EXTENSION makes it, the backup copies the rows Condition selects.
 	ExtensionConfig bool
 	Condition       string
+	// RootOID, for a partition under a hash-partitioned table whose key
+	// has a type made in the database (an enum...), is its topmost
+	// partitioned table: such a type's hash comes from its OIDs, which
+	// differ on the target, so the rows are loaded through the root, which
+	// routes each to the partition it belongs in there (as pg_dump does).
+	RootOID uint32
+	LoadVia []string // RootOID's schema and name
 }
 
 // hasIdentity reports whether UPDATE and DELETE can be published for t:
@@ -187,7 +212,7 @@ SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', c.relpersistence = 'u',
        NOT EXISTS (SELECT FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
                      AND NOT `+builtinBinaryType+`),
-       `+extensionConfig+`, `+extensionCondition+`
+       `+extensionConfig+`, `+extensionCondition+`, `+hashRoot+`
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND c.relpersistence IN ('p', 'u') AND `+userNamespace+` AND (`+notExtensionMember+` OR `+extensionConfig+`)`)
 	if err != nil {
@@ -197,7 +222,7 @@ WHERE c.relkind IN ('r', 'p') AND c.relpersistence IN ('p', 'u') AND `+userNames
 	var out []*tableInfo
 	for rows.Next() {
 		t := &tableInfo{}
-		if err := rows.Scan(&t.OID, &t.Schema, &t.Name, &t.Partitioned, &t.Unlogged, &t.ParentOID, &t.Columns, &t.Types, &t.ReplIdent, &t.Key, &t.HeapBytes, &t.TableBytes, &t.Rows, &t.Binary, &t.ExtensionConfig, &t.Condition); err != nil {
+		if err := rows.Scan(&t.OID, &t.Schema, &t.Name, &t.Partitioned, &t.Unlogged, &t.ParentOID, &t.Columns, &t.Types, &t.ReplIdent, &t.Key, &t.HeapBytes, &t.TableBytes, &t.Rows, &t.Binary, &t.ExtensionConfig, &t.Condition, &t.RootOID); err != nil {
 			return nil, err
 		}
 		out = append(out, t)
@@ -212,6 +237,9 @@ WHERE c.relkind IN ('r', 'p') AND c.relpersistence IN ('p', 'u') AND `+userNames
 	for _, t := range out {
 		if p := byOID[t.ParentOID]; p != nil {
 			t.Parent = p.qualifiedName()
+		}
+		if r := byOID[t.RootOID]; r != nil {
+			t.LoadVia = []string{r.Schema, r.Name}
 		}
 	}
 	return out, nil

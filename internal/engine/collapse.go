@@ -35,7 +35,7 @@ func collapse(changes []*change, keyCols []string) []*change {
 	for _, c := range changes {
 		if !rel.same(c.Rel) {
 			flush()
-			rel, keyAt = c.Rel, columnIndexes(c.Rel, keyCols)
+			rel, keyAt = c.Rel, columnIndexes(c.Rel, keyColumns(c.Rel, keyCols))
 		}
 		switch c.Op {
 		case opTruncate:
@@ -74,6 +74,25 @@ func collapse(changes []*change, keyCols []string) []*change {
 	}
 	flush()
 	return out
+}
+
+// keyColumns is the key that identifies the rows of rel's changes: the
+// replica identity the change stream flags, as it was when the changes
+// were made (a key that changed since, within the layer or later, must not
+// be used to find rows whose changes carry the old one), or, when it flags
+// every column (REPLICA IDENTITY FULL) or none, table, the table's key as
+// the backup recorded it (empty for a table without one).
+func keyColumns(rel *relation, table []string) []string {
+	var key []string
+	for i, k := range rel.Key {
+		if k && i < len(rel.Columns) {
+			key = append(key, rel.Columns[i])
+		}
+	}
+	if len(key) == 0 || len(key) == len(rel.Columns) {
+		return table
+	}
+	return key
 }
 
 // columnIndexes maps names to their positions in rel (-1 when missing).

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -11,31 +12,6 @@ import (
 	"github.com/stratabackup/strata/internal/testutil"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
 )
-
-// largeObjects describes every large object of a database: OID, owner,
-// grants, comment and an MD5 of its contents, one line each, by OID.
-func largeObjects(t *testing.T, s *pgtest.Server, db string) []string {
-	t.Helper()
-	rows, err := s.Connect(t, db).Query(context.Background(), `
-SELECT m.oid || ' ' || pg_get_userbyid(m.lomowner) || ' ' || coalesce(m.lomacl::text, '-') || ' ' ||
-       coalesce(obj_description(m.oid, 'pg_largeobject'), '-') || ' ' || md5(lo_get(m.oid))
-FROM pg_largeobject_metadata m ORDER BY m.oid`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for rows.Next() {
-		var l string
-		if err := rows.Scan(&l); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // clockNow is the server's clock after everything committed so far.
 func clockNow(t *testing.T, s *pgtest.Server, db string) time.Time {
@@ -122,7 +98,7 @@ INSERT INTO docs VALUES (1, 4242), (2, 4243)`)
 	if err != nil || len(sums) != 1 || sums[0].LargeObjects != 3 {
 		t.Fatalf("summary %+v (%v), want 3 large objects", sums, err)
 	}
-	atFull := largeObjects(t, s, "lo")
+	atFull := largeObjects(t, s.DSN("lo"))
 	res, err := New(nil).Restore(ctx, restoreParams(s, full, "lo-r1", "lo_full"), c, &restoreTracker{})
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +106,7 @@ INSERT INTO docs VALUES (1, 4242), (2, 4243)`)
 	if res.LargeObjects != 3 {
 		t.Errorf("restore result says %d large objects, want 3", res.LargeObjects)
 	}
-	if got := largeObjects(t, s, "lo_full"); !slices.Equal(got, atFull) {
+	if got := largeObjects(t, s.DSN("lo_full")); !maps.Equal(got, atFull) {
 		t.Errorf("large objects after restore:\n got %q\nwant %q", got, atFull)
 	}
 
@@ -144,7 +120,7 @@ INSERT INTO docs VALUES (1, 4242), (2, 4243)`)
 	if _, err := New(nil).Restore(ctx, RestoreParams{JobID: "lo-r2", TargetDSN: s.DSN, Backup: "LATEST", Database: "lo", NewDBName: "lo_latest"}, c, &restoreTracker{}); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := largeObjects(t, s, "lo_latest"), largeObjects(t, s, "lo"); !slices.Equal(got, want) {
+	if got, want := largeObjects(t, s.DSN("lo_latest")), largeObjects(t, s.DSN("lo")); !maps.Equal(got, want) {
 		t.Errorf("large objects after restoring the incremental:\n got %q\nwant %q", got, want)
 	}
 
@@ -152,7 +128,7 @@ INSERT INTO docs VALUES (1, 4242), (2, 4243)`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := largeObjects(t, s, "lo_moment"); !slices.Equal(got, atFull) {
+	if got := largeObjects(t, s.DSN("lo_moment")); !maps.Equal(got, atFull) {
 		t.Errorf("large objects at a moment inside the incremental:\n got %q\nwant those of the full backup %q", got, atFull)
 	}
 	if rows := tableContents(t, s.DSN("lo_moment"))["public.docs"]; len(rows) != 3 {
@@ -165,7 +141,7 @@ INSERT INTO docs VALUES (1, 4242), (2, 4243)`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := largeObjects(t, s, "lo_tables"); len(got) != 0 {
+	if got := largeObjects(t, s.DSN("lo_tables")); len(got) != 0 {
 		t.Errorf("a table restore restored large objects: %q", got)
 	}
 	wantWarning(t, res.Warnings, "3 large objects", "restore the whole database")

@@ -56,13 +56,25 @@ func (r *restoreRun) replayTable(ctx context.Context, c *pgx.Conn, ts *tableSour
 		return 0, nil
 	}
 	name := pgx.Identifier{t.Schema, t.Name}.Sanitize()
-	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE "+stageTable+" ON COMMIT DROP AS SELECT * FROM ONLY "+name+" WITH NO DATA"); err != nil {
+	a := &applier{c: c, table: t, name: name, only: "ONLY "}
+	if len(t.LoadVia) == 2 {
+		// Rows of this partition may sit in another partition on the
+		// target: match and insert them through the root.
+		a.name, a.only = loadTarget(t), ""
+	}
+	stage, cols, err := stageColumns(ctx, tx, name)
+	if err != nil {
 		return 0, targetError(err)
 	}
-	if _, err := tx.Exec(ctx, "ALTER TABLE "+stageTable+` ADD COLUMN strata_op "char", ADD COLUMN strata_unchanged int[], ADD COLUMN strata_fill int`); err != nil {
-		return 0, targetError(err)
+	if a.perChange = len(cols)+3 > maxColumns; !a.perChange {
+		a.meta = newStageMeta(cols)
+		if _, err := tx.Exec(ctx, "CREATE TEMP TABLE "+stageTable+" ON COMMIT DROP AS SELECT "+stage+" FROM ONLY "+name+" WITH NO DATA"); err != nil {
+			return 0, targetError(err)
+		}
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+stageTable+" ADD COLUMN "+a.meta.op+` "char", ADD COLUMN `+a.meta.unchanged+" int[], ADD COLUMN "+a.meta.fill+" int"); err != nil {
+			return 0, targetError(err)
+		}
 	}
-	a := &applier{c: c, table: t, name: name}
 	var batch []*change
 	size := 0
 	var applied int64
@@ -128,6 +140,61 @@ func (r *restoreRun) replayTable(ctx context.Context, c *pgx.Conn, ts *tableSour
 
 var errStopReading = errors.New("past the restore's time")
 
+// maxColumns is the most columns a table can have (MaxHeapAttributeNumber).
+const maxColumns = 1600
+
+// stageColumns is the select list that makes the staging table of table
+// name (quoted), and the names of its columns. A column of a domain type
+// is staged as the domain's base type: the staging table holds partial
+// rows (a delete's key, with NULL elsewhere), which a NOT NULL or CHECK
+// domain would refuse; the rows inserted into the table are checked by
+// the domain there.
+func stageColumns(ctx context.Context, tx pgx.Tx, name string) (string, []string, error) {
+	rows, err := tx.Query(ctx, `
+WITH RECURSIVE col AS (
+  SELECT a.attnum, a.attname, a.atttypid AS typ, a.atttypmod AS typmod, false AS domain
+  FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT col.attnum, col.attname, t.typbasetype, t.typtypmod, true
+  FROM col JOIN pg_catalog.pg_type t ON t.oid = col.typ WHERE t.typtype = 'd'
+)
+SELECT col.attname, CASE WHEN col.domain THEN pg_catalog.format_type(col.typ, col.typmod) ELSE '' END
+FROM col JOIN pg_catalog.pg_type t ON t.oid = col.typ WHERE t.typtype <> 'd' ORDER BY col.attnum`, name)
+	if err != nil {
+		return "", nil, err
+	}
+	var list, names []string
+	var col, base string
+	_, err = pgx.ForEachRow(rows, []any{&col, &base}, func() error {
+		q := pgx.Identifier{col}.Sanitize()
+		if base != "" {
+			q += "::" + base + " AS " + q
+		}
+		list = append(list, q)
+		names = append(names, col)
+		return nil
+	})
+	return strings.Join(list, ", "), names, err
+}
+
+// stageMeta names (quoted) the staging table's own columns: each change's
+// op, its unchanged columns and the fill row it pairs with. They are named
+// so as not to clash with the table's columns.
+type stageMeta struct{ op, unchanged, fill string }
+
+func newStageMeta(cols []string) stageMeta {
+	for n := 0; ; n++ {
+		suffix := ""
+		if n > 0 {
+			suffix = "_" + strconv.Itoa(n)
+		}
+		op, unchanged, fill := "strata_op"+suffix, "strata_unchanged"+suffix, "strata_fill"+suffix
+		if !slices.Contains(cols, op) && !slices.Contains(cols, unchanged) && !slices.Contains(cols, fill) {
+			return stageMeta{pgx.Identifier{op}.Sanitize(), pgx.Identifier{unchanged}.Sanitize(), pgx.Identifier{fill}.Sanitize()}
+		}
+	}
+}
+
 // settleAddedColumns decides, for columns added during the last layer of a
 // restore that stops inside it, whether they existed at the restore's
 // moment. Logical decoding carries no DDL, but every change carries the
@@ -191,18 +258,27 @@ func (r *restoreRun) readChanges(ctx context.Context, layer *collection.Manifest
 type applier struct {
 	c     *pgx.Conn
 	table *collection.Table
-	name  string // quoted
+	name  string // quoted: the table changes are applied to
+	only  string // "ONLY ", or "" when name is a partitioned table (LoadVia)
+	// perChange: the table has too many columns for the staging table's
+	// own three; its changes are applied one by one.
+	perChange bool
+	meta      stageMeta
 }
 
 func (a *applier) apply(ctx context.Context, batch []*change) error {
 	if batch[0].Op == opTruncate {
+		if a.only == "" {
+			return userErrorf(nil, "partition %s was truncated during the layer, and its rows are spread over other partitions on the target (its hash partitioning uses a type whose hash differs there): Strata cannot replay that; restore to a layer's end", a.table.QualifiedName())
+		}
 		_, err := a.c.Exec(ctx, "TRUNCATE ONLY "+a.name)
 		return a.err(err)
 	}
-	if len(a.table.Key) == 0 {
-		return a.applyEach(ctx, batch)
-	}
 	rel := batch[0].Rel
+	key := keyColumns(rel, a.table.Key)
+	if len(key) == 0 || a.perChange {
+		return a.applyEach(ctx, batch, key)
+	}
 	rows := collapse(batch, a.table.Key)
 	cols := quotedColumns(rel.Columns)
 	if _, err := a.c.Exec(ctx, "TRUNCATE "+stageTable); err != nil {
@@ -232,7 +308,7 @@ func (a *applier) apply(ctx context.Context, batch []*change) error {
 			writeStageRow(&buf, ch.New, "I", nil, 0)
 		}
 	}
-	copySQL := "COPY " + stageTable + " (" + cols + ", strata_op, strata_unchanged, strata_fill) FROM STDIN"
+	copySQL := "COPY " + stageTable + " (" + cols + ", " + a.meta.op + ", " + a.meta.unchanged + ", " + a.meta.fill + ") FROM STDIN"
 	if _, err := a.c.PgConn().CopyFrom(ctx, &buf, copySQL); err != nil {
 		return a.err(err)
 	}
@@ -245,25 +321,25 @@ func (a *applier) apply(ctx context.Context, batch []*change) error {
 		var sets []string
 		for i := range partial {
 			q := pgx.Identifier{rel.Columns[i]}.Sanitize()
-			sets = append(sets, fmt.Sprintf("%s = CASE WHEN %d = ANY (s.strata_unchanged) THEN t.%s ELSE s.%s END", q, i+1, q, q))
+			sets = append(sets, fmt.Sprintf("%s = CASE WHEN %d = ANY (s.%s) THEN t.%s ELSE s.%s END", q, i+1, a.meta.unchanged, q, q))
 		}
-		if _, err := a.c.Exec(ctx, "UPDATE "+stageTable+" s SET "+strings.Join(sets, ", ")+" FROM "+stageTable+" k, ONLY "+a.name+
-			" t WHERE s.strata_op = 'I' AND k.strata_op = 'K' AND k.strata_fill = s.strata_fill AND "+a.keyEq("t", "k")); err != nil {
+		if _, err := a.c.Exec(ctx, "UPDATE "+stageTable+" s SET "+strings.Join(sets, ", ")+" FROM "+stageTable+" k, "+a.only+a.name+
+			" t WHERE s."+a.meta.op+" = 'I' AND k."+a.meta.op+" = 'K' AND k."+a.meta.fill+" = s."+a.meta.fill+" AND "+keyEq(key, "t", "k")); err != nil {
 			return a.err(err)
 		}
 	}
-	where := a.keyEq("t", "s")
-	if _, err := a.c.Exec(ctx, "DELETE FROM ONLY "+a.name+" t USING "+stageTable+" s WHERE "+where); err != nil {
+	where := keyEq(key, "t", "s")
+	if _, err := a.c.Exec(ctx, "DELETE FROM "+a.only+a.name+" t USING "+stageTable+" s WHERE "+where); err != nil {
 		return a.err(err)
 	}
-	_, err := a.c.Exec(ctx, "INSERT INTO "+a.name+" ("+cols+") OVERRIDING SYSTEM VALUE SELECT "+cols+" FROM "+stageTable+" WHERE strata_op = 'I'")
+	_, err := a.c.Exec(ctx, "INSERT INTO "+a.name+" ("+cols+") OVERRIDING SYSTEM VALUE SELECT "+cols+" FROM "+stageTable+" WHERE "+a.meta.op+" = 'I'")
 	return a.err(err)
 }
 
 // keyEq is the SQL condition that rows x and y have the same key.
-func (a *applier) keyEq(x, y string) string {
-	eq := make([]string, len(a.table.Key))
-	for i, k := range a.table.Key {
+func keyEq(key []string, x, y string) string {
+	eq := make([]string, len(key))
+	for i, k := range key {
 		q := pgx.Identifier{k}.Sanitize()
 		eq[i] = x + "." + q + " = " + y + "." + q
 	}
@@ -295,10 +371,10 @@ func writeStageRow(buf *bytes.Buffer, tuple []value, op string, unchanged []stri
 	}
 }
 
-// applyEach applies changes one by one to a table without a unique key,
+// applyEach applies changes one by one: to a table without a unique key,
 // finding each row by the values of its old version (REPLICA IDENTITY
-// FULL sends them all).
-func (a *applier) applyEach(ctx context.Context, batch []*change) error {
+// FULL sends them all), or, with key set, by the values of its key.
+func (a *applier) applyEach(ctx context.Context, batch []*change, key []string) error {
 	types := map[string]string{}
 	for i, c := range a.table.Columns {
 		if i < len(a.table.Types) {
@@ -315,6 +391,9 @@ func (a *applier) applyEach(ctx context.Context, batch []*change) error {
 		match := func(old []value) string {
 			var conds []string
 			for i, v := range old {
+				if len(key) > 0 && !slices.Contains(key, rel.Columns[i]) {
+					continue
+				}
 				q := pgx.Identifier{rel.Columns[i]}.Sanitize()
 				switch v.Kind {
 				case valText:
@@ -323,10 +402,13 @@ func (a *applier) applyEach(ctx context.Context, batch []*change) error {
 					conds = append(conds, q+" IS NULL")
 				}
 			}
-			if len(conds) == 0 {
+			switch {
+			case len(conds) == 0 && len(old) == 0:
+				conds = append(conds, "true") // a table without columns: any row is the row
+			case len(conds) == 0:
 				conds = append(conds, "false")
 			}
-			return "ctid = (SELECT ctid FROM ONLY " + a.name + " WHERE " + strings.Join(conds, " AND ") + " LIMIT 1)"
+			return "(tableoid, ctid) = (SELECT tableoid, ctid FROM " + a.only + a.name + " WHERE " + strings.Join(conds, " AND ") + " LIMIT 1)"
 		}
 		var sql string
 		switch ch.Op {
@@ -341,6 +423,9 @@ func (a *applier) applyEach(ctx context.Context, batch []*change) error {
 				}
 			}
 			sql = "INSERT INTO " + a.name + " (" + strings.Join(cols, ", ") + ") OVERRIDING SYSTEM VALUE VALUES (" + strings.Join(vals, ", ") + ")"
+			if len(cols) == 0 {
+				sql = "INSERT INTO " + a.name + " DEFAULT VALUES"
+			}
 		case opUpdate:
 			var sets []string
 			for i, v := range ch.New {
@@ -352,13 +437,16 @@ func (a *applier) applyEach(ctx context.Context, batch []*change) error {
 					sets = append(sets, q+" = NULL")
 				}
 			}
+			if len(sets) == 0 {
+				continue // a table without columns: nothing to set
+			}
 			old := ch.Old
 			if old == nil {
 				old = ch.New
 			}
-			sql = "UPDATE ONLY " + a.name + " SET " + strings.Join(sets, ", ") + " WHERE " + match(old)
+			sql = "UPDATE " + a.only + a.name + " SET " + strings.Join(sets, ", ") + " WHERE " + match(old)
 		case opDelete:
-			sql = "DELETE FROM ONLY " + a.name + " WHERE " + match(ch.Old)
+			sql = "DELETE FROM " + a.only + a.name + " WHERE " + match(ch.Old)
 		}
 		if _, err := a.c.Exec(ctx, sql, args...); err != nil {
 			return a.err(err)

@@ -35,7 +35,8 @@ var afterChunkCommit func(file string) error
 // chunkWork is one data file to load.
 type chunkWork struct {
 	layer string            // the layer holding the file
-	table *collection.Table // the table as that layer stored it
+	table *collection.Table // the table as that layer stored it: its columns and format
+	into  *collection.Table // the table as the restored layer has it: its name now
 	file  collection.FileInfo
 }
 
@@ -140,7 +141,7 @@ func (r *restoreRun) loadDataOnce(ctx context.Context, t Tracker) error {
 	for _, tb := range r.tables {
 		src := r.sources[tb.OID]
 		for _, f := range src.files.Files {
-			w := chunkWork{src.base.Path, src.files, f}
+			w := chunkWork{layer: src.base.Path, table: src.files, into: src.table, file: f}
 			if rows, ok := done[w.key()]; ok {
 				r.cp.FilesDone++
 				r.cp.BytesDone += f.RawSize
@@ -239,7 +240,7 @@ func (r *restoreRun) doneFiles(ctx context.Context, c *pgx.Conn) (map[string]int
 // loadChunk loads one data file in one transaction with its progress row,
 // streaming it from the collection into COPY.
 func (r *restoreRun) loadChunk(ctx context.Context, c *pgx.Conn, w chunkWork) (int64, error) {
-	name := w.table.QualifiedName()
+	name := w.into.QualifiedName()
 	rc, err := r.src.OpenFile(ctx, w.layer, w.file)
 	if err != nil {
 		return 0, backupFileError(err, w.layer, w.file.Name)
@@ -251,7 +252,7 @@ func (r *restoreRun) loadChunk(ctx context.Context, c *pgx.Conn, w chunkWork) (i
 		return 0, targetError(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	tag, err := c.PgConn().CopyFrom(ctx, in, copyFromSQL(w.table))
+	tag, err := c.PgConn().CopyFrom(ctx, in, copyFromSQL(w.into, w.table))
 	if err != nil {
 		if rerr := in.readErr(); rerr != nil {
 			return 0, backupFileError(rerr, w.layer, w.file.Name)
@@ -280,23 +281,34 @@ func (r *restoreRun) loadChunk(ctx context.Context, c *pgx.Conn, w chunkWork) (i
 	return rows, nil
 }
 
-// copyFromSQL is the COPY of a data file: the table's stored columns (not
-// generated ones), in the backup's order and format. A table without
+// copyFromSQL is the COPY of a data file into table into (by the name the
+// restored layer gives it, which a rename between layers changes) with the
+// columns and format stored (the layer the file is from): the stored
+// columns (not generated ones), in the backup's order. A table without
 // stored columns (none, all dropped, or only generated ones) still has
 // rows: COPY without a column list loads them (it never includes
 // generated columns), where an empty list is a syntax error.
-func copyFromSQL(t *collection.Table) string {
-	sql := "COPY " + pgx.Identifier{t.Schema, t.Name}.Sanitize()
-	if len(t.Columns) > 0 {
-		cols := make([]string, len(t.Columns))
-		for i, c := range t.Columns {
+func copyFromSQL(into, stored *collection.Table) string {
+	sql := "COPY " + loadTarget(into)
+	if len(stored.Columns) > 0 {
+		cols := make([]string, len(stored.Columns))
+		for i, c := range stored.Columns {
 			cols[i] = pgx.Identifier{c}.Sanitize()
 		}
 		sql += " (" + strings.Join(cols, ", ") + ")"
 	}
 	sql += " FROM STDIN"
-	if t.Format == formatBinary {
+	if stored.Format == formatBinary {
 		sql += " (FORMAT binary)"
 	}
 	return sql
+}
+
+// loadTarget is the quoted name rows of t are loaded into: t, or the
+// partitioned table it is loaded through (collection.Table.LoadVia).
+func loadTarget(t *collection.Table) string {
+	if len(t.LoadVia) == 2 {
+		return pgx.Identifier(t.LoadVia).Sanitize()
+	}
+	return pgx.Identifier{t.Schema, t.Name}.Sanitize()
 }
