@@ -67,10 +67,10 @@ SELECT lo_from_bytea(7001, 'invoice scan')`)
 	// The wizard says the same before the job: the scope step names the
 	// tables the moment cannot restore, the review lists the warnings.
 	b := browser.New(t)
-	p := browserLogin(t, env, b)
+	browserLogin(t, env, b)
 	q := url.Values{"collection": {"local"}, "database": {"shop"}, "point": {"time"}, "as_of_system_time": {moment.Format(time.RFC3339Nano)}}
 	q.Set("step", "scope")
-	p = browser.Open(t, b, env.http.URL+"/restore?"+q.Encode())
+	p := browser.Open(t, b, env.http.URL+"/restore?"+q.Encode())
 	p.MustElementR("#uncovered-tables", "public.notes")
 	browser.Screenshot(t, p, "scope-uncovered")
 	q.Set("step", "target")
