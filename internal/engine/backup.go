@@ -53,6 +53,7 @@ type backupCheckpoint struct {
 	Snapshot string                `json:"snapshot"`
 	Chunks   []chunk               `json:"chunks"`
 	Files    []collection.FileInfo `json:"files"`
+	Warnings []string              `json:"warnings,omitempty"` // pg_dump's, for the manifest
 }
 
 // backupRun is one backup in progress. A paused backup's run is kept in
@@ -72,6 +73,8 @@ type backupRun struct {
 	inc        *incState       // set for an incremental layer
 	captured   map[uint32]bool // tables in the chain's publication at the layer's end
 	fullReason string          // why an incremental was asked for and this is a full backup
+	// dumpWarnings are what pg_dump said it left out (kept in the checkpoint).
+	dumpWarnings []string
 	total      struct{ bytes, rows int64 }
 }
 
@@ -227,6 +230,7 @@ func (e *Engine) resumeBackup(ctx context.Context, p BackupParams, c *collection
 	run.p = p
 	run.layer = c.ResumeLayer(cp.Layer, run.layer.Kind(), cp.Files)
 	run.files = append([]collection.FileInfo(nil), cp.Files...)
+	run.dumpWarnings = append([]string(nil), cp.Warnings...)
 	// A canceled paused job is run again only to clean up; a job paused
 	// again before doing anything keeps its snapshot.
 	if err := t.Boundary(ctx); err != nil {
@@ -310,7 +314,7 @@ func (r *backupRun) index() {
 func (r *backupRun) checkpoint(t Tracker) error {
 	return t.Checkpoint(backupCheckpoint{
 		Layer: r.layer.Path(), Kind: r.layer.Kind(), Slot: r.snap.slot, Snapshot: r.snap.name,
-		Chunks: r.plan, Files: r.files,
+		Chunks: r.plan, Files: r.files, Warnings: r.dumpWarnings,
 	})
 }
 
@@ -376,7 +380,7 @@ func (r *backupRun) execute(ctx context.Context, t Tracker) (*collection.Manifes
 func (r *backupRun) withSchema(ctx context.Context, t Tracker, work func() error) error {
 	type dump struct {
 		file string
-		run  func(context.Context, *collection.Layer, string, string, int) (collection.FileInfo, error)
+		run  func(context.Context, *collection.Layer, string, string, int) (collection.FileInfo, []string, error)
 	}
 	var dumps []dump
 	if !r.finished(schemaFile) {
@@ -390,25 +394,28 @@ func (r *backupRun) withSchema(ctx context.Context, t Tracker, work func() error
 	}
 	t.Progress("schema", 0, r.total.bytes, 0, r.total.rows)
 	type result struct {
-		files []collection.FileInfo
-		err   error
+		files    []collection.FileInfo
+		warnings []string
+		err      error
 	}
 	done := make(chan result, 1)
 	go func() {
 		var res result
 		for _, d := range dumps {
-			fi, err := d.run(ctx, r.layer, r.p.DSN, r.snap.name, r.src.versionNum/10000)
+			fi, warnings, err := d.run(ctx, r.layer, r.p.DSN, r.snap.name, r.src.versionNum/10000)
 			if err != nil {
 				res.err = err
 				break
 			}
 			res.files = append(res.files, fi)
+			res.warnings = append(res.warnings, warnings...)
 		}
 		done <- res
 	}()
 	err := work()
 	res := <-done
 	r.files = append(r.files, res.files...)
+	r.dumpWarnings = append(r.dumpWarnings, res.warnings...)
 	if len(res.files) > 0 {
 		if cerr := r.checkpoint(t); cerr != nil {
 			return cmp.Or(err, res.err, cerr)

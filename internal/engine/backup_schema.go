@@ -31,7 +31,7 @@ const (
 // database's schema, even for a table subset: a restore picks what it needs
 // with pg_restore -L and finds every dependency there. pg_dump's own
 // compression is off; the file is zstd-compressed like every other.
-func dumpSchema(ctx context.Context, layer *collection.Layer, dsn, snapshotName string, serverMajor int) (collection.FileInfo, error) {
+func dumpSchema(ctx context.Context, layer *collection.Layer, dsn, snapshotName string, serverMajor int) (collection.FileInfo, []string, error) {
 	return runPgDump(ctx, layer, schemaFile, dsn, snapshotName, serverMajor, "schema", "--schema-only")
 }
 
@@ -41,24 +41,45 @@ func dumpSchema(ctx context.Context, layer *collection.Layer, dsn, snapshotName 
 // excluded, which leaves the large objects and the few objects outside
 // schemas (extensions, event triggers...); a restore takes only the large
 // objects' entries from it (largeObjectEntries).
-func dumpLargeObjects(ctx context.Context, layer *collection.Layer, dsn, snapshotName string, serverMajor int) (collection.FileInfo, error) {
+func dumpLargeObjects(ctx context.Context, layer *collection.Layer, dsn, snapshotName string, serverMajor int) (collection.FileInfo, []string, error) {
 	return runPgDump(ctx, layer, largeObjectsFile, dsn, snapshotName, serverMajor, "large objects", "--blobs", "--exclude-schema=*")
 }
 
 // runPgDump streams pg_dump's custom-format archive, taken under the
-// snapshot with args, into file name of the layer.
-func runPgDump(ctx context.Context, layer *collection.Layer, name, dsn, snapshotName string, serverMajor int, what string, args ...string) (collection.FileInfo, error) {
+// snapshot with args, into file name of the layer. It returns the warnings
+// pg_dump printed: each says what it left out (subscriptions, for a role
+// that is not a superuser), which the backup's warnings repeat.
+func runPgDump(ctx context.Context, layer *collection.Layer, name, dsn, snapshotName string, serverMajor int, what string, args ...string) (collection.FileInfo, []string, error) {
+	fi, stderr, err := pgDump(ctx, layer, name, dsn, snapshotName, serverMajor, what, args...)
+	return fi, pgDumpWarnings(stderr), err
+}
+
+// pgDumpWarnings are the warnings in pg_dump's stderr, as sentences for
+// users ("pg_dump left out ..."), at most 20.
+func pgDumpWarnings(stderr *tailBuffer) []string {
+	var out []string
+	for _, line := range stderr.warnings {
+		if len(out) == 20 {
+			break
+		}
+		out = append(out, "pg_dump: "+line)
+	}
+	return out
+}
+
+func pgDump(ctx context.Context, layer *collection.Layer, name, dsn, snapshotName string, serverMajor int, what string, args ...string) (collection.FileInfo, *tailBuffer, error) {
+	stderr := &tailBuffer{max: 4096, warnPrefix: "pg_dump: warning: "}
 	bin, err := findPgDump(serverMajor)
 	if err != nil {
-		return collection.FileInfo{}, err
+		return collection.FileInfo{}, stderr, err
 	}
 	connStr, password, err := splitPassword(dsn)
 	if err != nil {
-		return collection.FileInfo{}, userErrorf(err, "the cluster's connection string is not valid")
+		return collection.FileInfo{}, stderr, userErrorf(err, "the cluster's connection string is not valid")
 	}
 	fw, err := layer.CreateFile(ctx, name)
 	if err != nil {
-		return collection.FileInfo{}, storageError(err)
+		return collection.FileInfo{}, stderr, storageError(err)
 	}
 	args = append(args, "--format=custom", "--compress=0",
 		"--snapshot="+snapshotName, "--no-password", "--lock-wait-timeout=60s", "--dbname="+connStr)
@@ -70,23 +91,22 @@ func runPgDump(ctx context.Context, layer *collection.Layer, name, dsn, snapshot
 		cmd.Env = append(cmd.Env, "PGPASSWORD="+password)
 	}
 	cw := &countingWriter{w: fw, done: &progressCounter{}}
-	stderr := &tailBuffer{max: 4096}
 	cmd.Stdout, cmd.Stderr = cw, stderr
 	if err := cmd.Run(); err != nil {
 		fw.Abort()
 		if cw.err != nil {
-			return collection.FileInfo{}, storageError(cw.err)
+			return collection.FileInfo{}, stderr, storageError(cw.err)
 		}
 		if ctx.Err() != nil {
-			return collection.FileInfo{}, ctx.Err()
+			return collection.FileInfo{}, stderr, ctx.Err()
 		}
-		return collection.FileInfo{}, userErrorf(err, "pg_dump could not dump the %s: %s", what, strings.TrimSpace(stderr.String()))
+		return collection.FileInfo{}, stderr, userErrorf(err, "pg_dump could not dump the %s: %s", what, strings.TrimSpace(stderr.String()))
 	}
 	fi, err := fw.Close()
 	if err != nil {
-		return collection.FileInfo{}, storageError(err)
+		return collection.FileInfo{}, stderr, storageError(err)
 	}
-	return fi, nil
+	return fi, stderr, nil
 }
 
 // findPgDump picks a pg_dump whose major version is at least the server's
@@ -226,16 +246,34 @@ func quoteKeywordValue(v string) string {
 }
 
 // tailBuffer keeps the last max bytes written: pg_dump's error, without
-// letting a chatty process grow memory.
+// letting a chatty process grow memory. With warnPrefix set it also keeps
+// the lines that start with it (without it), up to 100 of 1,000 bytes.
 type tailBuffer struct {
-	max int
-	buf bytes.Buffer
+	max        int
+	buf        bytes.Buffer
+	warnPrefix string
+	line       []byte
+	warnings   []string
 }
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
 	t.buf.Write(p)
 	if extra := t.buf.Len() - t.max; extra > 0 {
 		t.buf.Next(extra)
+	}
+	if t.warnPrefix != "" {
+		for _, b := range p {
+			if b != '\n' {
+				if len(t.line) < 1000 {
+					t.line = append(t.line, b)
+				}
+				continue
+			}
+			if rest, ok := strings.CutPrefix(string(t.line), t.warnPrefix); ok && len(t.warnings) < 100 {
+				t.warnings = append(t.warnings, rest)
+			}
+			t.line = t.line[:0]
+		}
 	}
 	return len(p), nil
 }

@@ -7,7 +7,7 @@ import (
 // warnings are what the layer could not carry as it is, for its manifest:
 // a restore repeats those that apply to it.
 func (r *backupRun) warnings() []string {
-	var out []string
+	out := append([]string(nil), r.dumpWarnings...)
 	if r.snap.noPub != "" {
 		out = append(out, r.snap.noPub)
 	}

@@ -446,3 +446,20 @@ FROM app.refs r, app.refs_text x`).Scan(&v); err != nil {
 		t.Errorf("reg* values after the restore: %s, want %s", got, want)
 	}
 }
+
+// TestWhatPgDumpLeavesOutIsAWarning: what pg_dump leaves out of the schema
+// and says so (a subscription, for a role that is not a superuser) is in
+// the backup's warnings, not dropped without a word.
+func TestWhatPgDumpLeavesOutIsAWarning(t *testing.T) {
+	s := pgtest.Start(t)
+	s.CreateDatabase(t, "sub")
+	s.Exec(t, "postgres", `CREATE ROLE strata_sub_backup LOGIN REPLICATION IN ROLE pg_read_all_data`)
+	s.Exec(t, "sub", `CREATE TABLE t (id int PRIMARY KEY); ALTER TABLE t OWNER TO strata_sub_backup`)
+	s.Exec(t, "sub", `CREATE SUBSCRIPTION elsewhere CONNECTION 'dbname=nowhere' PUBLICATION p WITH (connect = false)`)
+	dsn := strings.Replace(s.DSN("sub"), "postgres@", "strata_sub_backup@", 1)
+	m, err := New(nil).Backup(context.Background(), BackupParams{JobID: "sub-full", DSN: dsn, Database: "sub", Cluster: "test"}, newTestCollection(t), &restoreTracker{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantWarning(t, m.Warnings, "pg_dump: subscriptions not dumped")
+}
