@@ -75,7 +75,7 @@ type backupRun struct {
 	fullReason string          // why an incremental was asked for and this is a full backup
 	// dumpWarnings are what pg_dump said it left out (kept in the checkpoint).
 	dumpWarnings []string
-	total      struct{ bytes, rows int64 }
+	total        struct{ bytes, rows int64 }
 }
 
 // afterSnapshot, when set (by tests), runs right after the snapshot is taken.
