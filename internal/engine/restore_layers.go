@@ -40,25 +40,29 @@ type tableNote struct {
 type uncoveredTable struct {
 	table   *collection.Table
 	existed bool
+	// captured: the chain's publication carries its changes from this
+	// layer's end (it was given a replica identity recently).
+	captured bool
 }
 
 // checkCovered refuses a restore of tables (qualified names; nil: every
 // table) to a moment the set cannot restore some of them to, naming each
 // table, why, and what would fix it.
 func (s *layerSet) checkCovered(tables []string) error {
-	var noIdentity, created []string
+	var noIdentity, recent, created []string
 	for _, u := range s.uncovered {
 		name := u.table.QualifiedName()
-		if tables != nil && !slices.Contains(tables, name) {
-			continue
-		}
-		if u.existed {
-			noIdentity = append(noIdentity, name)
-		} else {
+		switch {
+		case tables != nil && !slices.Contains(tables, name):
+		case !u.existed:
 			created = append(created, name)
+		case u.captured:
+			recent = append(recent, name)
+		default:
+			noIdentity = append(noIdentity, name)
 		}
 	}
-	if len(noIdentity) == 0 && len(created) == 0 {
+	if len(noIdentity) == 0 && len(recent) == 0 && len(created) == 0 {
 		return nil
 	}
 	last := s.last()
@@ -66,6 +70,9 @@ func (s *layerSet) checkCovered(tables []string) error {
 	if len(noIdentity) > 0 {
 		why = append(why, fmt.Sprintf("without a replica identity (their changes are not captured: each incremental holds them copied whole): %s (give them one, a primary key or REPLICA IDENTITY FULL, which the cluster's page offers, and incrementals capture their changes from the next one on)",
 			strings.Join(noIdentity, ", ")))
+	}
+	if len(recent) > 0 {
+		why = append(why, fmt.Sprintf("given a replica identity shortly before, so that incremental still copied them whole; their changes are captured from the next one on: %s", strings.Join(recent, ", ")))
 	}
 	if len(created) > 0 {
 		why = append(why, fmt.Sprintf("created during that incremental, which copied them whole at its end: %s", strings.Join(created, ", ")))
@@ -225,7 +232,7 @@ func (s *layerSet) sources() (map[uint32]*tableSource, error) {
 			if m.Kind == collection.KindFull || mt.Whole {
 				if mt.Whole && m == last && !cut.IsZero() {
 					if !mt.Unlogged && !mt.ExtensionConfig {
-						s.uncovered = append(s.uncovered, uncoveredTable{table: t, existed: findTable(s.layers[len(s.layers)-2], t.OID) != nil})
+						s.uncovered = append(s.uncovered, uncoveredTable{table: t, existed: findTable(s.layers[len(s.layers)-2], t.OID) != nil, captured: mt.Captured})
 						break
 					}
 					if ts.base == nil {
