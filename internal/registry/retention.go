@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/stratabackup/strata/internal/usererror"
+	"github.com/stratabackup/strata/internal/retention"
 )
 
 // Retention is a collection's own retention policy: backups older than
@@ -14,24 +14,8 @@ import (
 // no limit of that kind; both 0 is no policy.
 type Retention struct{ KeepDays, KeepCount int }
 
-// Retention limits, far beyond any sensible policy.
-const (
-	MaxKeepDays  = 36500
-	MaxKeepCount = 100000
-)
-
 // Check says what to fix in a policy.
-func (r Retention) Check() error {
-	switch {
-	case r.KeepDays < 0 || r.KeepCount < 0:
-		return usererror.New("retention cannot be negative: give a number of days or backups to keep, or 0 for no limit")
-	case r.KeepDays > MaxKeepDays:
-		return usererror.Errorf("keep backups for at most %d days (100 years), or 0 for no age limit", MaxKeepDays)
-	case r.KeepCount > MaxKeepCount:
-		return usererror.Errorf("keep at most the newest %d backups, or 0 for no count limit", MaxKeepCount)
-	}
-	return nil
-}
+func (r Retention) Check() error { return retention.CheckLimits(r.KeepDays, r.KeepCount) }
 
 // CollectionRetention returns collection id's own retention policy.
 func (r *Registry) CollectionRetention(ctx context.Context, id int64) (Retention, error) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/stratabackup/strata/internal/retention"
 	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/internal/usererror"
 )
@@ -21,7 +22,7 @@ func TestCollectionRetention(t *testing.T) {
 	if err := e.reg.SetCollectionRetention(e.ctx, c.ID, want); err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range []Retention{{KeepDays: -1}, {KeepCount: -3}, {KeepDays: MaxKeepDays + 1}, {KeepCount: MaxKeepCount + 1}} {
+	for _, bad := range []Retention{{KeepDays: -1}, {KeepCount: -3}, {KeepDays: retention.MaxKeepDays + 1}, {KeepCount: retention.MaxKeepCount + 1}} {
 		err := e.reg.SetCollectionRetention(e.ctx, c.ID, bad)
 		if _, ok := usererror.Message(err); !ok {
 			t.Errorf("%+v: %v, want a message for users", bad, err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/storage"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // Day is the unit policies are written in.
@@ -27,10 +28,37 @@ type Policy struct {
 	Source    string        // where it comes from, for reasons: "collection policy", "schedule nightly"
 }
 
+// Retention limits, far beyond any sensible policy: a number past them is
+// refused where it is entered (CheckLimits), and one that reaches a plan
+// anyway (an old row, a manifest) counts as the limit, never wrapping into
+// a short or negative duration that would expire backups.
+const (
+	MaxKeepDays  = 36500
+	MaxKeepCount = 100000
+)
+
+// CheckLimits says what to fix in a number of days and of backups to keep.
+func CheckLimits(keepDays, keepCount int) error {
+	switch {
+	case keepDays < 0 || keepCount < 0:
+		return usererror.New("retention cannot be negative: give a number of days or backups to keep, or 0 for no limit")
+	case keepDays > MaxKeepDays:
+		return usererror.Errorf("keep backups for at most %d days (100 years), or 0 for no age limit", MaxKeepDays)
+	case keepCount > MaxKeepCount:
+		return usererror.Errorf("keep at most the newest %d backups, or 0 for no count limit", MaxKeepCount)
+	}
+	return nil
+}
+
+// keepFor is keepDays as a duration, bounded to [0, MaxKeepDays].
+func keepFor(keepDays int) time.Duration {
+	return time.Duration(min(max(keepDays, 0), MaxKeepDays)) * Day
+}
+
 // PolicyOf is the policy of keepDays and keepCount (0: no limit of that
 // kind), as collections and schedules store them.
 func PolicyOf(keepDays, keepCount int, database, source string) Policy {
-	return Policy{MaxAge: time.Duration(keepDays) * Day, KeepCount: keepCount, Database: database, Source: source}
+	return Policy{MaxAge: keepFor(keepDays), KeepCount: min(max(keepCount, 0), MaxKeepCount), Database: database, Source: source}
 }
 
 // Empty reports whether p sets no limit.
@@ -264,11 +292,11 @@ func keptByPolicy(c Chain, ranks []int, policies []Policy, now time.Time) string
 		if i < len(c.KeepDays) {
 			days = c.KeepDays[i]
 		}
-		if days == 0 {
+		if days <= 0 {
 			applies = false
 			continue
 		}
-		if until := end.Add(time.Duration(days) * Day); !now.After(until) {
+		if until := end.Add(keepFor(days)); !now.After(until) {
 			return fmt.Sprintf("taken with a retention of %d days: kept until %s UTC", days, until.UTC().Format("2006-01-02 15:04"))
 		}
 	}

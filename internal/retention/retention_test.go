@@ -2,6 +2,7 @@ package retention
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -293,5 +294,33 @@ func TestOwnRetention(t *testing.T) {
 	got = Plan(chains, []Policy{{MaxAge: 60 * Day, Source: "collection policy"}}, now)
 	if len(got.Remove) != 0 {
 		t.Errorf("a 60-day policy keeps everything here, yet %v were removed", got.Remove)
+	}
+}
+
+// TestRetentionNumbersNeverWrap: a number of days past the limit (an old
+// row, a manifest from elsewhere) keeps backups for the limit, never for a
+// duration that wrapped around, and such numbers are refused where they
+// are entered.
+func TestRetentionNumbersNeverWrap(t *testing.T) {
+	for _, days := range []int{MaxKeepDays + 1, 159009088813961, math.MaxInt} {
+		if p := PolicyOf(days, 0, "", "test"); p.MaxAge != MaxKeepDays*Day {
+			t.Errorf("PolicyOf(%d days): max age %v, want %v", days, p.MaxAge, time.Duration(MaxKeepDays)*Day)
+		}
+		if err := CheckLimits(days, 0); err == nil {
+			t.Errorf("CheckLimits(%d days) accepted it", days)
+		}
+	}
+	if err := CheckLimits(0, MaxKeepCount+1); err == nil {
+		t.Error("CheckLimits accepted a count past the limit")
+	}
+	now := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	old := now.AddDate(-5, 0, 0)
+	chains := []Chain{
+		{Database: "db", Path: "own", Restorable: true, Ends: []time.Time{old}, KeepDays: []int{159009088813961}},
+		{Database: "db", Path: "policy", Restorable: true, Ends: []time.Time{old.Add(time.Hour)}},
+		{Database: "db", Path: "new", Restorable: true, Ends: []time.Time{now.Add(-time.Hour)}},
+	}
+	if res := Plan(chains, []Policy{PolicyOf(159009088813961, 0, "", "schedule")}, now); len(res.Remove) != 0 {
+		t.Errorf("chains kept for 159009088813961 days expire: %+v", res.Remove)
 	}
 }

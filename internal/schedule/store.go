@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stratabackup/strata/internal/retention"
 	"github.com/stratabackup/strata/internal/secrets"
 	"github.com/stratabackup/strata/internal/store"
 	"github.com/stratabackup/strata/internal/usererror"
@@ -107,6 +108,10 @@ const columns = `id, label, cluster, database, tables, collection, recurrence, f
 
 func webhookContext(id int64) string { return "schedule:" + strconv.FormatInt(id, 10) + ":webhook" }
 
+// FirstRunRange bounds a schedule's first_run, in years either side of
+// now: further, its next run would not fit the state store's times.
+const FirstRunRange = 100
+
 // check says what to fix in s, and returns its parsed spec.
 func check(s *Schedule) (Spec, error) {
 	s.Label = strings.TrimSpace(s.Label)
@@ -119,12 +124,13 @@ func check(s *Schedule) (Spec, error) {
 		return Spec{}, usererror.New("a schedule needs a cluster and a collection")
 	case s.Database == "" && len(s.Tables) > 0:
 		return Spec{}, usererror.New("tables belong to one database: name the database, or leave tables out")
-	case s.KeepDays < 0 || s.KeepCount < 0:
-		return Spec{}, usererror.New("retention cannot be negative: give a number of days or backups to keep, or 0 for no limit")
 	case s.AlertAfter < 0:
 		return Spec{}, usererror.New("the overdue alert threshold cannot be negative")
 	case s.AlertAfter > 0 && s.AlertAfter < time.Minute:
 		return Spec{}, usererror.New("the overdue alert threshold is at least a minute")
+	}
+	if err := retention.CheckLimits(s.KeepDays, s.KeepCount); err != nil {
+		return Spec{}, err
 	}
 	if s.Webhook != "" {
 		u, err := url.Parse(s.Webhook)
@@ -145,6 +151,9 @@ func (st *Store) Create(ctx context.Context, s Schedule, firstRun, now time.Time
 	}
 	if firstRun.IsZero() {
 		firstRun = now
+	}
+	if firstRun.Before(now.AddDate(-FirstRunRange, 0, 0)) || firstRun.After(now.AddDate(FirstRunRange, 0, 0)) {
+		return Schedule{}, usererror.Errorf("first_run must be within %d years of now (%s UTC): leave it out to start at the next run", FirstRunRange, now.UTC().Format("2006-01-02 15:04"))
 	}
 	s.State = State{Paused: s.State.Paused, NextRun: spec.Recurrence.Next(firstRun.Add(-time.Nanosecond))}
 	s.CreatedAt, s.UpdatedAt = now.UTC(), now.UTC()

@@ -80,12 +80,21 @@ func TestStoreRefusesBadSchedulesAndSavesNothing(t *testing.T) {
 		"full backup cadence":          func(s *Schedule) { s.FullRecurrence = "99 * * * *" },
 		"not one of retry, reschedule": func(s *Schedule) { s.OnFailure = "ignore" },
 		"not one of start, skip, wait": func(s *Schedule) { s.OnPreviousRunning = "queue" },
+		"at most 36500 days":           func(s *Schedule) { s.KeepDays = 159009088813961 },
+		"at most the newest 100000":    func(s *Schedule) { s.KeepCount = 1 << 40 },
+		"cannot be negative":           func(s *Schedule) { s.KeepDays = -1 },
 	} {
 		s := sample()
 		edit(&s)
 		_, err := st.Create(ctx, s, time.Time{}, now)
 		if msg, ok := usererror.Message(err); !ok || !strings.Contains(msg, want) {
 			t.Errorf("want a user error saying %q, got %v", want, err)
+		}
+	}
+	for _, firstRun := range []time.Time{time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), now.AddDate(101, 0, 0)} {
+		_, err := st.Create(ctx, sample(), firstRun, now)
+		if msg, ok := usererror.Message(err); !ok || !strings.Contains(msg, "first_run must be within 100 years") {
+			t.Errorf("first run %s: want a user error, got %v", firstRun, err)
 		}
 	}
 	if list, _ := st.List(ctx); len(list) != 0 {

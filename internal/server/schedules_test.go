@@ -430,6 +430,10 @@ func TestScheduleAPIRoundTrip(t *testing.T) {
 	}
 	call("POST", "/api/v1/schedules", admin, `{"label":"shop","cluster":"prod","database":"shop","collection":"local","recurrence":"@hourly","options":{"on_previous_running":"queue"}}`, 400)
 	call("POST", "/api/v1/schedules", admin, `{"label":"shop","cluster":"prod","database":"shop","collection":"local","recurrence":"@hourly","options":{"first_run":"tomorrow"}}`, 400)
+	// Out of range: refused before anything is saved (this one used to
+	// save a schedule whose year-10000 next run no page could read).
+	call("POST", "/api/v1/schedules", admin, `{"label":"shop","cluster":"prod","database":"shop","collection":"local","recurrence":"@hourly","options":{"first_run":"9999-12-31T23:59:59Z"}}`, 400)
+	call("POST", "/api/v1/schedules", admin, `{"label":"shop","cluster":"prod","database":"shop","collection":"local","recurrence":"@hourly","keep_days":159009088813961}`, 400)
 	call("POST", "/api/v1/schedules", admin, `[1,2]`, 400)
 	if list, _ := env.schedules.List(t.Context()); len(list) != 0 {
 		t.Fatalf("refused requests saved %+v", list)
