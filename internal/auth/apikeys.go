@@ -133,6 +133,14 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, token string) (APIKey,
 	if err != nil {
 		return APIKey{}, fmt.Errorf("auth: look up API key: %w", err)
 	}
+	// A key may do no more than whoever made it may do now.
+	authority, err := s.creatorRole(ctx, k.CreatedBy, 0)
+	if err != nil {
+		return APIKey{}, err
+	}
+	if !authority.Allows(k.Role) {
+		k.Role = authority
+	}
 	now := s.now().UTC()
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= touchInterval {
 		_, err := s.db.ExecContext(ctx, `
@@ -145,6 +153,44 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, token string) (APIKey,
 		k.LastUsedAt = &now
 	}
 	return k, nil
+}
+
+// creatorRole is the role the maker of a key (its CreatedBy) has now: a
+// user's current role, [ErrInvalidAPIKey] when that user is disabled or
+// gone (so disabling or demoting someone takes their keys' power at once);
+// for a key made by another key, that key's own authority; for one made
+// on the console's machine ("cli:"), admin.
+func (s *Service) creatorRole(ctx context.Context, createdBy string, depth int) (Role, error) {
+	switch {
+	case strings.HasPrefix(createdBy, "cli:"):
+		return RoleAdmin, nil
+	case depth >= 8:
+		return "", ErrInvalidAPIKey
+	case strings.HasPrefix(createdBy, "apikey:"):
+		maker, err := scanAPIKey(s.db.QueryRowContext(ctx,
+			`SELECT `+apiKeyColumns+` FROM api_keys WHERE name = ? COLLATE NOCASE AND revoked_at IS NULL`, strings.TrimPrefix(createdBy, "apikey:")))
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", ErrInvalidAPIKey // the key that made it was revoked
+		}
+		if err != nil {
+			return "", fmt.Errorf("auth: look up API key: %w", err)
+		}
+		role, err := s.creatorRole(ctx, maker.CreatedBy, depth+1)
+		if err != nil || role.Allows(maker.Role) {
+			return maker.Role, err
+		}
+		return role, nil
+	}
+	u, err := s.GetUserByName(ctx, createdBy)
+	switch {
+	case errors.Is(err, ErrUserNotFound):
+		return "", ErrInvalidAPIKey
+	case err != nil:
+		return "", err
+	case u.Disabled:
+		return "", ErrInvalidAPIKey
+	}
+	return u.Role, nil
 }
 
 // ListAPIKeys returns every API key, revoked ones included, oldest first.

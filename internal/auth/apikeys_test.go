@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,7 @@ import (
 
 func TestAPIKeys(t *testing.T) {
 	e := newEnv(t)
-	k, token, err := e.svc.CreateAPIKey(e.ctx, " ci ", RoleAuditor, "alice")
+	k, token, err := e.svc.CreateAPIKey(e.ctx, " ci ", RoleAuditor, "cli:alice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,7 +20,7 @@ func TestAPIKeys(t *testing.T) {
 		t.Fatalf("token = %q", token)
 	}
 	if k.ID == 0 || k.Name != "ci" || k.Role != RoleAuditor || k.Prefix != token[7:15] ||
-		k.CreatedBy != "alice" || k.LastUsedAt != nil || k.RevokedAt != nil {
+		k.CreatedBy != "cli:alice" || k.LastUsedAt != nil || k.RevokedAt != nil {
 		t.Fatalf("key = %+v", k)
 	}
 
@@ -33,13 +34,13 @@ func TestAPIKeys(t *testing.T) {
 		}
 	}
 
-	_, _, err = e.svc.CreateAPIKey(e.ctx, "CI", RoleAdmin, "alice")
+	_, _, err = e.svc.CreateAPIKey(e.ctx, "CI", RoleAdmin, "cli:alice")
 	wantErr(t, err, ErrAPIKeyNameTaken)
-	_, _, err = e.svc.CreateAPIKey(e.ctx, "  ", RoleAdmin, "alice")
+	_, _, err = e.svc.CreateAPIKey(e.ctx, "  ", RoleAdmin, "cli:alice")
 	wantErr(t, err, ErrAPIKeyNameRequired)
-	_, _, err = e.svc.CreateAPIKey(e.ctx, "a\nb", RoleAdmin, "alice")
+	_, _, err = e.svc.CreateAPIKey(e.ctx, "a\nb", RoleAdmin, "cli:alice")
 	wantErr(t, err, ErrAPIKeyNameInvalid)
-	_, _, err = e.svc.CreateAPIKey(e.ctx, "deploy", "root", "alice")
+	_, _, err = e.svc.CreateAPIKey(e.ctx, "deploy", "root", "cli:alice")
 	wantErr(t, err, ErrInvalidRole)
 
 	if err := e.svc.RevokeAPIKey(e.ctx, k.ID); err != nil {
@@ -53,7 +54,7 @@ func TestAPIKeys(t *testing.T) {
 	wantErr(t, err, ErrInvalidAPIKey)
 
 	// The name is free again once revoked.
-	k2, token2, err := e.svc.CreateAPIKey(e.ctx, "ci", RoleAdmin, "bob")
+	k2, token2, err := e.svc.CreateAPIKey(e.ctx, "ci", RoleAdmin, "cli:bob")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func TestAPIKeys(t *testing.T) {
 
 func TestAPIKeyLastUsedOncePerMinute(t *testing.T) {
 	e := newEnv(t)
-	_, token, err := e.svc.CreateAPIKey(e.ctx, "ci", RoleAdmin, "alice")
+	_, token, err := e.svc.CreateAPIKey(e.ctx, "ci", RoleAdmin, "cli:alice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestAPIKeyLastUsedOncePerMinute(t *testing.T) {
 
 func TestAPIKeyTokenNotStored(t *testing.T) {
 	e := newEnv(t)
-	_, token, err := e.svc.CreateAPIKey(e.ctx, "ci", RoleAdmin, "alice")
+	_, token, err := e.svc.CreateAPIKey(e.ctx, "ci", RoleAdmin, "cli:alice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,5 +123,68 @@ func TestAPIKeyTokenNotStored(t *testing.T) {
 		if bytes.Contains(data, []byte(secret[8:])) {
 			t.Fatalf("%s contains the token", f)
 		}
+	}
+}
+
+// TestAPIKeyCannotOutliveItsMaker: a key does no more than whoever made it
+// may do now. Disabling the user who made it stops it at once; demoting
+// them to auditor makes it an auditor's; a key made by another key follows
+// that key (and its maker); a key made on the console's machine is its own.
+func TestAPIKeyCannotOutliveItsMaker(t *testing.T) {
+	e := newEnv(t)
+	ann, err := e.svc.CreateUser(e.ctx, "ann", "a long enough password", RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CreateUser(e.ctx, "root", "a long enough password", RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	_, annKey, err := e.svc.CreateAPIKey(e.ctx, "ann's", RoleAdmin, "ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, keyKey, err := e.svc.CreateAPIKey(e.ctx, "made by a key", RoleAdmin, "apikey:ann's")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cliKey, err := e.svc.CreateAPIKey(e.ctx, "shell", RoleAdmin, "cli:root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := func(token string) Role {
+		t.Helper()
+		k, err := e.svc.AuthenticateAPIKey(e.ctx, token)
+		if errors.Is(err, ErrInvalidAPIKey) {
+			return "refused"
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k.Role
+	}
+	if role(annKey) != RoleAdmin || role(keyKey) != RoleAdmin {
+		t.Fatalf("before: %s, %s", role(annKey), role(keyKey))
+	}
+	if err := e.svc.SetDisabled(e.ctx, ann.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if role(annKey) != "refused" || role(keyKey) != "refused" || role(cliKey) != RoleAdmin {
+		t.Errorf("ann disabled: her key %s, the key it made %s, the shell's %s", role(annKey), role(keyKey), role(cliKey))
+	}
+	if err := e.svc.SetDisabled(e.ctx, ann.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.SetRole(e.ctx, ann.ID, RoleAuditor); err != nil {
+		t.Fatal(err)
+	}
+	if role(annKey) != RoleAuditor || role(keyKey) != RoleAuditor {
+		t.Errorf("ann demoted: her key %s, the key it made %s; want auditor", role(annKey), role(keyKey))
+	}
+	_, ghost, err := e.svc.CreateAPIKey(e.ctx, "ghost's", RoleAdmin, "nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if role(ghost) != "refused" {
+		t.Errorf("a key whose maker is no user: %s", role(ghost))
 	}
 }

@@ -99,7 +99,7 @@ func (e *testEnv) addUser(name string, role auth.Role) auth.User {
 
 func (e *testEnv) apiKey(name string, role auth.Role) string {
 	e.t.Helper()
-	_, token, err := e.auth.CreateAPIKey(context.Background(), name, role, "test")
+	_, token, err := e.auth.CreateAPIKey(context.Background(), name, role, "cli:test")
 	if err != nil {
 		e.t.Fatal(err)
 	}
