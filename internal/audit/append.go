@@ -72,17 +72,17 @@ func (l *Log) AppendTx(ctx context.Context, tx *sql.Tx, entries ...Entry) ([]Ent
 		r := row{
 			id:         head.id + 1,
 			time:       t.Format(timeLayout),
-			actor:      clean(e.Actor),
-			role:       clean(e.Role),
+			actor:      clean(e.Actor, maxFieldBytes),
+			role:       clean(e.Role, maxFieldBytes),
 			source:     e.Source,
-			action:     clean(e.Action),
-			targetType: clean(e.TargetType),
-			targetID:   clean(e.TargetID),
+			action:     clean(e.Action, maxFieldBytes),
+			targetType: clean(e.TargetType, maxFieldBytes),
+			targetID:   clean(e.TargetID, maxFieldBytes),
 			params:     params,
 			outcome:    e.Outcome,
-			message:    clean(e.Message),
-			clientAddr: clean(e.ClientAddr),
-			reqID:      clean(e.RequestID),
+			message:    clean(e.Message, maxTextBytes),
+			clientAddr: clean(e.ClientAddr, maxFieldBytes),
+			reqID:      clean(e.RequestID, maxFieldBytes),
 			prevHash:   head.hash,
 		}
 		r.hash, buf = computeHash(&r, buf)
@@ -138,7 +138,8 @@ func validate(e Entry) error {
 	return nil
 }
 
-// clean makes s valid UTF-8, so what is stored is what is displayed.
-func clean(s string) string {
-	return strings.ToValidUTF8(s, "\uFFFD")
+// clean makes s valid UTF-8, so what is stored is what is displayed, of at
+// most max bytes (and a marker).
+func clean(s string, max int) string {
+	return bounded(strings.ToValidUTF8(s, "\uFFFD"), max)
 }

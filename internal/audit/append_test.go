@@ -3,8 +3,10 @@ package audit
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stratabackup/strata/internal/store"
 )
@@ -90,5 +92,33 @@ func TestAppendTxRollbackLeavesNoTrace(t *testing.T) {
 	}
 	if res, err := l.Verify(ctx); err != nil || !res.OK || res.Checked != 2 {
 		t.Fatalf("Verify = %+v, %v", res, err)
+	}
+}
+
+// TestHugeFieldsAreBounded (issue 11): a megabyte-long user name on a failed
+// login, or a refused path, is stored cut, with a marker saying how much
+// was left out, so requests nobody logged in for cannot grow the log by
+// their own size; the chain still verifies.
+func TestHugeFieldsAreBounded(t *testing.T) {
+	l, db, _ := newLog(t)
+	ctx := context.Background()
+	huge := strings.Repeat("ü", 750_000) // 1.5 MB
+	e, err := l.Append(ctx, Entry{Actor: huge, Source: SourceUI, Action: "LOGIN_FAILED", TargetType: "user", TargetID: huge,
+		Outcome: OutcomeDenied, Message: huge, Params: map[string]any{"path": huge, "list": []any{huge}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var size int
+	if err := db.QueryRowContext(ctx, `SELECT length(CAST(actor AS BLOB)) + length(CAST(target_id AS BLOB)) + length(CAST(message AS BLOB)) + length(CAST(params AS BLOB)) FROM audit_log WHERE id = ?`, e.ID).Scan(&size); err != nil {
+		t.Fatal(err)
+	}
+	if size > 10_000 {
+		t.Errorf("an entry of 1.5 MB fields stored %d bytes", size)
+	}
+	if !strings.HasSuffix(e.Actor, "…[1499488 more bytes]") || !utf8.ValidString(e.Actor) || !strings.Contains(e.Params["path"].(string), "more bytes]") {
+		t.Errorf("stored actor ends %q; path param %q", e.Actor[len(e.Actor)-30:], e.Params["path"])
+	}
+	if res, err := l.Verify(ctx); err != nil || !res.OK {
+		t.Errorf("verify: %+v, %v", res, err)
 	}
 }

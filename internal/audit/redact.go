@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 const redacted = "[redacted]"
@@ -81,15 +82,44 @@ func redact(v any) {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, val := range v {
-			if isSecretKey(k) {
+			switch s, ok := val.(string); {
+			case isSecretKey(k):
 				v[k] = redacted
-			} else {
+			case ok:
+				v[k] = bounded(s, maxParamBytes)
+			default:
 				redact(val)
 			}
 		}
 	case []any:
-		for _, val := range v {
-			redact(val)
+		for i, val := range v {
+			if s, ok := val.(string); ok {
+				v[i] = bounded(s, maxParamBytes)
+			} else {
+				redact(val)
+			}
 		}
 	}
+}
+
+// Bounds on what one entry stores: a request nobody logged in for (a
+// failed login's user name, a refused path) can be megabytes, and must not
+// grow the log by as much. What is cut is marked, with its size.
+const (
+	maxFieldBytes = 512  // actor, target, client address...
+	maxTextBytes  = 4096 // the message
+	maxParamBytes = 1024 // each string in params
+)
+
+// bounded is s cut to at most max bytes (at a character boundary), with a
+// marker saying how much was left out.
+func bounded(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("…[%d more bytes]", len(s)-cut)
 }
