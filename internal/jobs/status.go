@@ -1,7 +1,10 @@
 // Package jobs runs backups, restores and validations as durable jobs with leases, checkpoints, pause, resume and cancel.
 package jobs
 
-import "errors"
+import (
+	"errors"
+	"slices"
+)
 
 // Status is a job's state, with CockroachDB's names.
 type Status string
@@ -17,6 +20,13 @@ const (
 	StatusFailed          Status = "failed"
 	StatusCanceled        Status = "canceled"
 )
+
+// Statuses are every status, in a job's life order.
+var Statuses = []Status{StatusPending, StatusRunning, StatusPauseRequested, StatusPaused, StatusCancelRequested,
+	StatusReverting, StatusSucceeded, StatusFailed, StatusCanceled}
+
+// Valid reports whether s is one of Statuses.
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
 
 // Terminal reports whether a job in this status will never run again.
 func (s Status) Terminal() bool {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
@@ -42,7 +43,28 @@ func (r RestoreRequest) asOf() (time.Time, error) {
 	if err != nil {
 		return time.Time{}, usererror.Errorf("as_of_system_time %q is not an RFC 3339 time: write it like 2026-11-23T14:05:00Z", r.AsOfSystemTime)
 	}
+	// Year 1 is the zero time, which means "no moment" (LATEST): a moment
+	// that early (or before PostgreSQL existed) is refused, not taken as that.
+	if t.Year() < 1990 {
+		return time.Time{}, usererror.Errorf("as_of_system_time %s is before any backup could have been taken: give a moment a backup covers, or leave it out for LATEST", t.UTC().Format(time.RFC3339))
+	}
 	return t.UTC(), nil
+}
+
+// checkDatabaseName says what is wrong with name as a database to create
+// or restore into: PostgreSQL cuts a name longer than 63 bytes (the
+// restore would then write to another database than the one checked) and
+// refuses a NUL.
+func checkDatabaseName(field, name string) error {
+	switch {
+	case len(name) > 63:
+		return usererror.Errorf("%s is %d bytes long: PostgreSQL database names are at most 63 bytes", field, len(name))
+	case strings.ContainsRune(name, 0):
+		return usererror.Errorf("%s cannot contain a NUL character", field)
+	case !utf8.ValidString(name):
+		return usererror.Errorf("%s is not valid UTF-8", field)
+	}
+	return nil
 }
 
 // Target is the database the restore writes to.
@@ -71,6 +93,12 @@ func (s *Service) StartRestore(ctx context.Context, req RestoreRequest, actor st
 		return jobs.Job{}, usererror.New("a table restore needs into_db: the existing database to restore the tables into")
 	case len(req.Tables) > 0 && req.NewDBName != "":
 		return jobs.Job{}, usererror.New("new_db_name restores a whole database; for chosen tables use into_db")
+	}
+	if err := checkDatabaseName("new_db_name", req.NewDBName); err != nil {
+		return jobs.Job{}, err
+	}
+	if err := checkDatabaseName("into_db", req.IntoDB); err != nil {
+		return jobs.Job{}, err
 	}
 	if _, err := s.reg.ClusterByName(ctx, req.Cluster); errors.Is(err, registry.ErrNotFound) {
 		return jobs.Job{}, usererror.Errorf("no cluster named %q", req.Cluster)

@@ -27,6 +27,9 @@ func jobsQuery(c echo.Context) (jobs.Filter, url.Values, int64, error) {
 		}
 	}
 	f := jobs.Filter{Status: jobs.Status(q.Get("status")), Type: q.Get("type"), Cluster: q.Get("cluster")}
+	if f.Status != "" && !f.Status.Valid() {
+		return f, q, 0, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("status must be one of %s", joinStatuses()))
+	}
 	if v := q.Get("schedule_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
@@ -209,4 +212,12 @@ func (s *Server) apiJobShow(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, toAPIJob(j))
+}
+
+func joinStatuses() string {
+	names := make([]string, len(jobs.Statuses))
+	for i, st := range jobs.Statuses {
+		names[i] = string(st)
+	}
+	return strings.Join(names, ", ")
 }

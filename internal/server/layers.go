@@ -54,15 +54,21 @@ var pickerLayouts = []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04"
 // date and time without one, which is UTC (the form labels it so).
 func parseUTC(v string) (time.Time, error) {
 	v = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "UTC"))
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t.UTC(), nil
-	}
+	t, err := time.Parse(time.RFC3339Nano, v)
 	for _, layout := range pickerLayouts {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t, nil
+		if err == nil {
+			break
 		}
+		t, err = time.Parse(layout, v)
 	}
-	return time.Time{}, usererror.Errorf("%q is not a date and time: write it like 2026-11-23T14:05:00.000 (UTC)", v)
+	switch {
+	case err != nil:
+		return time.Time{}, usererror.Errorf("%q is not a date and time: write it like 2026-11-23T14:05:00.000 (UTC)", v)
+	case t.Year() < 1990 || t.Year() > 9999:
+		// Year 1 is the zero time, which would mean "no moment" (LATEST).
+		return time.Time{}, usererror.Errorf("%s is not a moment a backup can cover: give a date between 1990 and 9999", v)
+	}
+	return t.UTC(), nil
 }
 
 // snapToLayerEnd makes a time given to the millisecond (all a date-time

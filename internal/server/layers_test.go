@@ -85,6 +85,11 @@ func TestParseUTC(t *testing.T) {
 			t.Errorf("parseUTC(%q) = %s, %v; want %s", in, got.Format(time.RFC3339Nano), err, want)
 		}
 	}
+	for _, early := range []string{"0001-01-01T00:00", "0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z"} {
+		if _, err := parseUTC(early); err == nil {
+			t.Errorf("parseUTC(%q) accepted a moment no backup can cover (year 1 is the zero time: LATEST)", early)
+		}
+	}
 	if _, err := parseUTC("yesterday"); err == nil {
 		t.Error("parseUTC accepted yesterday")
 	} else if msg, ok := userMessage(err); !ok || msg == "" {
