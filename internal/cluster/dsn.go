@@ -177,3 +177,14 @@ func (d DSN) ForDatabase(name string) string {
 }
 
 func isDatabaseKey(key string) bool { return key == "dbname" || key == "database" }
+
+// checkSecretKey refuses a setting spelled like the password in another
+// case ("PASSWORD="): connection keys are case-sensitive, so it is not the
+// password to PostgreSQL, but it holds one, and would be stored and shown
+// in clear.
+func checkSecretKey(key string) error {
+	if key != "password" && strings.EqualFold(key, "password") {
+		return usererror.Errorf("the connection string's %q setting must be written password, in lower case (connection settings are case-sensitive)", key)
+	}
+	return nil
+}

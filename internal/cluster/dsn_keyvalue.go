@@ -34,6 +34,9 @@ func parseKeywordValue(s string) (DSN, error) {
 			return DSN{}, err
 		}
 		s = strings.TrimLeft(s, spaces)
+		if err := checkSecretKey(key); err != nil {
+			return DSN{}, err
+		}
 		switch {
 		case key == "password":
 			d.password = value

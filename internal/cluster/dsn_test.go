@@ -134,6 +134,8 @@ func TestParseDSNErrors(t *testing.T) {
 		{"postgres://u:Hunter2@h/app?sslmode", `parameter "sslmode" must be written as sslmode=value`},
 		{"host=h user=u sslpassword=Hunter2", "sslpassword is not supported"},
 		{"postgres://u:Hunter2%00@h/app", "%00"},
+		{"host=h user=u PASSWORD=Hunter2", `"PASSWORD" setting must be written password, in lower case`},
+		{"postgres://u@h/app?Password=Hunter2", `"Password" setting must be written password, in lower case`},
 	}
 	for _, tt := range tests {
 		_, err := ParseDSN(tt.in)

@@ -63,6 +63,9 @@ func parseURL(s string) (DSN, error) {
 		if err != nil {
 			return DSN{}, err
 		}
+		if err := checkSecretKey(key); err != nil {
+			return DSN{}, err
+		}
 		if key == "password" {
 			d.password = value
 			continue
