@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stratabackup/strata/internal/retention"
 	"github.com/stratabackup/strata/internal/secrets"
@@ -108,6 +110,9 @@ const columns = `id, label, cluster, database, tables, collection, recurrence, f
 
 func webhookContext(id int64) string { return "schedule:" + strconv.FormatInt(id, 10) + ":webhook" }
 
+// MaxLabel is the longest label a schedule may have, in characters.
+const MaxLabel = 200
+
 // FirstRunRange bounds a schedule's first_run, in years either side of
 // now: further, its next run would not fit the state store's times.
 const FirstRunRange = 100
@@ -120,6 +125,8 @@ func check(s *Schedule) (Spec, error) {
 	switch {
 	case s.Label == "":
 		return Spec{}, usererror.New("give the schedule a label")
+	case utf8.RuneCountInString(s.Label) > MaxLabel || !utf8.ValidString(s.Label) || strings.ContainsFunc(s.Label, unicode.IsControl):
+		return Spec{}, usererror.Errorf("a schedule's label is at most %d characters of text, without control characters", MaxLabel)
 	case s.Cluster == "" || s.Collection == "":
 		return Spec{}, usererror.New("a schedule needs a cluster and a collection")
 	case s.Database == "" && len(s.Tables) > 0:

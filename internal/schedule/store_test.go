@@ -83,6 +83,8 @@ func TestStoreRefusesBadSchedulesAndSavesNothing(t *testing.T) {
 		"at most 36500 days":           func(s *Schedule) { s.KeepDays = 159009088813961 },
 		"at most the newest 100000":    func(s *Schedule) { s.KeepCount = 1 << 40 },
 		"cannot be negative":           func(s *Schedule) { s.KeepDays = -1 },
+		"label is at most 200":         func(s *Schedule) { s.Label = strings.Repeat("l", 100_000) },
+		"without control characters":   func(s *Schedule) { s.Label = "a\x00b" },
 	} {
 		s := sample()
 		edit(&s)
