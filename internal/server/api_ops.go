@@ -1,7 +1,11 @@
 package server
 
 import (
+	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -22,8 +26,21 @@ func apiError(err error) error {
 }
 
 func bindJSON(c echo.Context, v any, example string) error {
-	if err := c.Bind(v); err != nil {
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	var limit *echo.HTTPError // the body limit, hit by a chunked body
+	switch {
+	case errors.As(err, &limit):
+		return echo.NewHTTPError(limit.Code, "the request body is larger than the 2 MB a request may send")
+	case err != nil && strings.HasPrefix(err.Error(), "json: unknown field "):
+		// A misspelled field would otherwise be ignored without a word.
+		return echo.NewHTTPError(http.StatusBadRequest, "the request body has an "+strings.TrimPrefix(err.Error(), "json: ")+": see docs/api.md for the fields, such as "+example)
+	case err != nil:
 		return echo.NewHTTPError(http.StatusBadRequest, "the request body must be a JSON object such as "+example)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return echo.NewHTTPError(http.StatusBadRequest, "the request body must be one JSON object, with nothing after it, such as "+example)
 	}
 	return nil
 }

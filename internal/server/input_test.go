@@ -1,6 +1,7 @@
 package server
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -31,5 +32,39 @@ func TestCarelessInputRefused(t *testing.T) {
 	}
 	if resp, _ := env.apiRequest("GET", "/api/v1/jobs?status=failed", admin, ""); resp.StatusCode != http.StatusOK {
 		t.Errorf("jobs?status=failed: %d", resp.StatusCode)
+	}
+}
+
+// TestAPIBodiesAreStrict (issue 11): a misspelled field, trailing garbage
+// and a body past the limit (also chunked) are refused, saying which.
+func TestAPIBodiesAreStrict(t *testing.T) {
+	env := newTestEnv(t)
+	admin := env.apiKey("ops", auth.RoleAdmin)
+	for _, tc := range []struct{ body, want string }{
+		{`{"name":"x","uri":"file:///tmp/x","retention_dayz":3}`, `unknown field \"retention_dayz\"`},
+		{`{"name":"x","uri":"file:///tmp/x"} garbage`, "nothing after it"},
+		{`{"name":"x","uri":"file:///tmp/x"}{"name":"y"}`, "nothing after it"},
+	} {
+		resp, body := env.apiRequest("POST", "/api/v1/collections", admin, tc.body)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, tc.want) {
+			t.Errorf("POST /api/v1/collections %s: %d %s, want 400 saying %q", tc.body, resp.StatusCode, body, tc.want)
+		}
+	}
+	if _, body := env.apiRequest("GET", "/api/v1/collections", admin, ""); strings.Contains(body, `"x"`) {
+		t.Errorf("a refused request saved a collection: %s", body)
+	}
+	// 10 MB, chunked (no Content-Length): 413, not 400.
+	big := `{"name":"` + strings.Repeat("x", 10<<20) + `"}`
+	req, _ := http.NewRequest("POST", env.http.URL+"/api/v1/collections", io.NopCloser(strings.NewReader(big)))
+	req.ContentLength = -1
+	req.Header.Set("Authorization", "Bearer "+admin)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a chunked 10 MB body: %d, want 413", resp.StatusCode)
 	}
 }
