@@ -61,9 +61,6 @@ func connect(ctx context.Context, dsn, appName string, extra ...map[string]strin
 			cfg.RuntimeParams[k] = v
 		}
 	}
-	for k, v := range textFormats {
-		cfg.RuntimeParams[k] = v
-	}
 	// Fail rather than queue forever behind a lock: see lockTables.
 	cfg.RuntimeParams["lock_timeout"] = "60s"
 	c, err := pgx.ConnectConfig(ctx, cfg)

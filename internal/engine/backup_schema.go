@@ -47,39 +47,20 @@ func dumpLargeObjects(ctx context.Context, layer *collection.Layer, dsn, snapsho
 
 // runPgDump streams pg_dump's custom-format archive, taken under the
 // snapshot with args, into file name of the layer. It returns the warnings
-// pg_dump printed: each says what it left out (subscriptions, for a role
-// that is not a superuser), which the backup's warnings repeat.
+// pg_dump printed ("pg_dump: subscriptions not dumped ..."): each says what
+// it left out, which the backup's warnings repeat.
 func runPgDump(ctx context.Context, layer *collection.Layer, name, dsn, snapshotName string, serverMajor int, what string, args ...string) (collection.FileInfo, []string, error) {
-	fi, stderr, err := pgDump(ctx, layer, name, dsn, snapshotName, serverMajor, what, args...)
-	return fi, pgDumpWarnings(stderr), err
-}
-
-// pgDumpWarnings are the warnings in pg_dump's stderr, as sentences for
-// users ("pg_dump left out ..."), at most 20.
-func pgDumpWarnings(stderr *tailBuffer) []string {
-	var out []string
-	for _, line := range stderr.warnings {
-		if len(out) == 20 {
-			break
-		}
-		out = append(out, "pg_dump: "+line)
-	}
-	return out
-}
-
-func pgDump(ctx context.Context, layer *collection.Layer, name, dsn, snapshotName string, serverMajor int, what string, args ...string) (collection.FileInfo, *tailBuffer, error) {
-	stderr := &tailBuffer{max: 4096, warnPrefix: "pg_dump: warning: "}
 	bin, err := findPgDump(serverMajor)
 	if err != nil {
-		return collection.FileInfo{}, stderr, err
+		return collection.FileInfo{}, nil, err
 	}
 	connStr, password, err := splitPassword(dsn)
 	if err != nil {
-		return collection.FileInfo{}, stderr, userErrorf(err, "the cluster's connection string is not valid")
+		return collection.FileInfo{}, nil, userErrorf(err, "the cluster's connection string is not valid")
 	}
 	fw, err := layer.CreateFile(ctx, name)
 	if err != nil {
-		return collection.FileInfo{}, stderr, storageError(err)
+		return collection.FileInfo{}, nil, storageError(err)
 	}
 	args = append(args, "--format=custom", "--compress=0",
 		"--snapshot="+snapshotName, "--no-password", "--lock-wait-timeout=60s", "--dbname="+connStr)
@@ -91,22 +72,23 @@ func pgDump(ctx context.Context, layer *collection.Layer, name, dsn, snapshotNam
 		cmd.Env = append(cmd.Env, "PGPASSWORD="+password)
 	}
 	cw := &countingWriter{w: fw, done: &progressCounter{}}
+	stderr := &tailBuffer{max: 4096, warnPrefix: "pg_dump: warning: "}
 	cmd.Stdout, cmd.Stderr = cw, stderr
 	if err := cmd.Run(); err != nil {
 		fw.Abort()
 		if cw.err != nil {
-			return collection.FileInfo{}, stderr, storageError(cw.err)
+			return collection.FileInfo{}, nil, storageError(cw.err)
 		}
 		if ctx.Err() != nil {
-			return collection.FileInfo{}, stderr, ctx.Err()
+			return collection.FileInfo{}, nil, ctx.Err()
 		}
-		return collection.FileInfo{}, stderr, userErrorf(err, "pg_dump could not dump the %s: %s", what, strings.TrimSpace(stderr.String()))
+		return collection.FileInfo{}, nil, userErrorf(err, "pg_dump could not dump the %s: %s", what, strings.TrimSpace(stderr.String()))
 	}
 	fi, err := fw.Close()
 	if err != nil {
-		return collection.FileInfo{}, stderr, storageError(err)
+		return collection.FileInfo{}, nil, storageError(err)
 	}
-	return fi, stderr, nil
+	return fi, stderr.warnings, nil
 }
 
 // findPgDump picks a pg_dump whose major version is at least the server's
@@ -247,7 +229,8 @@ func quoteKeywordValue(v string) string {
 
 // tailBuffer keeps the last max bytes written: pg_dump's error, without
 // letting a chatty process grow memory. With warnPrefix set it also keeps
-// the lines that start with it (without it), up to 100 of 1,000 bytes.
+// the lines that start with it, as "pg_dump: " and the rest of the line:
+// up to maxWarnings, each cut at 1,000 bytes.
 type tailBuffer struct {
 	max        int
 	buf        bytes.Buffer
@@ -255,6 +238,8 @@ type tailBuffer struct {
 	line       []byte
 	warnings   []string
 }
+
+const maxWarnings = 20
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
 	t.buf.Write(p)
@@ -269,8 +254,8 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 				}
 				continue
 			}
-			if rest, ok := strings.CutPrefix(string(t.line), t.warnPrefix); ok && len(t.warnings) < 100 {
-				t.warnings = append(t.warnings, rest)
+			if rest, ok := strings.CutPrefix(string(t.line), t.warnPrefix); ok && len(t.warnings) < maxWarnings {
+				t.warnings = append(t.warnings, "pg_dump: "+rest)
 			}
 			t.line = t.line[:0]
 		}

@@ -26,19 +26,11 @@ const notExtensionMember = `NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid 
 // table when one of its ancestors is hash-partitioned on an expression or
 // on a column whose type was made in the database (see tableInfo.RootOID);
 // else 0.
-const hashRoot = `coalesce((
-  WITH RECURSIVE up(relid, depth) AS (
-    SELECT i.inhparent, 1 FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition
-    UNION ALL
-    SELECT i.inhparent, up.depth + 1 FROM up JOIN pg_class pc ON pc.oid = up.relid AND pc.relispartition
-    JOIN pg_inherits i ON i.inhrelid = up.relid
-  )
-  SELECT (SELECT u.relid FROM up u ORDER BY u.depth DESC LIMIT 1)
-  WHERE EXISTS (SELECT FROM up JOIN pg_partitioned_table pt ON pt.partrelid = up.relid
-                WHERE pt.partstrat = 'h' AND (0 = ANY (pt.partattrs::int2[]) OR EXISTS (
-                  SELECT FROM unnest(pt.partattrs::int2[]) k(attnum)
-                  JOIN pg_attribute a ON a.attrelid = up.relid AND a.attnum = k.attnum
-                  WHERE a.atttypid >= 16384)))), 0)`
+const hashRoot = `CASE WHEN c.relispartition AND EXISTS (
+  SELECT FROM pg_partition_ancestors(c.oid) up(relid) JOIN pg_partitioned_table pt ON pt.partrelid = up.relid
+  WHERE pt.partstrat = 'h' AND (0 = ANY (pt.partattrs::int2[]) OR EXISTS (
+    SELECT FROM pg_attribute a WHERE a.attrelid = up.relid AND a.attnum = ANY (pt.partattrs::int2[]) AND a.atttypid >= 16384)))
+  THEN pg_partition_root(c.oid)::oid ELSE 0 END`
 
 // extensionConfig is a condition on a pg_class alias c: a table or sequence
 // an extension marked as holding user data (pg_extension_config_dump), whose

@@ -106,7 +106,7 @@ func checkSlot(ctx context.Context, src sourceInfo, meta *pgx.Conn, full, parent
 	case full.Slot == "":
 		return &chainBrokenError{fmt.Sprintf("the full backup %s has no replication slot (wal_level was not logical, or the role could not replicate)", full.Path)}
 	case full.Publication == "":
-		return &chainBrokenError{fmt.Sprintf("the full backup %s has no publication (the role could not create one: it needs to own the tables)", full.Path)}
+		return &chainBrokenError{fmt.Sprintf("the full backup %s has no publication: PostgreSQL refused to create one when it was taken (that backup's warnings say why)", full.Path)}
 	}
 	var confirmed, walStatus *string
 	var active bool

@@ -58,13 +58,13 @@ type restoreSource interface {
 
 // Restore phases, in order. The checkpoint names the phase to run next.
 const (
-	phaseCreate    = "create"  // roles; the new database (whole-database restores)
-	phaseSchema    = "schema"  // pg_restore --section=pre-data: tables, types, functions...
-	phaseData      = "data"    // COPY every data file
-	phaseChanges   = "changes" // replay incremental layers' changes
-	phaseLargeObj  = "largeobjects"
-	phasePostData  = "indexes"   // pg_restore --section=post-data: indexes, constraints, triggers
-	phaseSequences = "sequences" // sequence values, materialized views, clean up
+	phaseCreate    = "create"       // roles; the new database (whole-database restores)
+	phaseSchema    = "schema"       // pg_restore --section=pre-data: tables, types, functions...
+	phaseData      = "data"         // COPY every data file
+	phaseChanges   = "changes"      // replay incremental layers' changes
+	phaseLargeObj  = "largeobjects" // the large objects (whole-database restores)
+	phasePostData  = "indexes"      // pg_restore --section=post-data: indexes, constraints, triggers
+	phaseSequences = "sequences"    // sequence values, materialized views, clean up
 	phaseDone      = "done"
 )
 

@@ -45,15 +45,15 @@ type uncoveredTable struct {
 	captured bool
 }
 
-// checkCovered refuses a restore of tables (qualified names; nil: every
-// table) to a moment the set cannot restore some of them to, naming each
-// table, why, and what would fix it.
-func (s *layerSet) checkCovered(tables []string) error {
+// checkCovered refuses a restore of the whole database (whole) or of
+// tables (qualified names) to a moment the set cannot restore some of them
+// to, naming each table, why, and what would fix it.
+func (s *layerSet) checkCovered(whole bool, tables []string) error {
 	var noIdentity, recent, created []string
 	for _, u := range s.uncovered {
 		name := u.table.QualifiedName()
 		switch {
-		case tables != nil && !slices.Contains(tables, name):
+		case !whole && !slices.Contains(tables, name):
 		case !u.existed:
 			created = append(created, name)
 		case u.captured:
@@ -223,6 +223,7 @@ func (s *layerSet) sources() (map[uint32]*tableSource, error) {
 	for i := range last.Tables {
 		t := &last.Tables[i]
 		ts := &tableSource{table: t}
+		uncovered := false
 		for _, m := range s.layers {
 			mt := findTable(m, t.OID)
 			if mt == nil {
@@ -233,6 +234,7 @@ func (s *layerSet) sources() (map[uint32]*tableSource, error) {
 				if mt.Whole && m == last && !cut.IsZero() {
 					if !mt.Unlogged && !mt.ExtensionConfig {
 						s.uncovered = append(s.uncovered, uncoveredTable{table: t, existed: findTable(s.layers[len(s.layers)-2], t.OID) != nil, captured: mt.Captured})
+						uncovered = true
 						break
 					}
 					if ts.base == nil {
@@ -257,7 +259,7 @@ func (s *layerSet) sources() (map[uint32]*tableSource, error) {
 				ts.changes = append(ts.changes, layerChanges{m, mt})
 			}
 		}
-		if len(s.uncovered) > 0 && s.uncovered[len(s.uncovered)-1].table == t {
+		if uncovered {
 			continue
 		}
 		if ts.base == nil {
@@ -399,14 +401,16 @@ func ResolveRestorePoint(ctx context.Context, c *collection.Collection, spec, da
 
 // Check refuses a restore of tables ("schema.table" as stored; none: the
 // whole database) that the point cannot restore as of its moment.
-func (p *RestorePoint) Check(tables []string) error {
-	if len(tables) == 0 {
-		if err := p.set.checkCovered(nil); err != nil {
-			return err
-		}
-		return p.set.droppedInside()
+func (p *RestorePoint) Check(tables []string) error { return p.set.check(len(tables) == 0, tables) }
+
+// check refuses a restore of the whole database (whole) or of tables to a
+// moment the set cannot restore them to: tables it holds no rows of for the
+// moment, and for a whole database a table dropped inside the layer.
+func (s *layerSet) check(whole bool, tables []string) error {
+	if err := s.checkCovered(whole, tables); err != nil || !whole {
+		return err
 	}
-	return p.set.checkCovered(tables)
+	return s.droppedInside()
 }
 
 // Uncovered are the tables the point cannot restore as of its moment

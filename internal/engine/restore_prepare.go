@@ -89,11 +89,6 @@ func (e *Engine) prepareRestore(ctx context.Context, p RestoreParams, src restor
 	default:
 		r.target = p.IntoDB
 	}
-	if r.whole {
-		if err := layers.droppedInside(); err != nil {
-			return nil, err
-		}
-	}
 	if r.resumed && r.cp.Database != r.target {
 		return nil, fmt.Errorf("restore checkpoint is for database %q, not %q", r.cp.Database, r.target)
 	}
@@ -285,14 +280,13 @@ func (r *restoreRun) planRestore(ctx context.Context) error {
 		t := &r.m.Tables[i]
 		byName[qname{t.Schema, t.Name}] = t
 	}
-	var names []string // nil: every table
+	var names []string
 	if !r.whole {
-		names = []string{}
 		for _, n := range r.plan.Tables {
 			names = append(names, n.String())
 		}
 	}
-	if err := r.layers.checkCovered(names); err != nil {
+	if err := r.layers.check(r.whole, names); err != nil {
 		return err
 	}
 	r.warnings = r.layers.warnings(r.whole, names)

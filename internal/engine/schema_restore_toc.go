@@ -158,7 +158,9 @@ func readTOC(in io.Reader) ([]tocEntry, error) {
 	entries := make([]tocEntry, 0, min(n, 4096)) // n is the archive's word: grow with what is read
 	for range n {
 		var e tocEntry
-		e.ID = r.int()
+		if e.ID = r.int(); r.err == nil && e.ID <= 0 {
+			return nil, fmt.Errorf("the schema archive's table of contents is corrupt (entry id %d)", e.ID)
+		}
 		r.int() // had a data dumper
 		e.TableOID = parseOID(r.s())
 		e.OID = parseOID(r.s())

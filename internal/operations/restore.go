@@ -43,12 +43,20 @@ func (r RestoreRequest) asOf() (time.Time, error) {
 	if err != nil {
 		return time.Time{}, usererror.Errorf("as_of_system_time %q is not an RFC 3339 time: write it like 2026-11-23T14:05:00Z", r.AsOfSystemTime)
 	}
-	// Year 1 is the zero time, which means "no moment" (LATEST): a moment
-	// that early (or before PostgreSQL existed) is refused, not taken as that.
-	if t.Year() < 1990 {
-		return time.Time{}, usererror.Errorf("as_of_system_time %s is before any backup could have been taken: give a moment a backup covers, or leave it out for LATEST", t.UTC().Format(time.RFC3339))
+	if err := CheckAsOf(t); err != nil {
+		return time.Time{}, err
 	}
 	return t.UTC(), nil
+}
+
+// CheckAsOf refuses a moment to restore to that no backup can cover. Year 1
+// matters most: it is Go's zero time, which means "no moment" (LATEST), so
+// taken as given it would restore the newest backup without a word.
+func CheckAsOf(t time.Time) error {
+	if t.Year() < 1990 {
+		return usererror.Errorf("%s is before any backup could have been taken: give a moment a backup covers, or leave it out for the latest backup", t.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // checkDatabaseName says what is wrong with name as a database to create

@@ -32,7 +32,7 @@ func bindJSON(c echo.Context, v any, example string) error {
 	var limit *echo.HTTPError // the body limit, hit by a chunked body
 	switch {
 	case errors.As(err, &limit):
-		return echo.NewHTTPError(limit.Code, "the request body is larger than the 2 MB a request may send")
+		return echo.NewHTTPError(limit.Code, "the request body is larger than the "+bodyLimit+"B a request may send")
 	case err != nil && strings.HasPrefix(err.Error(), "json: unknown field "):
 		// A misspelled field would otherwise be ignored without a word.
 		return echo.NewHTTPError(http.StatusBadRequest, "the request body has an "+strings.TrimPrefix(err.Error(), "json: ")+": see docs/api.md for the fields, such as "+example)

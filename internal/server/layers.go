@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/collection"
+	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/usererror"
 	"github.com/stratabackup/strata/web/templates"
 )
@@ -61,12 +62,11 @@ func parseUTC(v string) (time.Time, error) {
 		}
 		t, err = time.Parse(layout, v)
 	}
-	switch {
-	case err != nil:
+	if err != nil {
 		return time.Time{}, usererror.Errorf("%q is not a date and time: write it like 2026-11-23T14:05:00.000 (UTC)", v)
-	case t.Year() < 1990 || t.Year() > 9999:
-		// Year 1 is the zero time, which would mean "no moment" (LATEST).
-		return time.Time{}, usererror.Errorf("%s is not a moment a backup can cover: give a date between 1990 and 9999", v)
+	}
+	if err := operations.CheckAsOf(t); err != nil {
+		return time.Time{}, err
 	}
 	return t.UTC(), nil
 }

@@ -34,12 +34,15 @@ func identityOf(c echo.Context) *identity {
 	return id
 }
 
+// bodyLimit is the largest request body, as Echo's BodyLimit reads it.
+const bodyLimit = "2M"
+
 func (s *Server) useMiddleware() {
 	s.echo.Use(middleware.RequestID())
 	s.echo.Use(s.logRequests())
 	s.echo.Use(middleware.Recover())
 	s.echo.Use(securityHeaders)
-	s.echo.Use(middleware.BodyLimit("2M"))
+	s.echo.Use(middleware.BodyLimit(bodyLimit))
 	s.echo.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		// The API authenticates only with bearer tokens, never cookies, so a
 		// forged cross-site request carries no credentials there.
