@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -134,20 +135,23 @@ func (n *Notifier) Test(ctx context.Context, s schedule.Schedule, now time.Time)
 // CheckOverdue queues an overdue alert for each schedule with a webhook
 // that IsOverdue at now, once per gap without a successful backup: the
 // next one follows only a new success and a new gap. It returns how many
-// it queued.
+// it queued. A schedule that cannot be checked does not stop the others:
+// the error returned joins every such failure.
 func (n *Notifier) CheckOverdue(ctx context.Context, now time.Time) (int, error) {
 	list, err := n.schedules.List(ctx)
 	if err != nil {
 		return 0, err
 	}
 	queued := 0
+	var errs []error
 	for _, s := range list {
 		if s.Webhook == "" || s.AlertAfter <= 0 {
 			continue
 		}
 		last, err := n.LastSuccess(ctx, s.ID)
 		if err != nil {
-			return queued, err
+			errs = append(errs, fmt.Errorf("schedule %q: %w", s.Label, err))
+			continue
 		}
 		if !IsOverdue(s, last, now) {
 			continue
@@ -163,13 +167,14 @@ func (n *Notifier) CheckOverdue(ctx context.Context, now time.Time) (int, error)
 			s.Label, s.Target(), schedule.ShortDuration(s.AlertAfter), lastWords)
 		ok, err := n.enqueue(ctx, s, p, gapStart(s, last))
 		if err != nil {
-			return queued, err
+			errs = append(errs, fmt.Errorf("schedule %q: %w", s.Label, err))
+			continue
 		}
 		if ok {
 			queued++
 		}
 	}
-	return queued, nil
+	return queued, errors.Join(errs...)
 }
 
 // enqueue stores a pending delivery of p, due at once; for an overdue

@@ -80,6 +80,7 @@ func (n *Notifier) Deliver(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	var errs []error
 	for k, d := range due {
 		// The k-th attempt of this pass starts at most k timeouts after now.
 		held := now.Add(time.Duration(k+1) * (n.Timeout + leaseMargin))
@@ -87,17 +88,22 @@ func (n *Notifier) Deliver(ctx context.Context, now time.Time) error {
 			WHERE id = ? AND status = ? AND attempts = ? AND next_attempt_at = ?`,
 			store.Time(held), store.Time(now), d.ID, StatusPending, d.Attempts, store.Time(d.NextAttemptAt))
 		if err != nil {
-			return fmt.Errorf("alerts: claim delivery %d: %w", d.ID, err)
+			errs = append(errs, fmt.Errorf("alerts: claim delivery %d: %w", d.ID, err))
+			continue
 		}
 		if claimed, _ := res.RowsAffected(); claimed == 0 {
 			continue // another console has it
 		}
 		d.Attempts++
 		if err := n.attempt(ctx, d, now); err != nil {
-			return err
+			if ctx.Err() != nil {
+				return err
+			}
+			// One delivery that cannot be recorded does not hold up the others.
+			errs = append(errs, fmt.Errorf("alerts: delivery %d: %w", d.ID, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // outcome is what one attempt came to.
@@ -118,6 +124,8 @@ func (n *Notifier) attempt(ctx context.Context, d Delivery, now time.Time) error
 		o = outcome{problem: "the schedule was removed", final: true}
 	case err != nil:
 		return err // the claim runs out and the attempt is made again
+	case s.Unreadable != "":
+		o = outcome{problem: "the schedule cannot be read from the state store", final: true}
 	case s.Webhook == "":
 		o = outcome{problem: "the schedule has no webhook any more", final: true}
 	default:

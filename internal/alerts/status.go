@@ -19,12 +19,13 @@ type Status struct {
 	Overdue     bool      // see IsOverdue
 }
 
-// NeedsAttention reports whether the schedule is failing or overdue.
-func (s Status) NeedsAttention() bool { return s.Failing || s.Overdue }
+// NeedsAttention reports whether the schedule is unreadable, failing or
+// overdue.
+func (s Status) NeedsAttention() bool { return s.Schedule.Unreadable != "" || s.Failing || s.Overdue }
 
 func (s Status) rank() int {
 	switch {
-	case s.Failing:
+	case s.Schedule.Unreadable != "", s.Failing:
 		return 0
 	case s.Overdue:
 		return 1

@@ -89,6 +89,11 @@ func (e *Expiry) Policies(ctx context.Context, rc registry.Collection) ([]retent
 		return nil, err
 	}
 	for _, sch := range list {
+		if sch.Unreadable != "" && (sch.Collection == "" || strings.EqualFold(sch.Collection, rc.Name)) {
+			// Its policy is unknown, and leaving it out could expire
+			// what it keeps: expire nothing until it is fixed.
+			return nil, usererror.Errorf("schedule %d cannot be read from the state store (%s): nothing in collection %s expires until it is deleted", sch.ID, sch.Unreadable, rc.Name)
+		}
 		// A managed schedule's retention is recorded in each of its
 		// backups instead, so that a change applies to new backups only.
 		if strings.EqualFold(sch.Collection, rc.Name) && !sch.Managed {

@@ -44,7 +44,10 @@ func (sc *Scheduler) Tick(ctx context.Context, now time.Time) error {
 		return err
 	}
 	for _, sch := range list {
-		if sch.State.Running {
+		switch {
+		case sch.Unreadable != "":
+			sc.s.log.Error("scheduler: schedule skipped", "schedule_id", sch.ID, "error", sch.Unreadable)
+		case sch.State.Running:
 			sc.settle(ctx, sch, now)
 		}
 	}
@@ -53,7 +56,9 @@ func (sc *Scheduler) Tick(ctx context.Context, now time.Time) error {
 		return err
 	}
 	for _, sch := range due {
-		sc.start(ctx, sch, now)
+		if sch.Unreadable == "" {
+			sc.start(ctx, sch, now)
+		}
 	}
 	return nil
 }
@@ -197,6 +202,9 @@ func (sc *Scheduler) RunNow(ctx context.Context, id int64, now time.Time) error 
 	sch, err := sc.store.Get(ctx, id)
 	if err != nil {
 		return err
+	}
+	if sch.Unreadable != "" {
+		return sch.UnreadableError()
 	}
 	spec, err := sch.Spec()
 	if err != nil {

@@ -219,8 +219,10 @@ func (sc *Scheduler) DeleteSchedule(ctx context.Context, id int64) (schedule.Sch
 	if err != nil {
 		return sch, err
 	}
-	if err := refuseManaged(sch, "dropped", "pause it instead"); err != nil {
-		return sch, err
+	if sch.Unreadable == "" {
+		if err := refuseManaged(sch, "dropped", "pause it instead"); err != nil {
+			return sch, err
+		}
 	}
 	return sch, sc.store.Delete(ctx, id)
 }
@@ -235,6 +237,9 @@ func (sc *Scheduler) Duplicate(ctx context.Context, id int64, actor string, now 
 	orig, err := sc.store.Get(ctx, id)
 	if err != nil {
 		return schedule.Schedule{}, err
+	}
+	if orig.Unreadable != "" {
+		return schedule.Schedule{}, orig.UnreadableError()
 	}
 	list, err := sc.store.List(ctx)
 	if err != nil {
@@ -267,6 +272,8 @@ const (
 	ScheduleActive  = "active"
 	SchedulePaused  = "paused"
 	ScheduleRunning = "running"
+	// ScheduleUnreadable: its stored row cannot be read; it never runs.
+	ScheduleUnreadable = "unreadable"
 )
 
 // ScheduleOverview is where a schedule stands: its status, its recurrence
@@ -321,6 +328,8 @@ func (sc *Scheduler) Overview(ctx context.Context, sch schedule.Schedule, now ti
 		return o, err
 	}
 	switch {
+	case sch.Unreadable != "":
+		o.Status, o.Words, o.FullWords, o.NextRuns = ScheduleUnreadable, "cannot be read: "+sch.Unreadable, "—", nil
 	case sch.State.Paused:
 		o.Status = SchedulePaused
 	case o.JobsRunning > 0:

@@ -50,6 +50,10 @@ type Schedule struct {
 	Owner                string
 	CreatedAt, UpdatedAt time.Time
 	State                State
+	// Unreadable says what in the stored row cannot be read ("" when all
+	// can). Such a schedule never runs and cannot be edited, only deleted;
+	// of its fields only ID, and those that could be read, are set.
+	Unreadable string
 }
 
 // WebhookHost is what may be shown of the webhook: its scheme and host.
@@ -92,6 +96,11 @@ func (s Schedule) Spec() (Spec, error) {
 	return spec, spec.CheckPolicies()
 }
 
+// UnreadableError is the error of any action but delete on an unreadable schedule.
+func (s Schedule) UnreadableError() error {
+	return usererror.Errorf("schedule %d cannot be read from the state store (%s): delete it and create it again", s.ID, s.Unreadable)
+}
+
 // ErrNotFound: no schedule with that id.
 var ErrNotFound = errors.New("schedule not found")
 
@@ -112,6 +121,9 @@ func webhookContext(id int64) string { return "schedule:" + strconv.FormatInt(id
 
 // MaxLabel is the longest label a schedule may have, in characters.
 const MaxLabel = 200
+
+// MaxAlertAfter is the longest overdue alert threshold.
+const MaxAlertAfter = 366 * 24 * time.Hour
 
 // FirstRunRange bounds a schedule's first_run, in years either side of
 // now: further, its next run would not fit the state store's times.
@@ -135,6 +147,8 @@ func check(s *Schedule) (Spec, error) {
 		return Spec{}, usererror.New("the overdue alert threshold cannot be negative")
 	case s.AlertAfter > 0 && s.AlertAfter < time.Minute:
 		return Spec{}, usererror.New("the overdue alert threshold is at least a minute")
+	case s.AlertAfter > MaxAlertAfter:
+		return Spec{}, usererror.Errorf("the overdue alert threshold is at most %s", ShortDuration(MaxAlertAfter))
 	}
 	if err := retention.CheckLimits(s.KeepDays, s.KeepCount); err != nil {
 		return Spec{}, err
@@ -215,6 +229,9 @@ func (st *Store) Update(ctx context.Context, id int64, change func(*Schedule) er
 		old, err := st.Get(ctx, id)
 		if err != nil {
 			return Schedule{}, err
+		}
+		if old.Unreadable != "" {
+			return Schedule{}, old.UnreadableError()
 		}
 		s := old
 		s.Tables = append([]string(nil), old.Tables...)
@@ -357,24 +374,56 @@ func (st *Store) query(ctx context.Context, q string, args ...any) ([]Schedule, 
 	return out, rows.Err()
 }
 
+// scan reads a schedule row. A row that cannot be read whole is still
+// returned, with what could be read and Unreadable saying why, so that it
+// is shown, skipped and can be deleted without failing the others.
 func (st *Store) scan(row interface{ Scan(...any) error }) (Schedule, error) {
 	var s Schedule
 	var tables, webhook string
 	var alertAfter int64
-	err := row.Scan(&s.ID, &s.Label, &s.Cluster, &s.Database, &tables, &s.Collection, &s.Recurrence, &s.FullRecurrence,
-		&s.RevisionHistory, &s.OnFailure, &s.OnPreviousRunning, &s.IgnoreExistingBackups, &s.KeepDays, &s.KeepCount,
-		&webhook, &alertAfter, &s.Managed, &s.Owner, store.ScanTime(&s.CreatedAt), store.ScanTime(&s.UpdatedAt),
-		&s.State.Paused, store.ScanTime(&s.State.NextRun), store.ScanOptionalTime(&s.State.NextFull), &s.State.HasFull,
-		&s.State.Running, store.ScanOptionalTime(&s.State.LastRunAt))
+	var p store.RowProblems
+	err := row.Scan(&s.ID, p.Text(&s.Label, "label"), p.Text(&s.Cluster, "cluster"), p.Text(&s.Database, "database"),
+		p.Text(&tables, "tables"), p.Text(&s.Collection, "collection"), p.Text(&s.Recurrence, "recurrence"),
+		p.Text(&s.FullRecurrence, "full_recurrence"), p.Bool(&s.RevisionHistory, "revision_history"),
+		p.Text(&s.OnFailure, "on_failure"), p.Text(&s.OnPreviousRunning, "on_previous_running"),
+		p.Bool(&s.IgnoreExistingBackups, "ignore_existing_backups"), p.Int(&s.KeepDays, "keep_days"),
+		p.Int(&s.KeepCount, "keep_count"), p.Text(&webhook, "webhook_url"), p.Int64(&alertAfter, "alert_after_seconds"),
+		p.Bool(&s.Managed, "managed"), p.Text(&s.Owner, "owner"), p.Scanner(store.ScanTime(&s.CreatedAt), "created_at"),
+		p.Scanner(store.ScanTime(&s.UpdatedAt), "updated_at"), p.Bool(&s.State.Paused, "paused"),
+		p.Scanner(store.ScanTime(&s.State.NextRun), "next_run"), p.Scanner(store.ScanOptionalTime(&s.State.NextFull), "next_full"),
+		p.Bool(&s.State.HasFull, "has_full"), p.Bool(&s.State.Running, "running"),
+		p.Scanner(store.ScanOptionalTime(&s.State.LastRunAt), "last_run_at"))
 	if err != nil {
 		return Schedule{}, err
 	}
-	s.AlertAfter = time.Duration(alertAfter) * time.Second
-	if err := json.Unmarshal([]byte(tables), &s.Tables); err != nil {
-		return Schedule{}, err
+	problems := p.Err()
+	if problems == nil && (alertAfter < 0 || time.Duration(alertAfter) > MaxAlertAfter/time.Second) {
+		problems = fmt.Errorf("alert_after_seconds: %d is out of range", alertAfter)
 	}
-	if s.Webhook, err = st.box.Open(webhook, webhookContext(s.ID)); err != nil {
-		return Schedule{}, fmt.Errorf("schedule %d: open webhook: %w", s.ID, err)
+	if problems == nil {
+		s.AlertAfter = time.Duration(alertAfter) * time.Second
+		if err := json.Unmarshal([]byte(tables), &s.Tables); err != nil {
+			problems = fmt.Errorf("tables: not a JSON list of names")
+		}
+	}
+	if problems == nil {
+		if s.Webhook, err = st.box.Open(webhook, webhookContext(s.ID)); err != nil {
+			problems = fmt.Errorf("webhook_url: %w", err)
+		}
+	}
+	if problems == nil {
+		if _, err := s.Spec(); err != nil {
+			msg, _ := usererror.Message(err)
+			problems = fmt.Errorf("recurrence: %s", msg)
+		}
+	}
+	if problems != nil {
+		s.Unreadable = problems.Error()
+		if s.Label == "" {
+			s.Label = fmt.Sprintf("(unreadable schedule %d)", s.ID)
+		}
+		s.State = State{Paused: true}
+		s.Webhook = ""
 	}
 	return s, nil
 }

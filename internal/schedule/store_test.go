@@ -230,3 +230,66 @@ func TestOneManagedSchedulePerCluster(t *testing.T) {
 		t.Fatalf("Managed = %+v %v", got, err)
 	}
 }
+
+// TestDamagedRowsAreListedAsUnreadable (issue 11): a row damaged in any
+// column is listed, marked unreadable, paused and without its webhook, and
+// the rows around it read as they are; it cannot be updated, only deleted.
+func TestDamagedRowsAreListedAsUnreadable(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	damage := map[string]string{
+		"next_run":    `next_run = '10000-01-01T00:00:00.000000000Z'`,
+		"tables":      `tables = '{'`,
+		"webhook_url": `webhook_url = 'v1:not-sealed'`,
+		"recurrence":  `recurrence = 'every so often'`,
+		"alert_after": `alert_after_seconds = 9223372036854775807`,
+	}
+	ids := map[string]int64{}
+	for what := range damage {
+		s := sample()
+		s.Label, s.Webhook = what, "https://hooks.example.com/t"
+		created, err := st.Create(ctx, s, time.Time{}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[what] = created.ID
+	}
+	good := sample()
+	good.Label = "good"
+	if _, err := st.Create(ctx, good, time.Time{}, now); err != nil {
+		t.Fatal(err)
+	}
+	for what, set := range damage {
+		if _, err := st.db.Exec(`UPDATE schedules SET `+set+` WHERE id = ?`, ids[what]); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	list, err := st.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != len(damage)+1 {
+		t.Fatalf("listed %d schedules, want %d", len(list), len(damage)+1)
+	}
+	for _, s := range list {
+		if s.Label == "good" {
+			if s.Unreadable != "" || s.State.Paused {
+				t.Errorf("the good schedule: %+v", s)
+			}
+			continue
+		}
+		if s.Unreadable == "" || !s.State.Paused || s.Webhook != "" {
+			t.Errorf("schedule %d: unreadable %q, paused %v, webhook %q", s.ID, s.Unreadable, s.State.Paused, s.Webhook)
+		}
+	}
+	if _, err := st.Update(ctx, ids["tables"], func(*Schedule) error { return nil }, now); err == nil || !strings.Contains(err.Error(), "delete it and create it again") {
+		t.Errorf("update of an unreadable schedule: %v", err)
+	}
+	if err := st.Delete(ctx, ids["next_run"]); err != nil {
+		t.Errorf("delete of an unreadable schedule: %v", err)
+	}
+	if due, err := st.DueAt(ctx, now.Add(time.Hour)); err != nil || len(due) != len(damage) {
+		t.Errorf("due: %d schedules, %v, want %d", len(due), err, len(damage))
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/schedule"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // apiSchedule is a schedule as the API shows it: never its webhook, only
@@ -158,7 +159,11 @@ func (in apiScheduleIn) applyTo(r *operations.ScheduleRequest) error {
 	set(&r.KeepDays, in.KeepDays)
 	set(&r.KeepCount, in.KeepCount)
 	if in.AlertAfterSeconds != nil {
-		r.AlertAfter = time.Duration(*in.AlertAfterSeconds) * time.Second
+		secs := *in.AlertAfterSeconds
+		if secs < 0 || secs > int64(schedule.MaxAlertAfter/time.Second) {
+			return usererror.Errorf("alert_after_seconds must be between 0 (no alert) and %d (%s)", int64(schedule.MaxAlertAfter/time.Second), schedule.ShortDuration(schedule.MaxAlertAfter))
+		}
+		r.AlertAfter = time.Duration(secs) * time.Second
 	}
 	if o := in.Options; o != nil {
 		set(&r.OnFailure, o.OnExecutionFailure)

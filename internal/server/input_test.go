@@ -27,6 +27,16 @@ func TestCarelessInputRefused(t *testing.T) {
 			t.Errorf("POST /api/v1/restores %s: %d %s, want 400 saying %q", tc.body, resp.StatusCode, body, tc.want)
 		}
 	}
+	// Seconds past the bound used to wrap into a short or negative duration.
+	for _, secs := range []string{"9223372036854", "-60", "31708801"} {
+		body := `{"label":"a","cluster":"pg","database":"shop","collection":"local","recurrence":"@daily","alert_after_seconds":` + secs + `}`
+		if resp, out := env.apiRequest("POST", "/api/v1/schedules", admin, body); resp.StatusCode != http.StatusBadRequest || !strings.Contains(out, "alert_after_seconds must be between 0") {
+			t.Errorf("alert_after_seconds %s: %d %s", secs, resp.StatusCode, out)
+		}
+	}
+	if _, out := env.apiRequest("GET", "/api/v1/schedules", admin, ""); strings.Contains(out, `"label":"a"`) {
+		t.Errorf("a refused schedule was saved: %s", out)
+	}
 	if resp, body := env.apiRequest("GET", "/api/v1/jobs?status=bogus", admin, ""); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "status must be one of pending") {
 		t.Errorf("jobs?status=bogus: %d %s", resp.StatusCode, body)
 	}

@@ -25,11 +25,11 @@ type timeDest struct{ t *time.Time }
 func (d timeDest) Scan(src any) error {
 	s, ok := src.(string)
 	if !ok {
-		return fmt.Errorf("store: stored time is %T, want text", src)
+		return fmt.Errorf("stored time is %T, want text", src)
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return fmt.Errorf("store: stored time: %w", err)
+		return fmt.Errorf("stored time %.40q is not a time", s)
 	}
 	*d.t = t.UTC()
 	return nil
