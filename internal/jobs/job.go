@@ -50,6 +50,10 @@ type Job struct {
 	LeaseOwner     string     `json:"lease_owner,omitempty"`
 	LeaseExpiresAt *time.Time `json:"lease_expires_at,omitempty"`
 
+	// Unreadable says what in the stored row cannot be read ("" when all
+	// can); such a job fails when claimed, without running.
+	Unreadable string `json:"-"`
+
 	// The current claim's start and the fraction completed then (for ETA).
 	runStartedAt     *time.Time
 	runStartFraction float64

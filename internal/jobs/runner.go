@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 // Handler runs jobs of one type. Run does the work in chunks: after each
@@ -323,5 +325,8 @@ func (r *Runner) call(ctx context.Context, job Job, ctl *Control, log *slog.Logg
 			err = fmt.Errorf("jobs: handler panicked: %v", v)
 		}
 	}()
+	if job.Unreadable != "" {
+		return usererror.Errorf("this job cannot be read from the state store (%s), so it was not run", job.Unreadable)
+	}
 	return r.handlers[job.Type].Run(ctx, job, ctl)
 }

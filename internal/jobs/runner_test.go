@@ -428,3 +428,27 @@ func TestTwoRunnersRunEachJobOnce(t *testing.T) {
 	}
 	t.Logf("jobs per runner: %v", owners)
 }
+
+// TestDamagedJobFailsAndOthersRun (issue 11): a job row with a time that
+// cannot be read used to fail every claim (it is first in line) and every
+// list; now it is listed, fails with a message, and the jobs after it run.
+func TestDamagedJobFailsAndOthersRun(t *testing.T) {
+	s, db := newTestStore(t)
+	log, _ := newLog(t)
+	damaged, after := create(t, s, TypeBackup), create(t, s, TypeBackup)
+	if _, err := db.Exec(`UPDATE jobs SET created_at = '10000-01-01T00:00:00.000000000Z' WHERE id = ?`, damaged.ID); err != nil {
+		t.Fatal(err)
+	}
+	if list, _, err := s.List(context.Background(), Filter{}, 0, 10); err != nil || len(list) != 2 {
+		t.Fatalf("list with a damaged job: %d jobs, %v", len(list), err)
+	}
+	h := newChunkHandler(2)
+	startRunner(t, s, "a", 1, log, h)
+	if j := waitStatus(t, s, damaged.ID, StatusFailed); !strings.Contains(j.Error, "cannot be read from the state store (created_at") {
+		t.Errorf("error of the damaged job = %q", j.Error)
+	}
+	waitStatus(t, s, after.ID, StatusSucceeded)
+	if got := h.processedChunks(damaged.ID); len(got) != 0 {
+		t.Errorf("the damaged job ran: chunks %v", got)
+	}
+}

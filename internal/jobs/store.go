@@ -315,13 +315,24 @@ const jobColumns = `id, type, cluster, coalesce(schedule_id, 0), description, cr
 
 type scanner interface{ Scan(dest ...any) error }
 
+// scanJob reads a job row. The columns a hand edit or an old bug can
+// damage (its JSON and times) are read leniently: such a job is still
+// listed, with Unreadable saying what, and fails when claimed instead of
+// failing every list and claim it is in.
 func scanJob(row scanner) (Job, error) {
 	var j Job
+	var p store.RowProblems
 	err := row.Scan(&j.ID, &j.Type, &j.Cluster, &j.ScheduleID, &j.Description, &j.CreatedBy, &j.Status, &j.Phase, &j.Error,
 		&j.FractionCompleted, &j.BytesDone, &j.BytesTotal, &j.RowsDone, &j.RowsTotal,
-		jsonDest{&j.Payload}, jsonDest{&j.Checkpoint}, jsonDest{&j.Result}, &j.Attempt,
-		store.ScanTime(&j.CreatedAt), store.ScanNullTime(&j.StartedAt), store.ScanNullTime(&j.FinishedAt), store.ScanTime(&j.UpdatedAt),
-		store.ScanNullTime(&j.runStartedAt), &j.runStartFraction, &j.LeaseOwner, store.ScanNullTime(&j.LeaseExpiresAt))
+		p.Scanner(jsonDest{&j.Payload}, "payload"), p.Scanner(jsonDest{&j.Checkpoint}, "checkpoint"),
+		p.Scanner(jsonDest{&j.Result}, "result"), &j.Attempt,
+		p.Scanner(store.ScanTime(&j.CreatedAt), "created_at"), p.Scanner(store.ScanNullTime(&j.StartedAt), "started_at"),
+		p.Scanner(store.ScanNullTime(&j.FinishedAt), "finished_at"), p.Scanner(store.ScanTime(&j.UpdatedAt), "updated_at"),
+		p.Scanner(store.ScanNullTime(&j.runStartedAt), "run_started_at"), &j.runStartFraction, &j.LeaseOwner,
+		p.Scanner(store.ScanNullTime(&j.LeaseExpiresAt), "lease_expires_at"))
+	if perr := p.Err(); perr != nil {
+		j.Unreadable = perr.Error()
+	}
 	return j, err
 }
 
