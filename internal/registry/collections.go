@@ -55,26 +55,11 @@ type sealedCredentials struct {
 // (case-insensitively). uri must hold no secret; creds, if any, are stored
 // encrypted. It does not touch the storage.
 func (r *Registry) AddCollection(ctx context.Context, name, uri string, creds storage.Credentials, createdBy string) (Collection, error) {
-	name = strings.TrimSpace(name)
-	if err := validateName("collection", name); err != nil {
+	c, creds, err := r.CheckCollection(ctx, name, uri, creds)
+	if err != nil {
 		return Collection{}, err
 	}
-	loc, err := storage.Parse(uri)
-	if err != nil {
-		return Collection{}, usererror.New(err.Error()) // storage.Parse writes its errors for users
-	}
-	creds.AccessKeyID = strings.TrimSpace(creds.AccessKeyID)
-	hasCreds := creds.AccessKeyID != "" || creds.SecretAccessKey != ""
-	switch {
-	case hasCreds && (creds.AccessKeyID == "" || creds.SecretAccessKey == ""):
-		return Collection{}, usererror.New("enter both the access key ID and the secret access key, or neither")
-	case hasCreds && loc.Scheme == "file":
-		return Collection{}, usererror.New("file:// collections take no credentials: leave the access key fields empty")
-	}
-	c := Collection{Name: name, URI: loc.String(), CreatedAt: r.now().UTC(), CreatedBy: createdBy, HasCredentials: hasCreds}
-	if storage.Redact(c.URI) != c.URI {
-		return Collection{}, usererror.New("the storage URI looks like it holds a secret: remove it and enter credentials in their own fields")
-	}
+	c.CreatedAt, c.CreatedBy = r.now().UTC(), createdBy
 	err = r.inTx(ctx, func(tx *sql.Tx) error {
 		return r.insertCollection(ctx, tx, &c, creds)
 	})
@@ -82,6 +67,40 @@ func (r *Registry) AddCollection(ctx context.Context, name, uri string, creds st
 		return Collection{}, err
 	}
 	return c, nil
+}
+
+// CheckCollection says what to fix in a collection to be added, before
+// anything is written anywhere (its storage included), and returns it as
+// it would be stored, with its credentials cleaned.
+func (r *Registry) CheckCollection(ctx context.Context, name, uri string, creds storage.Credentials) (Collection, storage.Credentials, error) {
+	name = strings.TrimSpace(name)
+	if err := validateName("collection", name); err != nil {
+		return Collection{}, creds, err
+	}
+	loc, err := storage.Parse(uri)
+	if err != nil {
+		return Collection{}, creds, usererror.New(err.Error()) // storage.Parse writes its errors for users
+	}
+	creds.AccessKeyID = strings.TrimSpace(creds.AccessKeyID)
+	hasCreds := creds.AccessKeyID != "" || creds.SecretAccessKey != ""
+	switch {
+	case hasCreds && (creds.AccessKeyID == "" || creds.SecretAccessKey == ""):
+		return Collection{}, creds, usererror.New("enter both the access key ID and the secret access key, or neither")
+	case hasCreds && loc.Scheme == "file":
+		return Collection{}, creds, usererror.New("file:// collections take no credentials: leave the access key fields empty")
+	}
+	c := Collection{Name: name, URI: loc.String(), HasCredentials: hasCreds}
+	if storage.Redact(c.URI) != c.URI {
+		return Collection{}, creds, usererror.New("the storage URI looks like it holds a secret: remove it and enter credentials in their own fields")
+	}
+	var taken bool
+	if err := r.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM collections WHERE name = ?)`, name).Scan(&taken); err != nil {
+		return Collection{}, creds, fmt.Errorf("registry: look up collection %q: %w", name, err)
+	}
+	if taken {
+		return Collection{}, creds, usererror.Errorf("a collection named %s already exists", name)
+	}
+	return c, creds, nil
 }
 
 func (r *Registry) insertCollection(ctx context.Context, tx *sql.Tx, c *Collection, creds storage.Credentials) error {

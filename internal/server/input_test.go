@@ -3,6 +3,8 @@ package server
 import (
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -76,5 +78,27 @@ func TestAPIBodiesAreStrict(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("a chunked 10 MB body: %d, want 413", resp.StatusCode)
+	}
+}
+
+// TestRefusedCollectionWritesNothing (issue 11): a collection refused for
+// its name used to have its COLLECTION.json written already; a location
+// Strata cannot use (/proc/self) gave a 500.
+func TestRefusedCollectionWritesNothing(t *testing.T) {
+	env := newTestEnv(t)
+	admin := env.apiKey("ops", auth.RoleAdmin)
+	dir := filepath.Join(t.TempDir(), "new")
+	for _, tc := range []struct{ body, want string }{
+		{`{"name":"bad name!","uri":"file://` + dir + `"}`, "collection name"},
+		{`{"name":"local","uri":"file://` + dir + `"}`, "already exists"},
+		{`{"name":"proc","uri":"file:///proc/self"}`, "proc"},
+	} {
+		resp, body := env.apiRequest("POST", "/api/v1/collections", admin, tc.body)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, tc.want) {
+			t.Errorf("POST /api/v1/collections %s: %d %s, want 400 saying %q", tc.body, resp.StatusCode, body, tc.want)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("a refused collection wrote to its location: %v", err)
 	}
 }

@@ -89,6 +89,11 @@ func (f *fileBucket) NewWriter(ctx context.Context, key string) (io.WriteCloser,
 	rand.Read(rnd[:])
 	tmp := path + "." + hex.EncodeToString(rnd[:]) + ".tmp" // matches tempName
 	file, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
+	if errors.Is(err, fs.ErrNotExist) {
+		// The folder exists (made above), yet no file can be made in it.
+		return nil, &Error{Op: "create", Key: key, Err: err,
+			Hint: fmt.Sprintf("files cannot be created in %s (is it on a special file system such as /proc?): choose an ordinary folder", filepath.Dir(path))}
+	}
 	if err != nil {
 		return nil, err
 	}
