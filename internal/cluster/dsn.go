@@ -31,6 +31,9 @@ type param struct{ key, value string }
 
 var sslModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
 
+// MaxDSN is the longest connection string taken, in bytes.
+const MaxDSN = 4096
+
 // ParseDSN checks a connection string, either a URL
 // (postgres://user:password@host:5432/db?sslmode=require) or key=value
 // pairs (host=db.example.com user=strata password='s e c r e t'), and
@@ -43,6 +46,8 @@ func ParseDSN(s string) (DSN, error) {
 	switch {
 	case s == "":
 		return DSN{}, usererror.New("enter a connection string, for example postgres://strata@db.example.com:5432/postgres")
+	case len(s) > MaxDSN:
+		return DSN{}, usererror.Errorf("the connection string is %d bytes long: at most %d are taken", len(s), MaxDSN)
 	case strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://"):
 		d, err = parseURL(s)
 	case strings.Contains(s, "://"):

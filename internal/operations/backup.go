@@ -70,6 +70,9 @@ func (s *Service) StartBackup(ctx context.Context, req BackupRequest, actor stri
 	case req.Collection == "":
 		return jobs.Job{}, usererror.New("choose the collection to store the backup in")
 	}
+	if err := checkTarget(req.Database, req.Tables); err != nil {
+		return jobs.Job{}, err
+	}
 	if _, err := s.reg.ClusterByName(ctx, req.Cluster); errors.Is(err, registry.ErrNotFound) {
 		return jobs.Job{}, usererror.Errorf("no cluster named %q", req.Cluster)
 	} else if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
@@ -106,6 +107,33 @@ func (s *Service) clusterDSN(ctx context.Context, clusterName string) (cluster.D
 }
 
 // cleanTables trims a list of "schema.table" names and drops empty ones.
+// MaxTables is the most tables one backup, restore or schedule may name.
+const MaxTables = 10000
+
+// maxTableName is the longest table name taken: a schema and a table name
+// of at most 63 bytes each, both quoted with every character doubled.
+const maxTableName = 2*(2*63+2) + 1
+
+// checkTarget says what is wrong with the database and tables a request
+// names, before anything is saved or run.
+func checkTarget(database string, tables []string) error {
+	if err := checkDatabaseName("database", database); err != nil {
+		return err
+	}
+	if len(tables) > MaxTables {
+		return usererror.Errorf("%d tables are named: at most %d can be, or leave tables out for the whole database", len(tables), MaxTables)
+	}
+	for _, t := range tables {
+		switch {
+		case len(t) > maxTableName:
+			return usererror.Errorf("table name %.40q… is %d bytes long: PostgreSQL names are at most 63 bytes", t, len(t))
+		case strings.ContainsRune(t, 0) || !utf8.ValidString(t):
+			return usererror.New("a table name contains a NUL character or invalid UTF-8")
+		}
+	}
+	return nil
+}
+
 func cleanTables(in []string) []string {
 	var out []string
 	for _, t := range in {

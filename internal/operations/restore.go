@@ -102,6 +102,9 @@ func (s *Service) StartRestore(ctx context.Context, req RestoreRequest, actor st
 	case len(req.Tables) > 0 && req.NewDBName != "":
 		return jobs.Job{}, usererror.New("new_db_name restores a whole database; for chosen tables use into_db")
 	}
+	if err := checkTarget(req.Database, req.Tables); err != nil {
+		return jobs.Job{}, err
+	}
 	if err := checkDatabaseName("new_db_name", req.NewDBName); err != nil {
 		return jobs.Job{}, err
 	}

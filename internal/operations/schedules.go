@@ -107,6 +107,9 @@ func (sc *Scheduler) apply(ctx context.Context, req ScheduleRequest, sch *schedu
 	case req.Collection == "":
 		return usererror.New("choose the collection to store the backups in")
 	}
+	if err := checkTarget(req.Database, req.Tables); err != nil {
+		return err
+	}
 	if sch.ID != 0 && req.Cluster != sch.Cluster {
 		return usererror.New("a schedule's cluster cannot change: create a schedule for the other cluster (Duplicate helps), then drop this one")
 	}

@@ -122,6 +122,9 @@ func webhookContext(id int64) string { return "schedule:" + strconv.FormatInt(id
 // MaxLabel is the longest label a schedule may have, in characters.
 const MaxLabel = 200
 
+// MaxWebhook is the longest webhook URL taken, in bytes.
+const MaxWebhook = 2048
+
 // MaxAlertAfter is the longest overdue alert threshold.
 const MaxAlertAfter = 366 * 24 * time.Hour
 
@@ -152,6 +155,9 @@ func check(s *Schedule) (Spec, error) {
 	}
 	if err := retention.CheckLimits(s.KeepDays, s.KeepCount); err != nil {
 		return Spec{}, err
+	}
+	if len(s.Webhook) > MaxWebhook {
+		return Spec{}, usererror.Errorf("the webhook URL is %d bytes long: at most %d are taken", len(s.Webhook), MaxWebhook)
 	}
 	if s.Webhook != "" {
 		u, err := url.Parse(s.Webhook)

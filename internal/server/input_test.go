@@ -39,6 +39,20 @@ func TestCarelessInputRefused(t *testing.T) {
 	if _, out := env.apiRequest("GET", "/api/v1/schedules", admin, ""); strings.Contains(out, `"label":"a"`) {
 		t.Errorf("a refused schedule was saved: %s", out)
 	}
+	long := strings.Repeat("t", 300)
+	for _, tc := range []struct{ path, body, want string }{
+		{"/api/v1/backups", `{"cluster":"pg","collection":"local","database":"a\u0000b"}`, "database cannot contain a NUL"},
+		{"/api/v1/backups", `{"cluster":"pg","collection":"local","database":"shop","tables":["public.` + long + `"]}`, "PostgreSQL names are at most 63 bytes"},
+		{"/api/v1/restores", `{"cluster":"pg","collection":"local","database":"shop","tables":["a\u0000"],"into_db":"x"}`, "NUL character"},
+		{"/api/v1/schedules", `{"label":"a","cluster":"pg","database":"shop","collection":"local","recurrence":"@daily","tables":["` + long + `"]}`, "at most 63 bytes"},
+		{"/api/v1/schedules", `{"label":"a","cluster":"pg","database":"shop","collection":"local","recurrence":"@daily","options":{"webhook":"https://h.example/` + strings.Repeat("w", 3000) + `"}}`, "webhook URL is 3018 bytes long"},
+		{"/api/v1/collections", `{"name":"long","uri":"file:///tmp/` + strings.Repeat("u", 3000) + `"}`, "at most 2048"},
+		{"/api/v1/clusters", `{"name":"long","dsn":"postgres://u@h/` + strings.Repeat("d", 5000) + `"}`, "at most 4096"},
+	} {
+		if resp, out := env.apiRequest("POST", tc.path, admin, tc.body); resp.StatusCode != http.StatusBadRequest || !strings.Contains(out, tc.want) {
+			t.Errorf("POST %s %.80s: %d %s, want 400 saying %q", tc.path, tc.body, resp.StatusCode, out, tc.want)
+		}
+	}
 	if resp, body := env.apiRequest("GET", "/api/v1/jobs?status=bogus", admin, ""); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "status must be one of pending") {
 		t.Errorf("jobs?status=bogus: %d %s", resp.StatusCode, body)
 	}

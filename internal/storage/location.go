@@ -77,6 +77,9 @@ func Schemes() []string {
 	return slices.Sorted(maps.Keys(backends))
 }
 
+// MaxURI is the longest storage URI taken, in bytes.
+const MaxURI = 2048
+
 // Parse parses a storage URI such as file:///var/backups/strata or
 // s3://bucket/prefix?endpoint=...; its errors are written for users.
 func Parse(uri string) (Location, error) {
@@ -91,6 +94,9 @@ func parse(uri string) (Location, error) {
 	uri = strings.TrimSpace(uri)
 	if uri == "" {
 		return Location{}, errors.New("enter a storage URI such as file:///var/backups/strata or s3://BUCKET/PREFIX")
+	}
+	if len(uri) > MaxURI {
+		return Location{}, fmt.Errorf("the storage URI is %d bytes long: at most %d are taken", len(uri), MaxURI)
 	}
 	u, err := url.Parse(uri)
 	if err != nil || u.Scheme == "" {
