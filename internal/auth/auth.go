@@ -20,6 +20,7 @@ var (
 	ErrNameTaken          = usererror.New("a user with that name already exists")
 	ErrPasswordTooShort   = usererror.New("password must be at least 12 characters")
 	ErrPasswordTooLong    = usererror.New("password must be at most 1024 characters")
+	ErrPasswordNotText    = usererror.New("password must be text without NUL characters")
 	ErrUserNotFound       = usererror.New("user not found")
 	ErrSetupDone          = usererror.New("setup is already done; log in instead")
 	ErrLastAdmin          = usererror.New("at least one active admin must remain")

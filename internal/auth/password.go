@@ -49,6 +49,9 @@ func validatePassword(password string) error {
 	if n > MaxPasswordLength {
 		return ErrPasswordTooLong
 	}
+	if !utf8.ValidString(password) || strings.ContainsRune(password, 0) {
+		return ErrPasswordNotText
+	}
 	return nil
 }
 

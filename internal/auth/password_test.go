@@ -67,6 +67,11 @@ func TestValidatePassword(t *testing.T) {
 			t.Errorf("validatePassword(%d bytes): %v", len(ok), err)
 		}
 	}
+	for _, p := range []string{"correct horse\x00battery", "correct horse \xff\xfe battery"} {
+		if err := validatePassword(p); err != ErrPasswordNotText {
+			t.Errorf("validatePassword(%q) = %v", p, err)
+		}
+	}
 	if err := validatePassword(strings.Repeat("x", MaxPasswordLength+1)); err != ErrPasswordTooLong {
 		t.Fatalf("1025 characters: %v", err)
 	}

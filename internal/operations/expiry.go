@@ -62,6 +62,19 @@ type Expiration struct {
 	Forgotten bool
 }
 
+// NotExpired returns the chains of confirmed that x neither removed nor
+// tried to: the policies no longer expire them, or they are no chains.
+func (x Expiration) NotExpired(confirmed []string) []string {
+	var out []string
+	for _, c := range confirmed {
+		tried := func(ec ExpiredChain) bool { return ec.Chain == c }
+		if !slices.ContainsFunc(x.Removed, tried) && !slices.ContainsFunc(x.Failed, tried) && !slices.ContainsFunc(x.Deferred, tried) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // ExpiredChain is one chain expiry removed, or tried to.
 type ExpiredChain struct {
 	retention.Decision

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -27,12 +28,20 @@ func apiError(err error) error {
 
 func bindJSON(c echo.Context, v any, example string) error {
 	dec := json.NewDecoder(c.Request().Body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	var raw json.RawMessage
+	err := dec.Decode(&raw)
 	var limit *echo.HTTPError // the body limit, hit by a chunked body
 	switch {
 	case errors.As(err, &limit):
 		return echo.NewHTTPError(limit.Code, "the request body is larger than the "+bodyLimit+"B a request may send")
+	case err == nil && raw[0] != '{': // null would decode as an empty object
+		return echo.NewHTTPError(http.StatusBadRequest, "the request body must be a JSON object such as "+example)
+	case err == nil:
+		strict := json.NewDecoder(bytes.NewReader(raw))
+		strict.DisallowUnknownFields()
+		err = strict.Decode(v)
+	}
+	switch {
 	case err != nil && strings.HasPrefix(err.Error(), "json: unknown field "):
 		// A misspelled field would otherwise be ignored without a word.
 		return echo.NewHTTPError(http.StatusBadRequest, "the request body has an "+strings.TrimPrefix(err.Error(), "json: ")+": see docs/api.md for the fields, such as "+example)

@@ -142,5 +142,9 @@ func (s *Server) expireNow(c echo.Context) error {
 		kind = "error"
 		text += fmt.Sprintf(" Chain %s not removed: %s.", ec.Chain, s.messageFor(ec.Err, "expiring a chain", "collection", rc.Name))
 	}
+	if kept := x.NotExpired(form["chain"]); len(kept) > 0 {
+		kind = "error"
+		text += fmt.Sprintf(" %d confirmed chain(s) were kept, because the policies do not expire them now (such as %.80q): preview expiry again.", len(kept), kept[0])
+	}
 	return s.redirectWithFlash(c, back+"#retention", kind, text)
 }
