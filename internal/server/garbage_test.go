@@ -159,14 +159,14 @@ func checkRefused(t *testing.T, what string, resp *http.Response, body string) {
 
 // stateDump is every row of the state store that a request could change,
 // as text; what merely records that a request came (audit entries,
-// sessions, last uses) is left out.
+// sessions, last uses) and what jobs do as they run are left out.
 func (e *testEnv) stateDump() string {
 	e.t.Helper()
 	var b strings.Builder
 	for _, q := range []string{
 		`SELECT id, name, role, password_hash, disabled, updated_at FROM users ORDER BY id`,
 		`SELECT id, name, role, revoked_at FROM api_keys ORDER BY id`,
-		`SELECT * FROM settings ORDER BY 1`, `SELECT * FROM jobs ORDER BY id`, `SELECT * FROM clusters ORDER BY id`,
+		`SELECT * FROM settings ORDER BY 1`, `SELECT id, type, cluster, payload, created_by FROM jobs ORDER BY id`, `SELECT * FROM clusters ORDER BY id`,
 		`SELECT * FROM collections ORDER BY id`, `SELECT * FROM schedules ORDER BY id`, `SELECT * FROM webhook_deliveries ORDER BY id`,
 	} {
 		rows, err := e.srv.db.Query(q)

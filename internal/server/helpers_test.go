@@ -29,7 +29,7 @@ const testPassword = "correct horse battery"
 
 // testEnv is a console on a temp state store, served by httptest.
 type testEnv struct {
-	t         *testing.T
+	t         testing.TB
 	srv       *Server
 	http      *httptest.Server
 	auth      *auth.Service
@@ -42,7 +42,7 @@ type testEnv struct {
 	dataDir   string
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
