@@ -41,7 +41,7 @@ func (s *Server) useMiddleware() {
 	s.echo.Use(middleware.RequestID())
 	s.echo.Use(s.logRequests())
 	s.echo.Use(middleware.Recover())
-	s.echo.Use(securityHeaders)
+	s.echo.Use(s.securityHeaders)
 	s.echo.Use(middleware.BodyLimit(bodyLimit))
 	s.echo.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		// The API authenticates only with bearer tokens, never cookies, so a
@@ -61,9 +61,17 @@ func (s *Server) useMiddleware() {
 func isAPI(c echo.Context) bool    { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
 func isStatic(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/static/") }
 
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+// hsts keeps browsers on HTTPS for two years once they have seen it.
+const hsts = "max-age=63072000; includeSubDomains"
+
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
+		// Behind a TLS-terminating proxy (--secure-cookies) the proxy's
+		// X-Forwarded-Proto says whether the browser used HTTPS.
+		if c.IsTLS() || s.secure && c.Scheme() == "https" {
+			h.Set("Strict-Transport-Security", hsts)
+		}
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")
