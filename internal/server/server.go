@@ -52,6 +52,7 @@ type Server struct {
 	auth      *auth.Service
 	sessions  *auth.Sessions
 	audit     *audit.Log
+	refusals  *audit.Refusals
 	registry  *registry.Registry
 	jobs      *jobs.Store
 	runner    Waker
@@ -82,6 +83,7 @@ func New(o Options) *Server {
 		auth:      o.Auth,
 		sessions:  o.Sessions,
 		audit:     o.Audit,
+		refusals:  audit.NewRefusals(o.Audit, nil),
 		registry:  o.Registry,
 		jobs:      o.Jobs,
 		runner:    o.Runner,
@@ -107,6 +109,10 @@ func New(o Options) *Server {
 
 // Handler returns the http.Handler to serve.
 func (s *Server) Handler() *echo.Echo { return s.echo }
+
+// Refusals returns the limiter of audited refusals, whose summaries must
+// be flushed now and then and at shutdown.
+func (s *Server) Refusals() *audit.Refusals { return s.refusals }
 
 // Chain returns the background verifier of the audit chain, for start-up wiring.
 func (s *Server) Chain() *chainChecker { return s.chain }
