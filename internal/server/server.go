@@ -33,7 +33,7 @@ type Options struct {
 	Scheduler      *operations.Scheduler
 	Expiry         *operations.Expiry
 	Logger         *slog.Logger
-	CookieKeys     [2][]byte // hash and block keys, for the flash cookie
+	CookieKeys     [2][]byte // the session hash and block keys: the flash cookie, and keys derived for CSRF tokens
 	SecureCookies  bool
 	TrustedProxies []*net.IPNet
 	// SlotWAL are the retained-WAL thresholds for replication slots; zero
@@ -63,6 +63,7 @@ type Server struct {
 	alerts    *alerts.Notifier
 	log       *slog.Logger
 	flash     *securecookie.SecureCookie
+	csrf      *auth.CSRF
 	secure    bool
 	chain     *chainChecker
 	slotWAL   slothealth.Thresholds
@@ -94,6 +95,7 @@ func New(o Options) *Server {
 		alerts:    alerts.New(o.DB, o.Schedules, o.Jobs, o.Logger),
 		log:       o.Logger,
 		flash:     securecookie.New(o.CookieKeys[0], o.CookieKeys[1]),
+		csrf:      auth.NewCSRF(o.CookieKeys[0], o.SecureCookies),
 		secure:    o.SecureCookies,
 		chain:     newChainChecker(o.Audit, o.Logger),
 		slotWAL:   o.SlotWAL,

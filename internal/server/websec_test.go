@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -109,5 +110,128 @@ func TestRefusalsCannotFloodTheAudit(t *testing.T) {
 		if !strings.Contains(sums[0].Message, action) {
 			t.Errorf("summary %q does not name %s", sums[0].Message, action)
 		}
+	}
+}
+
+// postRaw posts form to path with extra headers, adding no CSRF token.
+func (c *client) postRaw(path string, form url.Values, header map[string]string) (*http.Response, string) {
+	req, _ := http.NewRequest(http.MethodPost, c.env.http.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	return c.do(req)
+}
+
+const csrfRefusal = "this form has expired or came from another site"
+
+func newUserForm(name string) url.Values {
+	return url.Values{"username": {name}, "password": {testPassword}, "role": {"auditor"}}
+}
+
+func (e *testEnv) userExists(name string) bool {
+	_, err := e.auth.GetUserByName(context.Background(), name)
+	return err == nil
+}
+
+// TestCSRFTokenNotFromQueryString (issue 11): a token in the URL (which
+// leaks through logs and the Referer) is not accepted; the form body and
+// the header are.
+func TestCSRFTokenNotFromQueryString(t *testing.T) {
+	env := newTestEnv(t)
+	env.addUser("root", auth.RoleAdmin)
+	c := env.client()
+	c.login("root")
+	resp, body := c.postRaw("/users?_csrf="+url.QueryEscape(c.csrf), newUserForm("mallory"), nil)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, csrfRefusal) {
+		t.Fatalf("token in the query string: %d, want 403", resp.StatusCode)
+	}
+	if env.userExists("mallory") {
+		t.Fatal("a token in the query string was accepted")
+	}
+	// The header htmx sends, and the form field, work.
+	if resp, body := c.postRaw("/users", newUserForm("hx"), map[string]string{"X-CSRF-Token": c.csrf}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("token in X-CSRF-Token: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := c.post("/users", newUserForm("form")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("token in the form: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestCSRFTokenBoundToSession (issue 11): a token is good only in the
+// session it was made for: not in a later session of the same browser, not
+// in another browser's session, and a token the client chose itself (the
+// double-submit cookie it could set) is worth nothing. Before login the
+// token is bound to a pre-session cookie, so the login form is protected.
+func TestCSRFTokenBoundToSession(t *testing.T) {
+	env := newTestEnv(t)
+	env.addUser("root", auth.RoleAdmin)
+	a, b := env.client(), env.client()
+	loginPageToken := a.csrf
+	if resp, _ := b.postRaw("/login", url.Values{"username": {"root"}, "password": {testPassword}, "_csrf": {loginPageToken}}, nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("login with another browser's login-page token: %d, want 403", resp.StatusCode)
+	}
+	a.login("root")
+	if a.csrf == loginPageToken {
+		t.Fatal("the token did not change at login")
+	}
+	if resp, _ := a.postRaw("/users", withToken(newUserForm("pre"), loginPageToken), nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("the login page's token after login: %d, want 403", resp.StatusCode)
+	}
+	first := a.csrf
+	a.post("/logout", nil)
+	a.get("/login")
+	a.login("root")
+	if resp, _ := a.postRaw("/users", withToken(newUserForm("stale"), first), nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a token of the browser's previous session: %d, want 403", resp.StatusCode)
+	}
+	b.login("root")
+	if resp, _ := b.postRaw("/users", withToken(newUserForm("other"), a.csrf), nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("session A's token in session B: %d, want 403", resp.StatusCode)
+	}
+	b.http.Jar.SetCookies(mustURL(env.http.URL), []*http.Cookie{{Name: "strata_csrf", Value: "chosen-by-the-attacker", Path: "/"}})
+	if resp, _ := b.postRaw("/users", withToken(newUserForm("tossed"), "chosen-by-the-attacker"), nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a token matching a cookie the client set: %d, want 403", resp.StatusCode)
+	}
+	for _, name := range []string{"pre", "stale", "other", "tossed"} {
+		if env.userExists(name) {
+			t.Errorf("a refused token created user %s", name)
+		}
+	}
+	if resp, body := b.post("/users", newUserForm("ok")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("session B with its own token: %d %s", resp.StatusCode, body)
+	}
+}
+
+func withToken(form url.Values, token string) url.Values {
+	form.Set("_csrf", token)
+	return form
+}
+
+// TestCrossSiteRequestsAudited (issue 11): a browser's cross-site POST is
+// refused with the same message as a bad token, and audited.
+func TestCrossSiteRequestsAudited(t *testing.T) {
+	env := newTestEnv(t)
+	env.addUser("root", auth.RoleAdmin)
+	c := env.client()
+	c.login("root")
+	resp, body := c.postRaw("/users", withToken(newUserForm("mallory"), c.csrf), map[string]string{"Sec-Fetch-Site": "cross-site"})
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, csrfRefusal) {
+		t.Fatalf("cross-site POST: %d %s, want 403 saying %q", resp.StatusCode, body, csrfRefusal)
+	}
+	if env.userExists("mallory") {
+		t.Fatal("a cross-site request created a user")
+	}
+	anon := env.client()
+	if resp, _ := anon.postRaw("/login", url.Values{"username": {"root"}, "password": {testPassword}, "_csrf": {anon.csrf}},
+		map[string]string{"Sec-Fetch-Site": "cross-site"}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site login: %d, want 403", resp.StatusCode)
+	}
+	entries := env.entries(audit.Filter{Action: "CSRF_REJECTED"})
+	if len(entries) != 2 {
+		t.Fatalf("%d CSRF_REJECTED entries, want 2", len(entries))
+	}
+	if entries[1].Actor != "root" || !strings.Contains(entries[1].Message, "cross-site") {
+		t.Errorf("entry %+v, want root's cross-site request", entries[1])
 	}
 }
