@@ -71,11 +71,16 @@ func (x *CSRF) token(binding string) string {
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-func (x *CSRF) cookieName() string {
-	if x.secure {
-		return "__Host-" + PreSessionCookieName
+func (x *CSRF) cookieName() string { return hostCookieName(PreSessionCookieName, x.secure) }
+
+// hostCookieName is name with the __Host- prefix when the cookie is
+// Secure: browsers then refuse it from another host of the site, or with
+// a Domain or a Path other than /.
+func hostCookieName(name string, secure bool) string {
+	if secure {
+		return "__Host-" + name
 	}
-	return PreSessionCookieName
+	return name
 }
 
 // deriveKey returns the key for one purpose derived from master, so that

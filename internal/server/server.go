@@ -33,7 +33,7 @@ type Options struct {
 	Scheduler      *operations.Scheduler
 	Expiry         *operations.Expiry
 	Logger         *slog.Logger
-	CookieKeys     [2][]byte // the session hash and block keys: the flash cookie, and keys derived for CSRF tokens
+	CookieKeys     [2][]byte // the session hash and block keys: the flash cookie, and keys derived for CSRF tokens and device cookies
 	SecureCookies  bool
 	TrustedProxies []*net.IPNet
 	// SlotWAL are the retained-WAL thresholds for replication slots; zero
@@ -64,6 +64,7 @@ type Server struct {
 	log       *slog.Logger
 	flash     *securecookie.SecureCookie
 	csrf      *auth.CSRF
+	devices   *auth.Devices
 	secure    bool
 	chain     *chainChecker
 	slotWAL   slothealth.Thresholds
@@ -96,6 +97,7 @@ func New(o Options) *Server {
 		log:       o.Logger,
 		flash:     securecookie.New(o.CookieKeys[0], o.CookieKeys[1]),
 		csrf:      auth.NewCSRF(o.CookieKeys[0], o.SecureCookies),
+		devices:   auth.NewDevices(o.CookieKeys[0], o.SecureCookies, nil),
 		secure:    o.SecureCookies,
 		chain:     newChainChecker(o.Audit, o.Logger),
 		slotWAL:   o.SlotWAL,

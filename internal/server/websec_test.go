@@ -235,3 +235,67 @@ func TestCrossSiteRequestsAudited(t *testing.T) {
 		t.Errorf("entry %+v, want root's cross-site request", entries[1])
 	}
 }
+
+// TestStrangerCannotLockOutTheAdmin (issue 11): five wrong passwords for
+// root from a stranger lock out unknown clients, not the browser root
+// logged in on before (its device cookie); the stranger stays locked out,
+// root's device cookie does nothing for another user, and a device that
+// itself fails too often is locked out.
+func TestStrangerCannotLockOutTheAdmin(t *testing.T) {
+	env := newTestEnv(t)
+	env.addUser("root", auth.RoleAdmin)
+	env.addUser("eve", auth.RoleAuditor)
+	admin, stranger := env.client(), env.client()
+	admin.login("root")
+	var device *http.Cookie
+	for _, ck := range admin.http.Jar.Cookies(mustURL(env.http.URL)) {
+		if ck.Name == auth.DeviceCookieName {
+			device = ck
+		}
+	}
+	if device == nil {
+		t.Fatal("no device cookie after login")
+	}
+	admin.post("/logout", nil)
+	admin.get("/login")
+
+	login := func(c *client, name, password string) int {
+		t.Helper()
+		resp, _ := c.post("/login", url.Values{"username": {name}, "password": {password}})
+		if resp.StatusCode == http.StatusSeeOther {
+			c.get("/")
+			c.post("/logout", nil)
+			c.get("/login")
+		}
+		return resp.StatusCode
+	}
+	for range 5 {
+		login(stranger, "root", "a wrong guess")
+	}
+	if code := login(stranger, "root", testPassword); code != http.StatusTooManyRequests {
+		t.Fatalf("the stranger with the right password: %d, want 429", code)
+	}
+	if code := login(admin, "root", testPassword); code != http.StatusSeeOther {
+		t.Fatalf("root on the browser they logged in on: %d, want 303 at once", code)
+	}
+	if code := login(stranger, "root", testPassword); code != http.StatusTooManyRequests {
+		t.Fatalf("the stranger after root logged in: %d, want 429", code)
+	}
+
+	for range 5 {
+		login(stranger, "eve", "a wrong guess")
+	}
+	if code := login(admin, "eve", testPassword); code != http.StatusTooManyRequests {
+		t.Fatalf("eve on root's device while eve is locked out: %d, want 429", code)
+	}
+
+	for range 5 {
+		if code := login(admin, "root", "a typo"); code != http.StatusUnauthorized {
+			t.Fatalf("a wrong password on root's device: %d, want 401", code)
+		}
+	}
+	resp, body := admin.post("/login", url.Values{"username": {"root"}, "password": {testPassword}})
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Too many failed attempts") {
+		t.Fatalf("root's device after 5 failures of its own: %d, want 429", resp.StatusCode)
+	}
+}
