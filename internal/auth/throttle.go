@@ -118,23 +118,6 @@ func (t *Throttle) Succeed(name, addr string) { t.succeed(t.counters(name, addr)
 // that hit a database error.
 func (t *Throttle) Release(name, addr string) { t.release(t.counters(name, addr)) }
 
-// BeginDevice starts a login attempt from a known device, identified by
-// its device cookie's ID, as Begin does for unknown clients. The user
-// name's and the address's lockouts do not apply; the device's does.
-func (t *Throttle) BeginDevice(device string) time.Duration { return t.begin(t.deviceCounter(device)) }
-
-// FailDevice ends a failed attempt begun with BeginDevice.
-func (t *Throttle) FailDevice(device string) { t.fail(t.deviceCounter(device)) }
-
-// SucceedDevice ends a successful attempt begun with BeginDevice,
-// forgetting the device's failures. The user name's failures stay: they
-// may be a stranger's, who must stay locked out.
-func (t *Throttle) SucceedDevice(device string) { t.succeed(t.deviceCounter(device)) }
-
-// ReleaseDevice ends an attempt begun with BeginDevice that neither failed
-// nor succeeded.
-func (t *Throttle) ReleaseDevice(device string) { t.release(t.deviceCounter(device)) }
-
 // A counter is one key's attempts in one map, with its limit. forget says
 // whether a success forgets its failures.
 type counter struct {
@@ -153,6 +136,9 @@ func (t *Throttle) counters(name, addr string) []counter {
 	}
 }
 
+// deviceCounter is what an attempt from a known device counts against: the
+// device alone. A success forgets the device's failures, not the user
+// name's: those may be a stranger's, who must stay locked out.
 func (t *Throttle) deviceCounter(device string) []counter {
 	return []counter{{m: t.devices, key: device, limit: t.MaxDevFailures, forget: true}}
 }

@@ -134,8 +134,8 @@ func TestThrottleBoundedMemory(t *testing.T) {
 		name, addr := fmt.Sprintf("user%d", i), fmt.Sprintf("192.0.2.%d", i)
 		th.Begin(name, addr)
 		th.Fail(name, addr)
-		th.BeginDevice(name)
-		th.FailDevice(name)
+		th.begin(th.deviceCounter(name))
+		th.fail(th.deviceCounter(name))
 		clock.Advance(time.Second)
 	}
 	if len(th.names) > 10 || len(th.addrs) > 10 || len(th.devices) > 10 {
