@@ -27,6 +27,7 @@ const (
 	sessionPurgeEvery = time.Hour
 	schedulerTick     = 15 * time.Second // schedules run at most this late
 	expiryEvery       = 10 * time.Minute
+	refusalFlushEvery = 15 * time.Second // summaries of suppressed refusals are this late at most
 	shutdownGrace     = 15 * time.Second
 )
 
@@ -108,6 +109,12 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	go notifier.Loop(ctx, alerts.CheckEvery)
 	go scheduler.Run(ctx, schedulerTick)
 	go expiry.Run(ctx, expiryEvery)
+	go every(ctx, refusalFlushEvery, func() {
+		// Not cut short by shutdown: a summary taken from the limiter must be written.
+		if err := srv.Refusals().Flush(context.WithoutCancel(ctx)); err != nil {
+			log.Error("audit summary of refusals not written", "error", err)
+		}
+	})
 	go every(ctx, sessionPurgeEvery, func() {
 		if _, err := sessions.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("purging expired sessions", "error", err)
@@ -150,7 +157,11 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	log.Info("shutting down")
 	sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer scancel()
-	return hs.Shutdown(sctx)
+	err = hs.Shutdown(sctx)
+	if ferr := srv.Refusals().FlushAll(sctx); ferr != nil {
+		log.Error("audit summary of refusals not written", "error", ferr)
+	}
+	return err
 }
 
 // runnerOwner names this process in job leases.

@@ -32,6 +32,12 @@ func (e *ThrottledError) Unwrap() error { return usererror.Wrap(ErrThrottled, "%
 // Throttle counts failed logins per user name and per client address, and
 // refuses further attempts for a while once either has too many.
 //
+// An attempt from a device the user logged in on before (it presents a
+// valid device cookie for that name, see [Devices]) is counted only
+// against that device, and only the device's own lockout applies to it: a
+// stranger who locks a user name out does not lock out its owner on their
+// own browser. This is OWASP's "device cookies" scheme.
+//
 // A lockout starts at MinLockout and doubles with each further lockout, up
 // to MaxLockout. A user name or address that has been quiet for a whole
 // Window after its last failure or lockout is forgotten. A successful login
@@ -48,15 +54,17 @@ type Throttle struct {
 	// Limits, set by NewThrottle; change them only before first use.
 	MaxNameFailures int           // failures for one user name within Window
 	MaxAddrFailures int           // failures from one client address within Window
+	MaxDevFailures  int           // failures from one known device within Window
 	Window          time.Duration // the period failures are counted over
 	MinLockout      time.Duration // the first lockout
 	MaxLockout      time.Duration // the longest lockout
-	MaxEntries      int           // user names (and, apart, addresses) tracked at most
+	MaxEntries      int           // user names (and, apart, addresses and devices) tracked at most
 
-	now   func() time.Time
-	mu    sync.Mutex
-	names map[string]*attempts
-	addrs map[string]*attempts
+	now     func() time.Time
+	mu      sync.Mutex
+	names   map[string]*attempts
+	addrs   map[string]*attempts
+	devices map[string]*attempts
 }
 
 type attempts struct {
@@ -69,8 +77,9 @@ type attempts struct {
 }
 
 // NewThrottle returns a throttle with the default limits: 5 failures per
-// user name or 20 per client address within 15 minutes lock out for
-// 1 minute, doubling up to 15 minutes. now is the clock (nil: time.Now).
+// user name or known device, or 20 per client address, within 15 minutes
+// lock out for 1 minute, doubling up to 15 minutes. now is the clock (nil:
+// time.Now).
 func NewThrottle(now func() time.Time) *Throttle {
 	if now == nil {
 		now = time.Now
@@ -78,6 +87,7 @@ func NewThrottle(now func() time.Time) *Throttle {
 	return &Throttle{
 		MaxNameFailures: 5,
 		MaxAddrFailures: 20,
+		MaxDevFailures:  5,
 		Window:          15 * time.Minute,
 		MinLockout:      time.Minute,
 		MaxLockout:      15 * time.Minute,
@@ -85,6 +95,7 @@ func NewThrottle(now func() time.Time) *Throttle {
 		now:             now,
 		names:           make(map[string]*attempts),
 		addrs:           make(map[string]*attempts),
+		devices:         make(map[string]*attempts),
 	}
 }
 
@@ -95,44 +106,87 @@ func NewThrottle(now func() time.Time) *Throttle {
 //
 // An attempt in progress counts as a failure until it ends, so a burst of
 // concurrent attempts cannot get more password checks than the limit.
-func (t *Throttle) Begin(name, addr string) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := t.now()
-	wait := max(t.wait(t.names, nameKey(name), t.MaxNameFailures, now),
-		t.wait(t.addrs, addrKey(addr), t.MaxAddrFailures, now))
-	if wait > 0 {
-		return wait
-	}
-	t.entry(t.names, nameKey(name), now).pending++
-	t.entry(t.addrs, addrKey(addr), now).pending++
-	return 0
-}
+func (t *Throttle) Begin(name, addr string) time.Duration { return t.begin(t.counters(name, addr)) }
 
 // Fail ends an attempt that failed: wrong password or unknown user.
-func (t *Throttle) Fail(name, addr string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := t.now()
-	t.fail(t.names, nameKey(name), t.MaxNameFailures, now)
-	t.fail(t.addrs, addrKey(addr), t.MaxAddrFailures, now)
-}
+func (t *Throttle) Fail(name, addr string) { t.fail(t.counters(name, addr)) }
 
 // Succeed ends an attempt that succeeded, forgetting the failures of name.
-func (t *Throttle) Succeed(name, addr string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.names, nameKey(name))
-	t.release(t.addrs, addrKey(addr))
-}
+func (t *Throttle) Succeed(name, addr string) { t.succeed(t.counters(name, addr)) }
 
 // Release ends an attempt that neither failed nor succeeded, such as one
 // that hit a database error.
-func (t *Throttle) Release(name, addr string) {
+func (t *Throttle) Release(name, addr string) { t.release(t.counters(name, addr)) }
+
+// A counter is one key's attempts in one map, with its limit. forget says
+// whether a success forgets its failures.
+type counter struct {
+	m      map[string]*attempts
+	key    string
+	limit  int
+	forget bool
+}
+
+// counters are what an unknown client's attempt counts against: the user
+// name and the address.
+func (t *Throttle) counters(name, addr string) []counter {
+	return []counter{
+		{m: t.names, key: nameKey(name), limit: t.MaxNameFailures, forget: true},
+		{m: t.addrs, key: addrKey(addr), limit: t.MaxAddrFailures},
+	}
+}
+
+// deviceCounter is what an attempt from a known device counts against: the
+// device alone. A success forgets the device's failures, not the user
+// name's: those may be a stranger's, who must stay locked out.
+func (t *Throttle) deviceCounter(device string) []counter {
+	return []counter{{m: t.devices, key: device, limit: t.MaxDevFailures, forget: true}}
+}
+
+func (t *Throttle) begin(cs []counter) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.release(t.names, nameKey(name))
-	t.release(t.addrs, addrKey(addr))
+	now := t.now()
+	var wait time.Duration
+	for _, c := range cs {
+		wait = max(wait, t.wait(c.m, c.key, c.limit, now))
+	}
+	if wait > 0 {
+		return wait
+	}
+	for _, c := range cs {
+		t.entry(c.m, c.key, now).pending++
+	}
+	return 0
+}
+
+func (t *Throttle) fail(cs []counter) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	for _, c := range cs {
+		t.failOne(c.m, c.key, c.limit, now)
+	}
+}
+
+func (t *Throttle) succeed(cs []counter) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, c := range cs {
+		if c.forget {
+			delete(c.m, c.key)
+		} else {
+			t.releaseOne(c.m, c.key)
+		}
+	}
+}
+
+func (t *Throttle) release(cs []counter) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, c := range cs {
+		t.releaseOne(c.m, c.key)
+	}
 }
 
 // wait returns how long key must wait: until its lockout ends, or, when
@@ -181,17 +235,17 @@ func (t *Throttle) entry(m map[string]*attempts, key string, now time.Time) *att
 	return a
 }
 
-func (t *Throttle) release(m map[string]*attempts, key string) {
+func (t *Throttle) releaseOne(m map[string]*attempts, key string) {
 	if a := m[key]; a != nil && a.pending > 0 {
 		a.pending--
 	}
 }
 
-func (t *Throttle) fail(m map[string]*attempts, key string, limit int, now time.Time) {
+func (t *Throttle) failOne(m map[string]*attempts, key string, limit int, now time.Time) {
 	if key == "" {
 		return
 	}
-	t.release(m, key)
+	t.releaseOne(m, key)
 	a := t.entry(m, key, now)
 	if t.failures(a, now) == 0 {
 		a.failures, a.windowStart = 0, now

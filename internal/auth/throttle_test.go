@@ -134,10 +134,12 @@ func TestThrottleBoundedMemory(t *testing.T) {
 		name, addr := fmt.Sprintf("user%d", i), fmt.Sprintf("192.0.2.%d", i)
 		th.Begin(name, addr)
 		th.Fail(name, addr)
+		th.begin(th.deviceCounter(name))
+		th.fail(th.deviceCounter(name))
 		clock.Advance(time.Second)
 	}
-	if len(th.names) > 10 || len(th.addrs) > 10 {
-		t.Fatalf("%d names, %d addresses tracked; want at most 10", len(th.names), len(th.addrs))
+	if len(th.names) > 10 || len(th.addrs) > 10 || len(th.devices) > 10 {
+		t.Fatalf("%d names, %d addresses, %d devices tracked; want at most 10", len(th.names), len(th.addrs), len(th.devices))
 	}
 	if _, ok := th.names["user99"]; !ok {
 		t.Fatal("newest entry evicted")

@@ -302,21 +302,34 @@ func ensureOtherActiveAdmin(ctx context.Context, tx *sql.Tx, id int64) error {
 //
 // clientAddr should be the client's IP address; a port is ignored.
 func (s *Service) Authenticate(ctx context.Context, name, password, clientAddr string) (User, error) {
+	return s.AuthenticateDevice(ctx, "", name, password, clientAddr)
+}
+
+// AuthenticateDevice is Authenticate for an attempt from device, the ID
+// [Devices.Known] returned for the name typed ("" for an unknown client,
+// which makes it Authenticate). The attempt is counted only against the
+// device, and only the device's lockout applies: a stranger who locked the
+// name out does not keep its owner out on a browser they logged in on.
+func (s *Service) AuthenticateDevice(ctx context.Context, device, name, password, clientAddr string) (User, error) {
 	name = strings.TrimSpace(name)
 	if validateName(name) != nil {
 		name = "" // no such user; don't let junk names fill the throttle
 	}
-	if wait := s.throttle.Begin(name, clientAddr); wait > 0 {
+	counted := s.throttle.counters(name, clientAddr)
+	if device != "" {
+		counted = s.throttle.deviceCounter(device)
+	}
+	if wait := s.throttle.begin(counted); wait > 0 {
 		return User{}, &ThrottledError{RetryAfter: wait}
 	}
 	u, err := s.checkPassword(ctx, name, password)
 	switch {
 	case err == nil:
-		s.throttle.Succeed(name, clientAddr)
+		s.throttle.succeed(counted)
 	case errors.Is(err, ErrInvalidCredentials):
-		s.throttle.Fail(name, clientAddr)
+		s.throttle.fail(counted)
 	default:
-		s.throttle.Release(name, clientAddr)
+		s.throttle.release(counted)
 	}
 	return u, err
 }

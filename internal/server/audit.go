@@ -18,11 +18,23 @@ type event struct {
 
 // record appends an audit entry for this request. A failed append is logged
 // loudly; the action it describes has already happened and cannot be undone.
+//
+// Refusals of requests nobody is logged in for go through s.refusals, which
+// summarizes a client's refusals past the first few a minute, so that
+// anyone who can reach the console cannot grow the log without bound.
+// Refusals of logged-in callers are all recorded: they name who did it,
+// and disabling the account stops them.
 func (s *Server) record(c echo.Context, ev event, outcome, message string) {
 	e := actorOf(c, ev.Actor)
 	e.Action, e.TargetType, e.TargetID, e.Params = ev.Action, ev.TargetType, ev.TargetID, ev.Params
 	e.Outcome, e.Message = outcome, message
-	if _, err := s.audit.Append(c.Request().Context(), e); err != nil {
+	var err error
+	if outcome == audit.OutcomeDenied && identityOf(c) == nil {
+		_, err = s.refusals.Append(c.Request().Context(), e)
+	} else {
+		_, err = s.audit.Append(c.Request().Context(), e)
+	}
+	if err != nil {
 		s.log.Error("audit entry not written", "error", err, "action", ev.Action, "request_id", e.RequestID)
 	}
 }

@@ -117,7 +117,7 @@ type client struct {
 func (e *testEnv) client() *client {
 	jar, _ := cookiejar.New(nil)
 	c := &client{env: e, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	c.get("/login") // sets the CSRF cookie
+	c.get("/login") // sets the pre-session cookie the login form's token is bound to
 	return c
 }
 

@@ -29,19 +29,24 @@ func (s *Server) loginForm(c echo.Context) error {
 
 func (s *Server) login(c echo.Context) error {
 	name, password := c.FormValue("username"), c.FormValue("password")
-	user, err := s.auth.Authenticate(c.Request().Context(), name, password, c.RealIP())
+	device := s.devices.Known(c.Request(), name)
+	user, err := s.auth.AuthenticateDevice(c.Request().Context(), device, name, password, c.RealIP())
+	var params map[string]any
+	if device != "" {
+		params = map[string]any{"known_device": true}
+	}
 	if err != nil {
 		msg, status := loginFailureMessage(err)
 		if status == http.StatusInternalServerError {
 			return err
 		}
-		s.record(c, event{Action: "LOGIN_FAILED", Actor: name, TargetType: "user", TargetID: name}, audit.OutcomeDenied, msg)
+		s.record(c, event{Action: "LOGIN_FAILED", Actor: name, TargetType: "user", TargetID: name, Params: params}, audit.OutcomeDenied, msg)
 		return render(c, status, templates.LoginPage(s.pageFor(c, "Log in", ""), name, msg))
 	}
 	if err := s.startSession(c, user); err != nil {
 		return err
 	}
-	s.record(c, event{Action: "LOGIN", TargetType: "user", TargetID: user.Name}, audit.OutcomeOK, "")
+	s.record(c, event{Action: "LOGIN", TargetType: "user", TargetID: user.Name, Params: params}, audit.OutcomeOK, "")
 	return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next")))
 }
 
@@ -59,9 +64,13 @@ func loginFailureMessage(err error) (string, int) {
 	return "", http.StatusInternalServerError
 }
 
-// startSession logs user in on this browser with a fresh session token.
+// startSession logs user in on this browser with a fresh session token,
+// and gives the browser a new device cookie for the user.
 func (s *Server) startSession(c echo.Context, user auth.User) error {
 	if err := s.sessions.Start(c.Response(), c.Request(), user, c.RealIP(), c.Request().UserAgent()); err != nil {
+		return err
+	}
+	if err := s.devices.Remember(c.Response(), user.Name); err != nil {
 		return err
 	}
 	c.Set(identityKey, &identity{Name: user.Name, Role: user.Role, UserID: user.ID, Source: audit.SourceUI})

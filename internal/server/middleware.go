@@ -41,29 +41,26 @@ func (s *Server) useMiddleware() {
 	s.echo.Use(middleware.RequestID())
 	s.echo.Use(s.logRequests())
 	s.echo.Use(middleware.Recover())
-	s.echo.Use(securityHeaders)
+	s.echo.Use(s.securityHeaders)
 	s.echo.Use(middleware.BodyLimit(bodyLimit))
-	s.echo.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
-		// The API authenticates only with bearer tokens, never cookies, so a
-		// forged cross-site request carries no credentials there.
-		Skipper:        func(c echo.Context) bool { return isAPI(c) || isStatic(c) },
-		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-		CookieName:     "strata_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   s.secure,
-		CookieSameSite: http.SameSiteLaxMode,
-		ErrorHandler:   s.csrfRejected,
-	}))
 	s.echo.Use(s.authenticate)
+	s.echo.Use(s.checkCSRF)
 }
 
 func isAPI(c echo.Context) bool    { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
 func isStatic(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/static/") }
 
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+// hsts keeps browsers on HTTPS for two years once they have seen it.
+const hsts = "max-age=63072000; includeSubDomains"
+
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
+		// Behind a TLS-terminating proxy (--secure-cookies) the proxy's
+		// X-Forwarded-Proto says whether the browser used HTTPS.
+		if c.IsTLS() || s.secure && c.Scheme() == "https" {
+			h.Set("Strict-Transport-Security", hsts)
+		}
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -155,9 +152,50 @@ func (s *Server) requireRole(r Route) echo.MiddlewareFunc {
 	}
 }
 
-func (s *Server) csrfRejected(err error, c echo.Context) error {
+// csrfKey is where checkCSRF puts the token for the request's pages.
+const csrfKey = "strata.csrf"
+
+// checkCSRF refuses a request that changes state unless it carries the
+// token of its session (see auth.CSRF) in the _csrf field of a form body or
+// in the X-CSRF-Token header (htmx), never in the URL, which leaks into logs
+// and Referer headers. A browser's cross-site request is refused whatever
+// it carries. The API is exempt: it takes bearer keys, never cookies, so a
+// forged cross-site request carries no credentials there.
+func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if isAPI(c) || isStatic(c) {
+			return next(c)
+		}
+		var sess *auth.Session
+		if id := identityOf(c); id != nil {
+			sess = id.Session
+		}
+		r := c.Request()
+		token, err := s.csrf.Token(c.Response(), r, sess)
+		if err != nil {
+			return err
+		}
+		c.Set(csrfKey, token)
+		if isSafeMethod(r.Method) {
+			return next(c)
+		}
+		if r.Header.Get(echo.HeaderSecFetchSite) == "cross-site" {
+			return s.csrfRejected(c, "cross-site request")
+		}
+		sent := r.Header.Get(echo.HeaderXCSRFToken)
+		if sent == "" {
+			sent = r.PostFormValue("_csrf")
+		}
+		if !s.csrf.Valid(r, sess, sent) {
+			return s.csrfRejected(c, "missing or invalid CSRF token")
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) csrfRejected(c echo.Context, reason string) error {
 	s.record(c, event{Action: "CSRF_REJECTED", Params: map[string]any{"method": c.Request().Method, "path": c.Request().URL.Path}},
-		audit.OutcomeDenied, "missing or invalid CSRF token")
+		audit.OutcomeDenied, reason)
 	return echo.NewHTTPError(http.StatusForbidden, "this form has expired or came from another site; reload the page and try again")
 }
 

@@ -7,7 +7,6 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/web/templates"
@@ -29,7 +28,7 @@ func render(c echo.Context, status int, comp templ.Component) error {
 // message waiting in its cookie.
 func (s *Server) pageFor(c echo.Context, title, nav string) templates.Page {
 	p := templates.Page{Title: title, Nav: nav}
-	if token, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {
+	if token, ok := c.Get(csrfKey).(string); ok {
 		p.CSRF = token
 	}
 	if id := identityOf(c); id != nil {

@@ -33,7 +33,7 @@ type Options struct {
 	Scheduler      *operations.Scheduler
 	Expiry         *operations.Expiry
 	Logger         *slog.Logger
-	CookieKeys     [2][]byte // hash and block keys, for the flash cookie
+	CookieKeys     [2][]byte // the session hash and block keys: the flash cookie, and keys derived for CSRF tokens and device cookies
 	SecureCookies  bool
 	TrustedProxies []*net.IPNet
 	// SlotWAL are the retained-WAL thresholds for replication slots; zero
@@ -52,6 +52,7 @@ type Server struct {
 	auth      *auth.Service
 	sessions  *auth.Sessions
 	audit     *audit.Log
+	refusals  *audit.Refusals
 	registry  *registry.Registry
 	jobs      *jobs.Store
 	runner    Waker
@@ -62,6 +63,8 @@ type Server struct {
 	alerts    *alerts.Notifier
 	log       *slog.Logger
 	flash     *securecookie.SecureCookie
+	csrf      *auth.CSRF
+	devices   *auth.Devices
 	secure    bool
 	chain     *chainChecker
 	slotWAL   slothealth.Thresholds
@@ -82,6 +85,7 @@ func New(o Options) *Server {
 		auth:      o.Auth,
 		sessions:  o.Sessions,
 		audit:     o.Audit,
+		refusals:  audit.NewRefusals(o.Audit, nil),
 		registry:  o.Registry,
 		jobs:      o.Jobs,
 		runner:    o.Runner,
@@ -92,6 +96,8 @@ func New(o Options) *Server {
 		alerts:    alerts.New(o.DB, o.Schedules, o.Jobs, o.Logger),
 		log:       o.Logger,
 		flash:     securecookie.New(o.CookieKeys[0], o.CookieKeys[1]),
+		csrf:      auth.NewCSRF(o.CookieKeys[0], o.SecureCookies),
+		devices:   auth.NewDevices(o.CookieKeys[0], o.SecureCookies, nil),
 		secure:    o.SecureCookies,
 		chain:     newChainChecker(o.Audit, o.Logger),
 		slotWAL:   o.SlotWAL,
@@ -107,6 +113,10 @@ func New(o Options) *Server {
 
 // Handler returns the http.Handler to serve.
 func (s *Server) Handler() *echo.Echo { return s.echo }
+
+// Refusals returns the limiter of audited refusals, whose summaries must
+// be flushed now and then and at shutdown.
+func (s *Server) Refusals() *audit.Refusals { return s.refusals }
 
 // Chain returns the background verifier of the audit chain, for start-up wiring.
 func (s *Server) Chain() *chainChecker { return s.chain }

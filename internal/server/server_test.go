@@ -114,6 +114,7 @@ func TestDisablingAUserEndsTheirSession(t *testing.T) {
 	if resp, _ := auditor.get("/audit"); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("disabled user's session still works: %d", resp.StatusCode)
 	}
+	auditor.get("/login") // the redirect's page: its token is of no session now
 	resp, body := auditor.post("/login", url.Values{"username": {"eve"}, "password": {testPassword}})
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "disabled") {
 		t.Fatalf("disabled user login: %d", resp.StatusCode)

@@ -5,8 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -26,6 +28,9 @@ const FileName = "strata.db"
 func Open(ctx context.Context, path string) (*sql.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create data dir: %w", err)
+	}
+	if err := makePrivate(path); err != nil {
+		return nil, err
 	}
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -54,6 +59,35 @@ func Open(ctx context.Context, path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("store: optimize: %w", err)
 	}
 	return db, nil
+}
+
+// makePrivate creates the database file with mode 0600 if it is missing,
+// and takes the permissions of group and others away from it and from its
+// -wal and -shm files if they have any. SQLite creates -wal and -shm with
+// the database file's mode, whatever the umask.
+func makePrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		if mode := fi.Mode().Perm(); mode&0o077 != 0 {
+			if err := os.Chmod(p, mode&0o700); err != nil {
+				return fmt.Errorf("store: make %s private: %w", p, err)
+			}
+			slog.Warn("state file was readable by other users; made it private", "path", p,
+				"mode_was", fmt.Sprintf("%04o", mode), "mode", fmt.Sprintf("%04o", mode&0o700))
+		}
+	}
+	return nil
 }
 
 // Migrate applies every migration not yet applied.

@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -32,4 +36,48 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 	if mode != "wal" {
 		t.Fatalf("journal_mode = %q, want wal", mode)
 	}
+}
+
+// TestStateFilesArePrivate (issue 11): the state store and its -wal and -shm
+// files are 0600 even in a data dir that already existed, with umask 022,
+// and a database file left readable by others is tightened on open.
+func TestStateFilesArePrivate(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, FileName)
+	check := func(when string) {
+		t.Helper()
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatalf("%s: %v", when, err)
+			}
+			if mode := fi.Mode().Perm(); mode != 0o600 {
+				t.Errorf("%s: %s has mode %o, want 600", when, filepath.Base(p), mode)
+			}
+		}
+	}
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("new store")
+	db.Close()
+
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o644); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	check("store that was 0644")
 }
