@@ -28,7 +28,7 @@ func (s *Server) loginForm(c echo.Context) error {
 }
 
 func (s *Server) login(c echo.Context) error {
-	name, password := c.FormValue("username"), c.FormValue("password")
+	name, password := c.Request().PostFormValue("username"), c.Request().PostFormValue("password")
 	device := s.devices.Known(c.Request(), name)
 	user, err := s.auth.AuthenticateDevice(c.Request().Context(), device, name, password, c.RealIP())
 	var params map[string]any
@@ -97,8 +97,8 @@ func (s *Server) setupForm(c echo.Context) error {
 }
 
 func (s *Server) setup(c echo.Context) error {
-	name, password := c.FormValue("username"), c.FormValue("password")
-	if password != c.FormValue("password_confirm") {
+	name, password := c.Request().PostFormValue("username"), c.Request().PostFormValue("password")
+	if password != c.Request().PostFormValue("password_confirm") {
 		return render(c, http.StatusBadRequest, templates.SetupPage(s.pageFor(c, "Set up", ""), name, "The two passwords differ; type the same password twice.", auth.MinPasswordLength))
 	}
 	user, err := s.auth.CreateFirstAdmin(c.Request().Context(), name, password)

@@ -25,7 +25,7 @@ func (s *Server) renderUsers(c echo.Context, status int, form templates.UserForm
 func (s *Server) userCreate(c echo.Context) error {
 	name, roleText := c.FormValue("username"), c.FormValue("role")
 	ev := event{Action: "USER_CREATED", TargetType: "user", TargetID: name, Params: map[string]any{"role": roleText}}
-	user, err := s.createUser(c, name, c.FormValue("password"), roleText)
+	user, err := s.createUser(c, name, c.Request().PostFormValue("password"), roleText)
 	s.recordResult(c, ev, err)
 	if msg, ok := userMessage(err); ok {
 		return s.renderUsers(c, http.StatusBadRequest, templates.UserForm{Name: name, Role: roleText, Error: msg})
@@ -103,7 +103,7 @@ func (s *Server) userEnable(c echo.Context) error {
 }
 
 func (s *Server) userResetPassword(c echo.Context) error {
-	password := c.FormValue("password")
+	password := c.Request().PostFormValue("password")
 	return s.userChange(c, "USER_PASSWORD_RESET", nil, func(u auth.User) error {
 		return s.auth.SetPassword(c.Request().Context(), u.ID, password)
 	}, "Password reset. The user's sessions have ended.")
