@@ -35,7 +35,12 @@ func openApp(ctx context.Context, dataDir string) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	return &app{db: db, auth: auth.New(db), audit: audit.New(db), registry: registry.New(db, box), jobs: jobs.NewStore(db),
+	key, err := audit.LoadOrCreateKey(dataDir)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &app{db: db, auth: auth.New(db), audit: audit.New(db, key), registry: registry.New(db, box), jobs: jobs.NewStore(db),
 		schedules: schedule.NewStore(db, box)}, nil
 }
 

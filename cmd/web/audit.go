@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/stratabackup/strata/internal/config"
 )
@@ -30,7 +31,7 @@ func auditCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	if !r.OK {
-		fmt.Fprintf(stdout, "audit chain BROKEN after %d good entries: %s\n", r.Checked, r.Reason)
+		fmt.Fprintf(stdout, "audit chain BROKEN after %d good entries: %s\n", r.Checked, strings.Join(r.Problems, "; "))
 		return exitError{1}
 	}
 	fmt.Fprintf(stdout, "audit chain intact: %d entries verified\n", r.Checked)

@@ -15,7 +15,7 @@ import (
 // share nothing but SQLite's locks.
 func TestConcurrentAppendsKeepOneChain(t *testing.T) {
 	path := filepath.Join(t.TempDir(), store.FileName)
-	logs := []*Log{New(openStore(t, path)), New(openStore(t, path))}
+	logs := []*Log{New(openStore(t, path), testKey), New(openStore(t, path), testKey)}
 	const goroutines, perGoroutine = 8, 25
 
 	var wg sync.WaitGroup

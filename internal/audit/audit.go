@@ -27,7 +27,8 @@ const (
 // ErrNotFound is returned by Get for an id that has no entry.
 var ErrNotFound = errors.New("audit: entry not found")
 
-// Entry is one audit log record. ID, Time, PrevHash and Hash are set by Append.
+// Entry is one audit log record. ID, Time, PrevHash, Hash and HashVersion
+// are set by Append.
 // Params holds JSON values as decoded with json.Decoder.UseNumber (numbers are
 // json.Number).
 type Entry struct {
@@ -46,11 +47,14 @@ type Entry struct {
 	RequestID  string         `json:"request_id"`
 	PrevHash   string         `json:"prev_hash"`
 	Hash       string         `json:"hash"`
+	// HashVersion says how Hash was made: HashSHA256 or HashHMAC.
+	HashVersion int `json:"hash_version"`
 }
 
 // Log reads and appends audit entries in a store opened by store.Open.
 type Log struct {
 	db  *sql.DB
+	key Key
 	now func() time.Time
 
 	// SQLite's busy handler polls with sleeps; queueing this process's
@@ -67,9 +71,10 @@ func WithClock(now func() time.Time) Option {
 	return func(l *Log) { l.now = now }
 }
 
-// New returns a Log over db, which must come from store.Open.
-func New(db *sql.DB, opts ...Option) *Log {
-	l := &Log{db: db, now: time.Now}
+// New returns a Log over db, which must come from store.Open, that keys the
+// chain with key.
+func New(db *sql.DB, key Key, opts ...Option) *Log {
+	l := &Log{db: db, key: key, now: time.Now}
 	for _, opt := range opts {
 		opt(l)
 	}

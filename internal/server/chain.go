@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,9 +42,9 @@ func (cc *chainChecker) Verify(ctx context.Context) (templates.ChainStatus, erro
 	if err != nil {
 		return templates.ChainStatus{}, err
 	}
-	st := templates.ChainStatus{Checked: true, OK: r.OK, Entries: r.Checked, At: time.Now().UTC(), Problem: r.Reason, Duration: time.Since(start).Round(time.Millisecond)}
+	st := templates.ChainStatus{Checked: true, OK: r.OK, Entries: r.Checked, At: time.Now().UTC(), Problem: strings.Join(r.Problems, "; "), Duration: time.Since(start).Round(time.Millisecond)}
 	if !r.OK {
-		cc.log.Error("audit chain is broken", "first_bad_id", r.FirstBadID, "reason", r.Reason)
+		cc.log.Error("audit chain is broken", "first_bad_id", r.FirstBadID, "problems", r.Problems)
 	}
 	cc.status.Store(&st)
 	return st, nil
