@@ -9,11 +9,22 @@ import (
 	"time"
 )
 
-// Append records e and returns it as stored: with ID, Time, PrevHash and Hash
-// set and secret params redacted. Fields of e that Append sets are ignored.
-// Append runs its own transaction: a caller already in a transaction on the
-// same store holds the write lock Append would wait for, and must use AppendTx.
+// Append records e and returns it as stored: with ID, Time, PrevHash, Hash
+// and HashVersion set and secret params redacted. Fields of e that Append
+// sets are ignored. Append runs its own transaction: a caller already in a
+// transaction on the same store holds the write lock Append would wait for,
+// and must use AppendTx. Every checkpointEvery entries, Append then writes a
+// checkpoint to the log's anchors.
 func (l *Log) Append(ctx context.Context, e Entry) (Entry, error) {
+	stored, err := l.appendOne(ctx, e)
+	if err != nil {
+		return Entry{}, err
+	}
+	l.checkpointIfDue(ctx, stored.ID)
+	return stored, nil
+}
+
+func (l *Log) appendOne(ctx context.Context, e Entry) (Entry, error) {
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
 
@@ -38,7 +49,8 @@ func (l *Log) Append(ctx context.Context, e Entry) (Entry, error) {
 //
 // tx must come from a store opened by store.Open, whose transactions take the
 // write lock at BEGIN: that is what stops two appenders, even in different
-// processes, from both extending the same chain head.
+// processes, from both extending the same chain head. Entries appended so
+// are checkpointed by the next Append or Checkpoint.
 func (l *Log) AppendTx(ctx context.Context, tx *sql.Tx, entries ...Entry) ([]Entry, error) {
 	head, err := readHead(ctx, tx)
 	if err != nil {

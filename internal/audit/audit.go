@@ -4,7 +4,9 @@ package audit
 import (
 	"database/sql"
 	"errors"
+	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -53,9 +55,16 @@ type Entry struct {
 
 // Log reads and appends audit entries in a store opened by store.Open.
 type Log struct {
-	db  *sql.DB
-	key Key
-	now func() time.Time
+	db      *sql.DB
+	key     Key
+	now     func() time.Time
+	log     *slog.Logger
+	anchors []Anchor
+
+	anchorMu       sync.Mutex // one checkpoint at a time
+	anchored       []int64    // per anchor, the newest entry this process checkpointed to it
+	nextCheckpoint atomic.Int64
+	keyedFrom      atomic.Int64 // see firstKeyed
 
 	// SQLite's busy handler polls with sleeps; queueing this process's
 	// appends on a mutex is faster and fairer. Other processes are still
@@ -71,10 +80,16 @@ func WithClock(now func() time.Time) Option {
 	return func(l *Log) { l.now = now }
 }
 
+// WithLogger makes the log report the checkpoints Append fails to write to
+// logger instead of slog.Default().
+func WithLogger(logger *slog.Logger) Option {
+	return func(l *Log) { l.log = logger }
+}
+
 // New returns a Log over db, which must come from store.Open, that keys the
 // chain with key.
 func New(db *sql.DB, key Key, opts ...Option) *Log {
-	l := &Log{db: db, key: key, now: time.Now}
+	l := &Log{db: db, key: key, now: time.Now, log: slog.Default()}
 	for _, opt := range opts {
 		opt(l)
 	}
