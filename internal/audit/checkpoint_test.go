@@ -21,13 +21,21 @@ func newAnchoredLog(t *testing.T) (*Log, *sql.DB, *CheckpointFile) {
 	return New(db, testKey, WithClock(stepClock()), WithAnchors(f)), db, f
 }
 
-// attacker opens the store as someone with write access to the file does,
-// without the triggers.
-func attacker(t *testing.T, l *Log) *sql.DB {
+// asAttacker changes the store as someone with write access to its file
+// does: the append-only triggers dropped, tamper run, the triggers created
+// again to cover the tracks.
+func asAttacker(t *testing.T, l *Log, tamper func(*testing.T, *sql.DB)) {
 	t.Helper()
 	execSQL(`DROP TRIGGER audit_log_no_update`, `DROP TRIGGER audit_log_no_delete`,
 		`DROP TRIGGER audit_log_no_replace`)(t, l.db)
-	return l.db
+	tamper(t, l.db)
+	for _, name := range triggers {
+		create, err := store.TriggerSQL(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		execSQL(create)(t, l.db)
+	}
 }
 
 func mustVerify(t *testing.T, l *Log) VerifyResult {
@@ -50,17 +58,17 @@ func TestVerifyAgainstCheckpoints(t *testing.T) {
 	}{
 		{"untouched", func(*testing.T, *Log, *CheckpointFile) {}, nil, 10},
 		{"tail cut", func(t *testing.T, l *Log, _ *CheckpointFile) {
-			execSQL(`DELETE FROM audit_log WHERE id > 7`)(t, attacker(t, l))
+			asAttacker(t, l, execSQL(`DELETE FROM audit_log WHERE id > 7`))
 		}, []string{"entries 8 to 10 are missing: F records entry 10 (checkpoint of 2026-03-01 09:00:10 UTC), but the log ends at entry 7: its newest entries were cut"}, 7},
 		{"emptied", func(t *testing.T, l *Log, _ *CheckpointFile) {
-			execSQL(`DELETE FROM audit_log`)(t, attacker(t, l))
+			asAttacker(t, l, execSQL(`DELETE FROM audit_log`))
 		}, []string{"the audit log is empty, but F records 10 entries up to entry 10 (checkpoint of 2026-03-01 09:00:10 UTC): the log was emptied"}, 0},
 		{"tail cut and refilled", func(t *testing.T, l *Log, _ *CheckpointFile) {
-			execSQL(`DELETE FROM audit_log WHERE id > 7`)(t, attacker(t, l))
+			asAttacker(t, l, execSQL(`DELETE FROM audit_log WHERE id > 7`))
 			fill(t, l, 5)
 		}, []string{"entry 10: differs from F, which records its hash as XXX…, not YYY…: rewritten after the checkpoint (checkpoint of 2026-03-01 09:00:10 UTC)"}, 9},
 		{"whole chain recomputed unkeyed", func(t *testing.T, l *Log, _ *CheckpointFile) {
-			rewrite(1, 10, unkeyed)(t, attacker(t, l))
+			asAttacker(t, l, rewrite(1, 10, unkeyed))
 		}, []string{
 			"entry 10: differs from F, which records its hash as XXX…, not YYY…: rewritten after the checkpoint (checkpoint of 2026-03-01 09:00:10 UTC)",
 			"F records keyed entries from entry 1, but the log has no keyed entry: the chain was recomputed without the audit key",
@@ -77,7 +85,7 @@ func TestVerifyAgainstCheckpoints(t *testing.T) {
 		}, []string{"F holds no checkpoint, yet the log has keyed entries since entry 1: it was removed or emptied"}, 10},
 		{"checkpoint edited to match a cut tail", func(t *testing.T, l *Log, f *CheckpointFile) {
 			hash10, hash7 := readRow(t, l.db, 10).hash, readRow(t, l.db, 7).hash
-			execSQL(`DELETE FROM audit_log WHERE id > 7`)(t, attacker(t, l))
+			asAttacker(t, l, execSQL(`DELETE FROM audit_log WHERE id > 7`))
 			editFile(t, f, `"entry_id":10`, `"entry_id":7`, `"count":10`, `"count":7`, hash10, hash7)
 		}, []string{"F: the checkpoint of entry 7 is not signed with the audit key (edited or forged)"}, 7},
 		{"file garbled", func(t *testing.T, _ *Log, f *CheckpointFile) {
@@ -85,7 +93,7 @@ func TestVerifyAgainstCheckpoints(t *testing.T) {
 		}, []string{"F cannot be read: line 1: not a checkpoint"}, 10},
 		// The limit of a checkpoint: entries after it can be cut unseen.
 		{"entries after the checkpoint cut", func(t *testing.T, l *Log, _ *CheckpointFile) {
-			execSQL(`DELETE FROM audit_log WHERE id > 10`)(t, attacker(t, l))
+			asAttacker(t, l, execSQL(`DELETE FROM audit_log WHERE id > 10`))
 		}, nil, 10},
 	}
 	for _, tt := range tests {
@@ -191,7 +199,7 @@ func TestCheckpointsAcrossTheUpgrade(t *testing.T) {
 		t.Fatalf("upgraded store: %+v", res)
 	}
 
-	rewrite(6, 10, unkeyed)(t, attacker(t, l))
+	asAttacker(t, l, rewrite(6, 10, unkeyed))
 	res := mustVerify(t, l)
 	if res.OK || res.FirstBadID != 10 || len(res.Problems) != 2 ||
 		!strings.HasSuffix(res.Problems[1], "records keyed entries from entry 6, but the log has no keyed entry: the chain was recomputed without the audit key") {

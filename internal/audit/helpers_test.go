@@ -49,12 +49,11 @@ func openStore(t *testing.T, path string) *sql.DB {
 	return db
 }
 
-// newLog returns a log on a fresh store, its db and the store's path.
-func newLog(t *testing.T) (*Log, *sql.DB, string) {
+// newLog returns a log on a fresh store and its db.
+func newLog(t *testing.T) (*Log, *sql.DB) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), store.FileName)
-	db := openStore(t, path)
-	return New(db, testKey, WithClock(stepClock())), db, path
+	db := openStore(t, filepath.Join(t.TempDir(), store.FileName))
+	return New(db, testKey, WithClock(stepClock())), db
 }
 
 func mustAppend(t *testing.T, l *Log, e Entry) Entry {

@@ -39,8 +39,8 @@ type mark struct {
 	anchor string
 }
 
-// Verify checks the chain against itself and against the checkpoints of
-// the log's anchors. It walks the chain in id order and reports the first
+// Verify checks that the append-only triggers are in place, and the chain
+// against itself and against the checkpoints of the log's anchors. It walks the chain in id order and reports the first
 // entry that was edited, rehashed without the key, whose link to the entry
 // before it is broken because entries were deleted or reordered, or that
 // differs from a checkpoint of it. It then reports entries cut off the end
@@ -50,6 +50,13 @@ type mark struct {
 // holds no checkpoint though the log has keyed entries.
 func (l *Log) Verify(ctx context.Context) (VerifyResult, error) {
 	var res VerifyResult
+	tps, err := l.TriggerProblems(ctx)
+	if err != nil {
+		return VerifyResult{}, err
+	}
+	for _, tp := range tps {
+		res.problem("%s", tp)
+	}
 	marks, empty := l.readAnchors(ctx, &res)
 	last, firstKeyed, err := l.walkChain(ctx, &res, marks)
 	if err != nil {

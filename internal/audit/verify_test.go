@@ -42,7 +42,7 @@ func TestCanonicalEncoding(t *testing.T) {
 }
 
 func TestTriggersMakeTheLogAppendOnly(t *testing.T) {
-	l, db, _ := newLog(t)
+	l, db := newLog(t)
 	fill(t, l, 3)
 	for _, stmt := range []string{
 		`UPDATE audit_log SET actor = 'mallory' WHERE id = 2`,
@@ -107,18 +107,9 @@ func TestVerify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, _, path := newLog(t)
+			l, _ := newLog(t)
 			fill(t, l, 10)
-
-			// An attacker with write access to the file drops the triggers.
-			db, err := sql.Open("sqlite", path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			execSQL(`DROP TRIGGER audit_log_no_update`, `DROP TRIGGER audit_log_no_delete`,
-				`DROP TRIGGER audit_log_no_replace`)(t, db)
-			tt.tamper(t, db)
+			asAttacker(t, l, tt.tamper)
 
 			res, err := l.Verify(context.Background())
 			if err != nil {
@@ -241,7 +232,7 @@ func appendUnkeyed(t *testing.T, db *sql.DB, n int) {
 // A store written before keyed hashes goes on with keyed entries and stays
 // intact; its old entries are still checked.
 func TestUpgradeFromUnkeyedStore(t *testing.T) {
-	l, db, _ := newLog(t)
+	l, db := newLog(t)
 	appendUnkeyed(t, db, 5)
 	res, err := l.Verify(context.Background())
 	if err != nil || !res.OK || res.Checked != 5 || res.KeyedFrom != 0 {
@@ -259,7 +250,7 @@ func TestUpgradeFromUnkeyedStore(t *testing.T) {
 		t.Fatalf("first keyed entry: %+v", e)
 	}
 
-	execSQL(`DROP TRIGGER audit_log_no_update`, `UPDATE audit_log SET actor = 'mallory' WHERE id = 3`)(t, db)
+	asAttacker(t, l, execSQL(`UPDATE audit_log SET actor = 'mallory' WHERE id = 3`))
 	res, _ = l.Verify(context.Background())
 	if want := "entry 3: content does not match its hash (edited)"; res.OK || strings.Join(res.Problems, "; ") != want {
 		t.Fatalf("old entry edited: %+v, want %q", res, want)
