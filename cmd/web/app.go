@@ -40,7 +40,8 @@ func openApp(ctx context.Context, dataDir string) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	return &app{db: db, auth: auth.New(db), audit: audit.New(db, key), registry: registry.New(db, box), jobs: jobs.NewStore(db),
+	log := audit.New(db, key, audit.WithAnchors(audit.NewCheckpointFile(dataDir)))
+	return &app{db: db, auth: auth.New(db), audit: log, registry: registry.New(db, box), jobs: jobs.NewStore(db),
 		schedules: schedule.NewStore(db, box)}, nil
 }
 

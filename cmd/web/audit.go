@@ -6,7 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
+	"time"
 
 	"github.com/stratabackup/strata/internal/config"
 )
@@ -30,10 +30,21 @@ func auditCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	if r.OK {
+		fmt.Fprintf(stdout, "audit chain intact: %d entries verified\n", r.Checked)
+	} else {
+		fmt.Fprintf(stdout, "audit chain BROKEN after %d good entries:\n", r.Checked)
+		for _, p := range r.Problems {
+			fmt.Fprintf(stdout, "  - %s\n", p)
+		}
+	}
+	for _, an := range r.Anchors {
+		if c := an.Newest; c.EntryID > 0 {
+			fmt.Fprintf(stdout, "%s: newest checkpoint at entry %d, %s\n", an.Anchor, c.EntryID, c.Time.Format(time.RFC3339))
+		}
+	}
 	if !r.OK {
-		fmt.Fprintf(stdout, "audit chain BROKEN after %d good entries: %s\n", r.Checked, strings.Join(r.Problems, "; "))
 		return exitError{1}
 	}
-	fmt.Fprintf(stdout, "audit chain intact: %d entries verified\n", r.Checked)
 	return nil
 }
