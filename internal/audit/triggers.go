@@ -105,8 +105,7 @@ func (l *Log) restoreTriggers(ctx context.Context, by Entry) ([]TriggerProblem, 
 	}
 	by.Action, by.TargetType, by.TargetID, by.Outcome = ActionTriggersRestored, "audit_log", "", OutcomeOK
 	by.Params = map[string]any{"triggers": names}
-	by.Message = fmt.Sprintf("found %s and restored %s: someone with write access to the state store changed them",
-		problemList(problems), pluralIt(len(problems)))
+	by.Message = fmt.Sprintf("found %s; restored %s", problemList(problems), pluralIt(len(problems)))
 	stored, err := l.AppendTx(ctx, tx, by)
 	if err != nil {
 		return nil, Entry{}, err

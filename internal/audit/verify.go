@@ -66,11 +66,11 @@ func (l *Log) Verify(ctx context.Context) (VerifyResult, error) {
 	if newest := newestMark(marks); newest.EntryID > last {
 		switch {
 		case last == 0:
-			res.problem("the audit log is empty, but %s records %d entries up to entry %d%s: the log was emptied",
-				newest.anchor, newest.Count, newest.EntryID, madeAt(newest.Checkpoint))
+			res.problem("the audit log is empty, but %s records %s up to entry %d%s: the log was emptied",
+				newest.anchor, countEntries(newest.Count), newest.EntryID, madeAt(newest.Checkpoint))
 		default:
-			res.problem("entries %d to %d are missing: %s records entry %d%s, but the log ends at entry %d: its newest entries were cut",
-				last+1, newest.EntryID, newest.anchor, newest.EntryID, madeAt(newest.Checkpoint), last)
+			res.problem("%s missing: %s records entry %d%s, but the log ends at entry %d: its newest entries were cut",
+				idSpan(last+1, newest.EntryID), newest.anchor, newest.EntryID, madeAt(newest.Checkpoint), last)
 		}
 	}
 	for _, m := range marks {
@@ -185,6 +185,22 @@ func madeAt(c Checkpoint) string {
 	return " (checkpoint of " + c.Time.Format("2006-01-02 15:04:05 UTC") + ")"
 }
 
+// idSpan names the entries from first to last as the subject of a
+// sentence: "entry 5 is", "entries 5 to 7 are".
+func idSpan(first, last int64) string {
+	if first == last {
+		return fmt.Sprintf("entry %d is", first)
+	}
+	return fmt.Sprintf("entries %d to %d are", first, last)
+}
+
+func countEntries(n int64) string {
+	if n == 1 {
+		return "1 entry"
+	}
+	return fmt.Sprintf("%d entries", n)
+}
+
 // short is the start of a hash, enough to tell two apart.
 func short(hash string) string { return hash[:min(len(hash), 12)] }
 
@@ -229,10 +245,8 @@ func (w *walk) next(r *row) string {
 // (prevID 0: r should be the first entry), or returns "".
 func linkProblem(prevID int64, prevHash string, r *row) string {
 	switch {
-	case r.id == prevID+2:
-		return fmt.Sprintf("previous-hash link broken (entry %d is missing: deleted)", prevID+1)
-	case r.id > prevID+2:
-		return fmt.Sprintf("previous-hash link broken (entries %d to %d are missing: deleted)", prevID+1, r.id-1)
+	case r.id > prevID+1:
+		return fmt.Sprintf("previous-hash link broken (%s missing: deleted)", idSpan(prevID+1, r.id-1))
 	case r.prevHash != prevHash:
 		return "previous-hash link broken (an entry before it was deleted or reordered)"
 	}

@@ -69,7 +69,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := audit.New(db, key)
+	log := audit.New(db, key, audit.WithAnchors(audit.NewCheckpointFile(dir)))
 	reg := registry.New(db, box)
 	if _, err := reg.EnsureDefaultCollection(ctx, dir); err != nil {
 		t.Fatal(err)
