@@ -13,15 +13,16 @@ import (
 
 func auditCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "verify" {
-		return errors.New("usage: strata audit verify")
+		return errors.New("usage: strata audit verify [--audit-anchor COLLECTION]")
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := config.DataDirFromArgs(fs)
+	anchor := config.AuditAnchorFromArgs(fs)
 	if _, err := parseArgs(fs, args[1:]); err != nil {
 		return err
 	}
-	a, err := openApp(ctx, *dataDir)
+	a, err := openApp(ctx, *dataDir, *anchor)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/internal/store"
 )
 
@@ -184,6 +185,58 @@ func TestServeRestoresAuditTriggers(t *testing.T) {
 	}
 }
 
+// With --audit-anchor the console also keeps checkpoints in a collection,
+// which tells a cut tail even when the data dir's checkpoint file went
+// with it.
+func TestAuditAnchorCollection(t *testing.T) {
+	dir, remote := t.TempDir(), t.TempDir()
+	a, err := openApp(t.Context(), dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.registry.AddCollection(t.Context(), "offsite", "file://"+remote, storage.Credentials{}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	for _, name := range []string{"a", "b", "c"} {
+		if _, err := strata(t, password+"\n", "user", "add", name, "--role", "admin", "--data-dir", dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := strata(t, "", "audit", "verify", "--data-dir", dir, "--audit-anchor", "elsewhere"); err == nil ||
+		!strings.Contains(err.Error(), `no collection is named "elsewhere"`) {
+		t.Fatalf("unknown anchor: %v", err)
+	}
+	out, err := strata(t, "", "audit", "verify", "--data-dir", dir, "--audit-anchor", "offsite")
+	if err == nil || !strings.Contains(out, "collection offsite (file://"+remote+") holds no checkpoint") {
+		t.Fatalf("verify before the console anchored: %v\n%s", err, out)
+	}
+
+	_, stop := startServe(t, dir, io.Discard, "--audit-anchor", "offsite")
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	out, err = strata(t, "", "audit", "verify", "--data-dir", dir, "--audit-anchor", "offsite")
+	if err != nil || !strings.Contains(out, "intact: 3 entries") || !strings.Contains(out, "collection offsite (file://"+remote+"): newest checkpoint at entry 3") {
+		t.Fatalf("verify after serve: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(remote, "COLLECTION.json")); err != nil {
+		t.Fatalf("the anchor's location is not marked as a collection: %v", err)
+	}
+
+	// Someone with the data dir cuts the tail and removes the checkpoint
+	// file; the key lets them make a new one, but not remove the collection's.
+	tamperSQL(`DROP TRIGGER audit_log_no_delete`, `DELETE FROM audit_log WHERE id = 3`)(t, dir)
+	if err := os.Remove(filepath.Join(dir, audit.CheckpointFileName)); err != nil {
+		t.Fatal(err)
+	}
+	out, err = strata(t, "", "audit", "verify", "--data-dir", dir, "--audit-anchor", "offsite")
+	var ee exitError
+	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(out, "entry 3 is missing: collection offsite (file://"+remote+") records entry 3") {
+		t.Fatalf("verify after the cut: %v\n%s", err, out)
+	}
+}
+
 func TestServeHealthAndGracefulShutdown(t *testing.T) {
 	addr, stop := startServe(t, t.TempDir(), io.Discard)
 	if err := stop(); err != nil {
@@ -194,9 +247,10 @@ func TestServeHealthAndGracefulShutdown(t *testing.T) {
 	}
 }
 
-// startServe runs `strata serve` on dir until it is ready, logging to
-// stderr; stop shuts it down and returns what serve returned.
-func startServe(t *testing.T, dir string, stderr io.Writer) (addr string, stop func() error) {
+// startServe runs `strata serve` on dir, with more flags, until it is
+// ready, logging to stderr; stop shuts it down and returns what serve
+// returned.
+func startServe(t *testing.T, dir string, stderr io.Writer, flags ...string) (addr string, stop func() error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -207,7 +261,7 @@ func startServe(t *testing.T, dir string, stderr io.Writer) (addr string, stop f
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", addr, "--data-dir", dir}, nil, io.Discard, stderr)
+		done <- run(ctx, append([]string{"serve", "--addr", addr, "--data-dir", dir}, flags...), nil, io.Discard, stderr)
 	}()
 
 	var resp *http.Response

@@ -46,7 +46,7 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	log := newLogger(cfg, stderr)
 	slog.SetDefault(log)
 
-	a, err := openApp(ctx, cfg.DataDir)
+	a, err := openApp(ctx, cfg.DataDir, cfg.AuditAnchor)
 	if err != nil {
 		return err
 	}
