@@ -23,13 +23,13 @@ import (
 )
 
 const (
-	jobWorkers        = 2
-	chainCheckEvery   = time.Hour
-	checkpointEvery   = 5 * time.Minute // the audit chain's head, when it moved
-	sessionPurgeEvery = time.Hour
-	schedulerTick     = 15 * time.Second // schedules run at most this late
-	expiryEvery       = 10 * time.Minute
-	shutdownGrace     = 15 * time.Second
+	jobWorkers           = 2
+	chainCheckEvery      = time.Hour
+	auditCheckpointEvery = 5 * time.Minute // the audit chain's head, when it moved
+	sessionPurgeEvery    = time.Hour
+	schedulerTick        = 15 * time.Second // schedules run at most this late
+	expiryEvery          = 10 * time.Minute
+	shutdownGrace        = 15 * time.Second
 )
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
@@ -107,7 +107,7 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 		eng.ReleaseHeld(sctx)
 	}()
 	go srv.Chain().Loop(ctx, chainCheckEvery)
-	go every(ctx, checkpointEvery, func() {
+	go every(ctx, auditCheckpointEvery, func() {
 		if err := a.audit.Checkpoint(ctx); err != nil && ctx.Err() == nil {
 			log.Error("audit checkpoint not written", "error", err)
 		}

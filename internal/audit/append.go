@@ -13,8 +13,8 @@ import (
 // and HashVersion set and secret params redacted. Fields of e that Append
 // sets are ignored. Append runs its own transaction: a caller already in a
 // transaction on the same store holds the write lock Append would wait for,
-// and must use AppendTx. Every checkpointEvery entries, Append then writes a
-// checkpoint to the log's anchors.
+// and must use AppendTx. Every entriesPerCheckpoint entries, Append then
+// writes a checkpoint to the log's anchors.
 func (l *Log) Append(ctx context.Context, e Entry) (Entry, error) {
 	stored, err := l.appendOne(ctx, e)
 	if err != nil {

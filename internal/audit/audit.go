@@ -87,7 +87,7 @@ func WithLogger(logger *slog.Logger) Option {
 }
 
 // New returns a Log over db, which must come from store.Open, that keys the
-// chain with key.
+// chain with key (from LoadOrCreateKey or NewKey).
 func New(db *sql.DB, key Key, opts ...Option) *Log {
 	l := &Log{db: db, key: key, now: time.Now, log: slog.Default()}
 	for _, opt := range opts {

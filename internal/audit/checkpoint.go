@@ -27,10 +27,10 @@ type Checkpoint struct {
 	MAC string
 }
 
-// checkpointEvery is how many entries Append lets pass before it writes
-// a checkpoint; the console also writes one every few minutes when the
-// log has grown (Checkpoint).
-const checkpointEvery = 100
+// entriesPerCheckpoint is how many entries Append lets pass before it
+// writes a checkpoint; the console also writes one every few minutes when
+// the log has grown (Checkpoint).
+const entriesPerCheckpoint = 100
 
 // anchorTimeout bounds the checkpoint writes Append makes after its commit.
 const anchorTimeout = 30 * time.Second
@@ -87,7 +87,7 @@ func (c *Checkpoint) signedBy(k Key) bool {
 
 // Checkpoint writes a signed checkpoint of the chain's head to every anchor
 // that has not been given it yet by this process. The console calls it at
-// start and every few minutes; Append calls it every checkpointEvery
+// start and every few minutes; Append calls it every entriesPerCheckpoint
 // entries. A failed anchor is tried again on the next call; the error names
 // every anchor that failed.
 func (l *Log) Checkpoint(ctx context.Context) error {
@@ -120,15 +120,16 @@ func (l *Log) checkpoint(ctx context.Context) error {
 		}
 		l.anchored[i] = c.EntryID
 	}
-	// A failing anchor is not retried on every append until the next due
-	// checkpoint; the console's periodic call retries it sooner.
-	l.nextCheckpoint.Store(c.EntryID + checkpointEvery)
+	// Append tries a failing anchor again only when the next checkpoint is
+	// due, so that it does not slow every append; Checkpoint's periodic
+	// caller retries sooner.
+	l.nextCheckpoint.Store(c.EntryID + entriesPerCheckpoint)
 	return errors.Join(errs...)
 }
 
-// checkpointIfDue writes a checkpoint when entry id is checkpointEvery past
-// the last one, unless another is being written. Its errors are logged: the
-// entries it follows are committed.
+// checkpointIfDue writes a checkpoint when entry id is entriesPerCheckpoint
+// past the last one, unless another is being written. Its errors are
+// logged: the entries it follows are committed.
 func (l *Log) checkpointIfDue(ctx context.Context, id int64) {
 	if len(l.anchors) == 0 || id < l.nextCheckpoint.Load() || !l.anchorMu.TryLock() {
 		return

@@ -146,18 +146,18 @@ func editFile(t *testing.T, f *CheckpointFile, oldNew ...string) {
 }
 
 // Append writes a checkpoint with the first entry of this process and then
-// every checkpointEvery entries; the file is private and bounded.
+// every entriesPerCheckpoint entries; the file is private and bounded.
 func TestAppendWritesCheckpoints(t *testing.T) {
 	l, _, f := newAnchoredLog(t)
-	for i := range checkpointEvery + 1 {
+	for i := range entriesPerCheckpoint + 1 {
 		mustAppend(t, l, sample(i))
 	}
 	cps, err := f.Checkpoints(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cps) != 2 || cps[0].EntryID != 1 || cps[1].EntryID != checkpointEvery+1 || cps[1].Count != checkpointEvery+1 ||
-		cps[1].KeyedFrom != 1 || cps[1].Hash != readRow(t, l.db, checkpointEvery+1).hash || !cps[1].signedBy(testKey) {
+	if len(cps) != 2 || cps[0].EntryID != 1 || cps[1].EntryID != entriesPerCheckpoint+1 || cps[1].Count != entriesPerCheckpoint+1 ||
+		cps[1].KeyedFrom != 1 || cps[1].Hash != readRow(t, l.db, entriesPerCheckpoint+1).hash || !cps[1].signedBy(testKey) {
 		t.Fatalf("checkpoints %+v", cps)
 	}
 	if info, err := os.Stat(f.path); err != nil || info.Mode().Perm() != 0o600 {
@@ -172,10 +172,10 @@ func TestAppendWritesCheckpoints(t *testing.T) {
 		}
 	}
 	cps, _ = f.Checkpoints(context.Background())
-	if len(cps) != 3 || cps[0].EntryID != checkpointEvery+2 || cps[2].EntryID != checkpointEvery+4 {
+	if len(cps) != 3 || cps[0].EntryID != entriesPerCheckpoint+2 || cps[2].EntryID != entriesPerCheckpoint+4 {
 		t.Fatalf("bounded file holds %+v", cps)
 	}
-	if res := mustVerify(t, l); !res.OK || res.Anchors[0].Newest.EntryID != checkpointEvery+4 {
+	if res := mustVerify(t, l); !res.OK || res.Anchors[0].Newest.EntryID != entriesPerCheckpoint+4 {
 		t.Fatalf("Verify = %+v", res)
 	}
 }

@@ -71,7 +71,8 @@ func (h *hasher) plain(r *row) string {
 
 // appendCanonical appends the canonical encoding of r, which the hash covers
 // (hash versions 1 and 2 alike; the version is not in it, since it decides
-// how the hash is made). It is a JSON object without whitespace, with the keys in this order:
+// how the hash is made). It is a JSON object without whitespace, with the
+// keys in this order:
 //
 //	{"id":42,"time":"2026-01-02T03:04:05.000000000Z","actor":"…","role":"…",
 //	 "source":"…","action":"…","target_type":"…","target_id":"…",
