@@ -168,11 +168,11 @@ func (l *Log) firstKeyed(ctx context.Context) (int64, error) {
 	if id := l.keyedFrom.Load(); id > 0 {
 		return id, nil
 	}
-	var id sql.NullInt64
-	err := l.db.QueryRowContext(ctx, `SELECT min(id) FROM audit_log WHERE hash_version = ?`, HashHMAC).Scan(&id)
-	if err != nil {
+	var id int64
+	err := l.db.QueryRowContext(ctx, `SELECT id FROM audit_log WHERE hash_version = ? ORDER BY id LIMIT 1`, HashHMAC).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("audit: first keyed entry: %w", err)
 	}
-	l.keyedFrom.Store(id.Int64)
-	return id.Int64, nil
+	l.keyedFrom.Store(id)
+	return id, nil
 }
