@@ -51,7 +51,11 @@ func run(n, runs, batch int, keep bool) error {
 
 	const span = 90 * 24 * time.Hour
 	clock, start := spreadClock(n, span)
-	l := audit.New(db, audit.WithClock(clock))
+	key, err := audit.LoadOrCreateKey(dir)
+	if err != nil {
+		return err
+	}
+	l := audit.New(db, key, audit.WithClock(clock))
 	began := time.Now()
 	if err := fill(ctx, db, l, n, batch); err != nil {
 		return err

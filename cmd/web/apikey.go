@@ -30,7 +30,7 @@ func apikeyCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	a, err := openApp(ctx, *dataDir)
+	a, err := openApp(ctx, *dataDir, "")
 	if err != nil {
 		return err
 	}

@@ -3,15 +3,19 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"os/user"
 	"path/filepath"
 
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
+	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
+	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/internal/store"
 )
 
@@ -25,18 +29,73 @@ type app struct {
 	schedules *schedule.Store
 }
 
-func openApp(ctx context.Context, dataDir string) (*app, error) {
+// openApp opens the state store of dataDir. auditAnchor, when not empty,
+// names the registered collection that keeps the audit chain's checkpoints
+// beside the data dir's checkpoint file.
+func openApp(ctx context.Context, dataDir, auditAnchor string) (*app, error) {
 	db, err := store.Open(ctx, filepath.Join(dataDir, store.FileName))
 	if err != nil {
 		return nil, err
 	}
-	box, err := secrets.LoadOrCreate(dataDir)
+	a, err := newApp(ctx, db, dataDir, auditAnchor)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &app{db: db, auth: auth.New(db), audit: audit.New(db), registry: registry.New(db, box), jobs: jobs.NewStore(db),
-		schedules: schedule.NewStore(db, box)}, nil
+	return a, nil
+}
+
+func newApp(ctx context.Context, db *sql.DB, dataDir, auditAnchor string) (*app, error) {
+	box, err := secrets.LoadOrCreate(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	key, err := audit.LoadOrCreateKey(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	reg := registry.New(db, box)
+	anchors := []audit.Anchor{audit.NewCheckpointFile(dataDir)}
+	if auditAnchor != "" {
+		a, err := collectionAnchor(ctx, reg, auditAnchor)
+		if err != nil {
+			return nil, err
+		}
+		anchors = append(anchors, a)
+	}
+	return &app{db: db, auth: auth.New(db), audit: audit.New(db, key, audit.WithAnchors(anchors...)), registry: reg,
+		jobs: jobs.NewStore(db), schedules: schedule.NewStore(db, box)}, nil
+}
+
+// collectionAnchor keeps audit checkpoints in the registered collection
+// name. It opens the collection for each use, so a storage outage fails
+// checkpoints, not the console's start.
+func collectionAnchor(ctx context.Context, reg *registry.Registry, name string) (audit.Anchor, error) {
+	coll, err := reg.CollectionByName(ctx, name)
+	if errors.Is(err, registry.ErrNotFound) {
+		return nil, fmt.Errorf("audit-anchor: no collection is named %q; register it first (Collections page), then name it here", name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	open := func(ctx context.Context) (*storage.Store, error) {
+		loc, creds, err := reg.Location(ctx, coll.ID)
+		if err != nil {
+			return nil, err
+		}
+		st, err := storage.Open(ctx, loc, creds)
+		if err != nil {
+			return nil, err
+		}
+		// Marks an empty location as a collection before the checkpoints
+		// make it non-empty, so it can still hold backups.
+		if _, err := collection.Open(ctx, st); err != nil {
+			st.Close()
+			return nil, err
+		}
+		return st, nil
+	}
+	return audit.NewStorageAnchor(fmt.Sprintf("collection %s (%s)", coll.Name, coll.URI), open), nil
 }
 
 func (a *app) Close() error { return a.db.Close() }

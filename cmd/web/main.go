@@ -20,7 +20,7 @@ Usage:
   strata user add NAME --role admin|auditor    (password on standard input)
   strata user passwd NAME                      (password on standard input)
   strata apikey add NAME --role admin|auditor  (prints only the new token)
-  strata audit verify                          (exit 0 intact, 1 broken)
+  strata audit verify [--audit-anchor NAME]    (exit 0 intact, 1 broken)
 
 Every command takes --data-dir (env STRATA_DATA_DIR, default ./data).
 `

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/alerts"
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/config"
 	"github.com/stratabackup/strata/internal/engine"
@@ -22,13 +23,14 @@ import (
 )
 
 const (
-	jobWorkers        = 2
-	chainCheckEvery   = time.Hour
-	sessionPurgeEvery = time.Hour
-	schedulerTick     = 15 * time.Second // schedules run at most this late
-	expiryEvery       = 10 * time.Minute
-	refusalFlushEvery = 15 * time.Second // summaries of suppressed refusals are this late at most
-	shutdownGrace     = 15 * time.Second
+	jobWorkers           = 2
+	chainCheckEvery      = time.Hour
+	auditCheckpointEvery = 5 * time.Minute // the audit chain's head, when it moved
+	sessionPurgeEvery    = time.Hour
+	schedulerTick        = 15 * time.Second // schedules run at most this late
+	expiryEvery          = 10 * time.Minute
+	refusalFlushEvery    = 15 * time.Second // summaries of suppressed refusals are this late at most
+	shutdownGrace        = 15 * time.Second
 )
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
@@ -45,11 +47,14 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	log := newLogger(cfg, stderr)
 	slog.SetDefault(log)
 
-	a, err := openApp(ctx, cfg.DataDir)
+	a, err := openApp(ctx, cfg.DataDir, cfg.AuditAnchor)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if err := guardAuditLog(ctx, a.audit, log); err != nil {
+		return err
+	}
 	if _, err := a.registry.EnsureDefaultCollection(ctx, cfg.DataDir); err != nil {
 		return err
 	}
@@ -103,6 +108,11 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 		eng.ReleaseHeld(sctx)
 	}()
 	go srv.Chain().Loop(ctx, chainCheckEvery)
+	go every(ctx, auditCheckpointEvery, func() {
+		if err := a.audit.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+			log.Error("audit checkpoint not written", "error", err)
+		}
+	})
 	ensureManaged(ctx, a, scheduler, log)
 	notifier := alerts.New(a.db, a.schedules, a.jobs, log)
 	scheduler.OnRunFinished(notifier.RunFinished)
@@ -162,6 +172,23 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 		log.Error("audit summary of refusals not written", "error", ferr)
 	}
 	return err
+}
+
+// guardAuditLog restores the audit log's append-only triggers, loudly, when
+// someone removed or changed them, and anchors the chain's head.
+func guardAuditLog(ctx context.Context, l *audit.Log, log *slog.Logger) error {
+	restored, err := l.RestoreTriggers(ctx, audit.Entry{Actor: "strata", Source: audit.SourceScheduler, ClientAddr: "local"})
+	if err != nil {
+		return err
+	}
+	for _, tp := range restored {
+		log.Error("an append-only trigger of the audit log was removed or changed by someone with write access to the state store; restored it and recorded "+audit.ActionTriggersRestored,
+			"trigger", tp.Name, "missing", tp.Missing)
+	}
+	if err := l.Checkpoint(ctx); err != nil {
+		log.Error("audit checkpoint not written", "error", err)
+	}
+	return nil
 }
 
 // runnerOwner names this process in job leases.

@@ -45,7 +45,7 @@ func userCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return err
 	}
 
-	a, err := openApp(ctx, *dataDir)
+	a, err := openApp(ctx, *dataDir, "")
 	if err != nil {
 		return err
 	}

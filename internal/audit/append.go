@@ -9,11 +9,22 @@ import (
 	"time"
 )
 
-// Append records e and returns it as stored: with ID, Time, PrevHash and Hash
-// set and secret params redacted. Fields of e that Append sets are ignored.
-// Append runs its own transaction: a caller already in a transaction on the
-// same store holds the write lock Append would wait for, and must use AppendTx.
+// Append records e and returns it as stored: with ID, Time, PrevHash, Hash
+// and HashVersion set and secret params redacted. Fields of e that Append
+// sets are ignored. Append runs its own transaction: a caller already in a
+// transaction on the same store holds the write lock Append would wait for,
+// and must use AppendTx. Every entriesPerCheckpoint entries, Append then
+// writes a checkpoint to the log's anchors.
 func (l *Log) Append(ctx context.Context, e Entry) (Entry, error) {
+	stored, err := l.appendOne(ctx, e)
+	if err != nil {
+		return Entry{}, err
+	}
+	l.checkpointIfDue(ctx, stored.ID)
+	return stored, nil
+}
+
+func (l *Log) appendOne(ctx context.Context, e Entry) (Entry, error) {
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
 
@@ -38,7 +49,8 @@ func (l *Log) Append(ctx context.Context, e Entry) (Entry, error) {
 //
 // tx must come from a store opened by store.Open, whose transactions take the
 // write lock at BEGIN: that is what stops two appenders, even in different
-// processes, from both extending the same chain head.
+// processes, from both extending the same chain head. Entries appended so
+// are checkpointed by the next Append or Checkpoint.
 func (l *Log) AppendTx(ctx context.Context, tx *sql.Tx, entries ...Entry) ([]Entry, error) {
 	head, err := readHead(ctx, tx)
 	if err != nil {
@@ -46,15 +58,15 @@ func (l *Log) AppendTx(ctx context.Context, tx *sql.Tx, entries ...Entry) ([]Ent
 	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit_log
 		(id, time, actor, role, source, action, target_type, target_id, params,
-		 outcome, message, client_addr, request_id, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		 outcome, message, client_addr, request_id, prev_hash, hash, hash_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, fmt.Errorf("audit: append: %w", err)
 	}
 	defer stmt.Close()
 
 	stored := make([]Entry, 0, len(entries))
-	var buf []byte
+	h := newHasher(l.key)
 	for _, e := range entries {
 		if err := validate(e); err != nil {
 			return nil, err
@@ -70,25 +82,26 @@ func (l *Log) AppendTx(ctx context.Context, tx *sql.Tx, entries ...Entry) ([]Ent
 			t = head.time
 		}
 		r := row{
-			id:         head.id + 1,
-			time:       t.Format(timeLayout),
-			actor:      clean(e.Actor, maxFieldBytes),
-			role:       clean(e.Role, maxFieldBytes),
-			source:     e.Source,
-			action:     clean(e.Action, maxFieldBytes),
-			targetType: clean(e.TargetType, maxFieldBytes),
-			targetID:   clean(e.TargetID, maxFieldBytes),
-			params:     params,
-			outcome:    e.Outcome,
-			message:    clean(e.Message, maxTextBytes),
-			clientAddr: clean(e.ClientAddr, maxFieldBytes),
-			reqID:      clean(e.RequestID, maxFieldBytes),
-			prevHash:   head.hash,
+			id:          head.id + 1,
+			time:        t.Format(timeLayout),
+			actor:       clean(e.Actor, maxFieldBytes),
+			role:        clean(e.Role, maxFieldBytes),
+			source:      e.Source,
+			action:      clean(e.Action, maxFieldBytes),
+			targetType:  clean(e.TargetType, maxFieldBytes),
+			targetID:    clean(e.TargetID, maxFieldBytes),
+			params:      params,
+			outcome:     e.Outcome,
+			message:     clean(e.Message, maxTextBytes),
+			clientAddr:  clean(e.ClientAddr, maxFieldBytes),
+			reqID:       clean(e.RequestID, maxFieldBytes),
+			prevHash:    head.hash,
+			hashVersion: HashHMAC,
 		}
-		r.hash, buf = computeHash(&r, buf)
+		r.hash = h.hash(&r)
 		_, err = stmt.ExecContext(ctx, r.id, r.time, r.actor, r.role, r.source, r.action,
 			r.targetType, r.targetID, r.params, r.outcome, r.message, r.clientAddr,
-			r.reqID, r.prevHash, r.hash)
+			r.reqID, r.prevHash, r.hash, r.hashVersion)
 		if err != nil {
 			return nil, fmt.Errorf("audit: append: %w", err)
 		}

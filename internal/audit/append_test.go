@@ -15,7 +15,7 @@ import (
 // share nothing but SQLite's locks.
 func TestConcurrentAppendsKeepOneChain(t *testing.T) {
 	path := filepath.Join(t.TempDir(), store.FileName)
-	logs := []*Log{New(openStore(t, path)), New(openStore(t, path))}
+	logs := []*Log{New(openStore(t, path), testKey), New(openStore(t, path), testKey)}
 	const goroutines, perGoroutine = 8, 25
 
 	var wg sync.WaitGroup
@@ -69,7 +69,7 @@ func appendBatch(l *Log, entries ...Entry) error {
 }
 
 func TestAppendTxRollbackLeavesNoTrace(t *testing.T) {
-	l, _, _ := newLog(t)
+	l, _ := newLog(t)
 	ctx := context.Background()
 	first := mustAppend(t, l, sample(0))
 
@@ -100,7 +100,7 @@ func TestAppendTxRollbackLeavesNoTrace(t *testing.T) {
 // was left out, so requests nobody logged in for cannot grow the log by
 // their own size; the chain still verifies.
 func TestHugeFieldsAreBounded(t *testing.T) {
-	l, db, _ := newLog(t)
+	l, db := newLog(t)
 	ctx := context.Background()
 	huge := strings.Repeat("ü", 750_000) // 1.5 MB
 	e, err := l.Append(ctx, Entry{Actor: huge, Source: SourceUI, Action: "LOGIN_FAILED", TargetType: "user", TargetID: huge,

@@ -4,7 +4,9 @@ package audit
 import (
 	"database/sql"
 	"errors"
+	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,7 +29,8 @@ const (
 // ErrNotFound is returned by Get for an id that has no entry.
 var ErrNotFound = errors.New("audit: entry not found")
 
-// Entry is one audit log record. ID, Time, PrevHash and Hash are set by Append.
+// Entry is one audit log record. ID, Time, PrevHash, Hash and HashVersion
+// are set by Append.
 // Params holds JSON values as decoded with json.Decoder.UseNumber (numbers are
 // json.Number).
 type Entry struct {
@@ -46,12 +49,22 @@ type Entry struct {
 	RequestID  string         `json:"request_id"`
 	PrevHash   string         `json:"prev_hash"`
 	Hash       string         `json:"hash"`
+	// HashVersion says how Hash was made: HashSHA256 or HashHMAC.
+	HashVersion int `json:"hash_version"`
 }
 
 // Log reads and appends audit entries in a store opened by store.Open.
 type Log struct {
-	db  *sql.DB
-	now func() time.Time
+	db      *sql.DB
+	key     Key
+	now     func() time.Time
+	log     *slog.Logger
+	anchors []Anchor
+
+	anchorMu       sync.Mutex // one checkpoint at a time
+	anchored       []int64    // per anchor, the newest entry this process checkpointed to it
+	nextCheckpoint atomic.Int64
+	keyedFrom      atomic.Int64 // see firstKeyed
 
 	// SQLite's busy handler polls with sleeps; queueing this process's
 	// appends on a mutex is faster and fairer. Other processes are still
@@ -67,9 +80,16 @@ func WithClock(now func() time.Time) Option {
 	return func(l *Log) { l.now = now }
 }
 
-// New returns a Log over db, which must come from store.Open.
-func New(db *sql.DB, opts ...Option) *Log {
-	l := &Log{db: db, now: time.Now}
+// WithLogger makes the log report the checkpoints Append fails to write to
+// logger instead of slog.Default().
+func WithLogger(logger *slog.Logger) Option {
+	return func(l *Log) { l.log = logger }
+}
+
+// New returns a Log over db, which must come from store.Open, that keys the
+// chain with key (from LoadOrCreateKey or NewKey).
+func New(db *sql.DB, key Key, opts ...Option) *Log {
+	l := &Log{db: db, key: key, now: time.Now, log: slog.Default()}
 	for _, opt := range opts {
 		opt(l)
 	}

@@ -77,7 +77,7 @@ func (l *Log) Export(ctx context.Context, f Filter, w io.Writer, format string) 
 
 var csvHeader = []string{
 	"id", "time", "actor", "role", "source", "action", "target_type", "target_id",
-	"params", "outcome", "message", "client_addr", "request_id", "prev_hash", "hash",
+	"params", "outcome", "message", "client_addr", "request_id", "prev_hash", "hash", "hash_version",
 }
 
 func csvRecord(e Entry) ([]string, error) {
@@ -88,7 +88,7 @@ func csvRecord(e Entry) ([]string, error) {
 	rec := []string{
 		strconv.FormatInt(e.ID, 10), e.Time.Format(timeLayout), e.Actor, e.Role, e.Source,
 		e.Action, e.TargetType, e.TargetID, string(params), e.Outcome, e.Message,
-		e.ClientAddr, e.RequestID, e.PrevHash, e.Hash,
+		e.ClientAddr, e.RequestID, e.PrevHash, e.Hash, strconv.Itoa(e.HashVersion),
 	}
 	for i, v := range rec {
 		rec[i] = spreadsheetSafe(v)

@@ -13,7 +13,7 @@ import (
 )
 
 func TestExport(t *testing.T) {
-	l, _, _ := newLog(t)
+	l, _ := newLog(t)
 	all := fill(t, l, 2*exportPage+300) // several export pages
 	f := Filter{Outcome: OutcomeOK, From: all[10].Time}
 	want := ids(listAll(t, l, f, MaxLimit))
@@ -81,7 +81,7 @@ func TestExport(t *testing.T) {
 }
 
 func TestCSVExportDefusesFormulas(t *testing.T) {
-	l, _, _ := newLog(t)
+	l, _ := newLog(t)
 	ctx := context.Background()
 	if _, err := l.Append(ctx, Entry{Actor: "=HYPERLINK(\"http://evil\")", Source: SourceUI, Action: "LOGIN_FAILED", Outcome: OutcomeDenied}); err != nil {
 		t.Fatal(err)

@@ -3,8 +3,19 @@ package audit
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"strconv"
 	"strings"
+)
+
+// Hash versions: how an entry's hash is made from its canonical encoding.
+const (
+	// HashSHA256 is the SHA-256 of the encoding: entries written before
+	// the chain was keyed. Anyone can recompute it.
+	HashSHA256 = 1
+	// HashHMAC is the HMAC-SHA256 of the encoding with the log's Key. Every
+	// entry is appended so; once one is, every later one must be too.
+	HashHMAC = 2
 )
 
 // zeroHash is the prev_hash of the first entry.
@@ -15,25 +26,53 @@ var zeroHash = strings.Repeat("0", 64)
 const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
 // row is an entry as stored: every column as its SQLite text, which is
-// exactly what the hash covers.
+// exactly what the hash covers, and how the hash is made.
 type row struct {
 	id                                  int64
 	time, actor, role, source, action   string
 	targetType, targetID, params        string
 	outcome, message, clientAddr, reqID string
 	prevHash, hash                      string
+	hashVersion                         int64
 }
 
-// computeHash returns the lowercase hex SHA-256 of r's canonical encoding.
-// buf is scratch space, returned for reuse.
-func computeHash(r *row, buf []byte) (string, []byte) {
-	buf = appendCanonical(buf[:0], r)
-	sum := sha256.Sum256(buf)
-	return hex.EncodeToString(sum[:]), buf
+// hasher computes entries' hashes reusing its buffers; one per goroutine.
+type hasher struct {
+	mac hash.Hash // HMAC-SHA256 with the log's key
+	buf []byte    // canonical encoding
+	sum []byte
 }
 
-// appendCanonical appends the canonical encoding of r, which the hash covers.
-// It is a JSON object without whitespace, with the keys in this order:
+func newHasher(k Key) *hasher { return &hasher{mac: k.newMAC()} }
+
+// hash returns r's hash made as its hashVersion says (lowercase hex), or ""
+// for a version there is none of.
+func (h *hasher) hash(r *row) string {
+	switch r.hashVersion {
+	case HashSHA256:
+		return h.plain(r)
+	case HashHMAC:
+		h.buf = appendCanonical(h.buf[:0], r)
+		h.mac.Reset()
+		h.mac.Write(h.buf)
+		h.sum = h.mac.Sum(h.sum[:0])
+		return hex.EncodeToString(h.sum)
+	}
+	return ""
+}
+
+// plain returns the SHA-256 of r's canonical encoding (HashSHA256), whatever
+// r's version.
+func (h *hasher) plain(r *row) string {
+	h.buf = appendCanonical(h.buf[:0], r)
+	sum := sha256.Sum256(h.buf)
+	return hex.EncodeToString(sum[:])
+}
+
+// appendCanonical appends the canonical encoding of r, which the hash covers
+// (hash versions 1 and 2 alike; the version is not in it, since it decides
+// how the hash is made). It is a JSON object without whitespace, with the
+// keys in this order:
 //
 //	{"id":42,"time":"2026-01-02T03:04:05.000000000Z","actor":"…","role":"…",
 //	 "source":"…","action":"…","target_type":"…","target_id":"…",

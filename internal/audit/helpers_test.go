@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -13,6 +14,17 @@ import (
 )
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// testKey and otherKey are audit keys for tests.
+var testKey, otherKey = mustKey(1), mustKey(2)
+
+func mustKey(b byte) Key {
+	k, err := NewKey(bytes.Repeat([]byte{b}, keySize))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
 
 // stepClock returns a clock that starts at t0 and advances one second per call.
 func stepClock() func() time.Time {
@@ -37,12 +49,11 @@ func openStore(t *testing.T, path string) *sql.DB {
 	return db
 }
 
-// newLog returns a log on a fresh store, its db and the store's path.
-func newLog(t *testing.T) (*Log, *sql.DB, string) {
+// newLog returns a log on a fresh store and its db.
+func newLog(t *testing.T) (*Log, *sql.DB) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), store.FileName)
-	db := openStore(t, path)
-	return New(db, WithClock(stepClock())), db, path
+	db := openStore(t, filepath.Join(t.TempDir(), store.FileName))
+	return New(db, testKey, WithClock(stepClock())), db
 }
 
 func mustAppend(t *testing.T, l *Log, e Entry) Entry {

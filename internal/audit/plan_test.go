@@ -10,7 +10,7 @@ import (
 // never collect and sort the matching set: that is what keeps pages fast on a
 // large log. EXPLAIN QUERY PLAN shows a sort as "USE TEMP B-TREE".
 func TestQueryPlansUseIndexesInIDOrder(t *testing.T) {
-	_, db, _ := newLog(t)
+	_, db := newLog(t)
 	list := func(f Filter, before, lo, hi int64) func() (string, []any) {
 		return func() (string, []any) { return listQuery(f, before, lo, hi, 51) }
 	}

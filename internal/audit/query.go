@@ -26,12 +26,12 @@ type Filter struct {
 }
 
 const columns = `id, time, actor, role, source, action, target_type, target_id, params,
-	outcome, message, client_addr, request_id, prev_hash, hash`
+	outcome, message, client_addr, request_id, prev_hash, hash, hash_version`
 
 func scanRow(s interface{ Scan(...any) error }, r *row) error {
 	return s.Scan(&r.id, &r.time, &r.actor, &r.role, &r.source, &r.action,
 		&r.targetType, &r.targetID, &r.params, &r.outcome, &r.message,
-		&r.clientAddr, &r.reqID, &r.prevHash, &r.hash)
+		&r.clientAddr, &r.reqID, &r.prevHash, &r.hash, &r.hashVersion)
 }
 
 func (r *row) entry() (Entry, error) {
@@ -48,6 +48,7 @@ func (r *row) entry() (Entry, error) {
 		Action: r.action, TargetType: r.targetType, TargetID: r.targetID,
 		Params: params, Outcome: r.outcome, Message: r.message,
 		ClientAddr: r.clientAddr, RequestID: r.reqID, PrevHash: r.prevHash, Hash: r.hash,
+		HashVersion: int(r.hashVersion),
 	}, nil
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 func TestAppendGetListRoundTrip(t *testing.T) {
-	l, _, _ := newLog(t)
+	l, _ := newLog(t)
 	ctx := context.Background()
 	in := Entry{
 		Actor: "alice", Role: "admin", Source: SourceUI, Action: "USER_CREATED",
@@ -59,7 +59,7 @@ func sameEntry(a, b Entry) bool {
 }
 
 func TestAppendRejectsInvalidEntries(t *testing.T) {
-	l, _, _ := newLog(t)
+	l, _ := newLog(t)
 	for _, e := range []Entry{
 		{Source: SourceUI, Outcome: OutcomeOK},
 		{Action: "X", Source: "web", Outcome: OutcomeOK},
@@ -78,7 +78,7 @@ func TestAppendRejectsInvalidEntries(t *testing.T) {
 func TestTimeNeverGoesBackwards(t *testing.T) {
 	times := []time.Time{t0, t0.Add(-time.Hour), t0.Add(time.Minute)}
 	var calls int
-	l, _, _ := newLog(t)
+	l, _ := newLog(t)
 	l.now = func() time.Time { calls++; return times[calls-1] }
 	var got []time.Time
 	for range times {
@@ -93,7 +93,7 @@ func TestTimeNeverGoesBackwards(t *testing.T) {
 }
 
 func TestListFilters(t *testing.T) {
-	l, _, _ := newLog(t)
+	l, _ := newLog(t)
 	all := fill(t, l, 200)
 	mustAppend(t, l, Entry{Source: SourceUI, Action: "SETTING_CHANGED", TargetType: "setting:x",
 		TargetID: "user:alice", Outcome: OutcomeOK}) // matches "user:alice" as a target id
@@ -155,7 +155,7 @@ func mustLast(t *testing.T, l *Log, n int) []Entry {
 }
 
 func TestListPagination(t *testing.T) {
-	l, _, _ := newLog(t)
+	l, _ := newLog(t)
 	fill(t, l, 50)
 	ctx := context.Background()
 
@@ -199,7 +199,7 @@ func TestListPagination(t *testing.T) {
 }
 
 func TestActionsAndActors(t *testing.T) {
-	l, _, _ := newLog(t)
+	l, _ := newLog(t)
 	ctx := context.Background()
 	if a, err := l.Actions(ctx); err != nil || len(a) != 0 {
 		t.Fatalf("Actions on empty log = %v, %v", a, err)

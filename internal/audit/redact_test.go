@@ -27,7 +27,7 @@ func TestIsSecretKey(t *testing.T) {
 }
 
 func TestAppendRedactsSecrets(t *testing.T) {
-	l, db, _ := newLog(t)
+	l, db := newLog(t)
 	type creds struct {
 		User     string `json:"user"`
 		Password string `json:"password"`

@@ -36,6 +36,9 @@ type Config struct {
 	ManagedAccessKeyID      string // credentials of an S3 managed location
 	ManagedSecretAccessKey  string
 	ManagedKeepAfterRemoval time.Duration
+	// AuditAnchor names the registered collection that also keeps the
+	// audit chain's checkpoints; "" for the data dir's file alone.
+	AuditAnchor string
 }
 
 // Setting describes one setting for the flag set and the README table.
@@ -64,7 +67,14 @@ var Settings = []Setting{
 	{"managed-access-key-id", "STRATA_MANAGED_ACCESS_KEY_ID", "", "access key ID of an s3:// managed location"},
 	{"managed-secret-access-key", "STRATA_MANAGED_SECRET_ACCESS_KEY", "", "secret access key of an s3:// managed location; prefer the environment variable to the flag"},
 	{"managed-keep-after-removal", "STRATA_MANAGED_KEEP_AFTER_REMOVAL", "30", "days a removed cluster's managed backups are kept before they expire"},
+	{auditAnchorFlag, auditAnchorEnv, "", auditAnchorHelp},
 }
+
+const (
+	auditAnchorFlag = "audit-anchor"
+	auditAnchorEnv  = "STRATA_AUDIT_ANCHOR"
+	auditAnchorHelp = "name of a registered collection that also keeps the audit chain's checkpoints (under audit-checkpoints/); on S3 with object lock, nobody holding the data dir can remove them"
+)
 
 // Parse reads args (without the sub-command) and the environment.
 func Parse(args []string, getenv func(string) string) (Config, error) {
@@ -86,13 +96,14 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	get := func(name string) string { return strings.TrimSpace(*values[name]) }
 
 	c := Config{
-		Addr:       get("addr"),
-		DataDir:    get("data-dir"),
-		LogLevel:   get("log-level"),
-		LogFormat:  get("log-format"),
-		SessionKey: get("session-key"),
-		TLSCert:    get("tls-cert"),
-		TLSKey:     get("tls-key"),
+		Addr:        get("addr"),
+		DataDir:     get("data-dir"),
+		LogLevel:    get("log-level"),
+		LogFormat:   get("log-format"),
+		SessionKey:  get("session-key"),
+		TLSCert:     get("tls-cert"),
+		TLSKey:      get("tls-key"),
+		AuditAnchor: get(auditAnchorFlag),
 	}
 	var err error
 	if c.SecureCookies, err = strconv.ParseBool(get("secure-cookies")); err != nil {
@@ -196,4 +207,10 @@ func DataDirFromArgs(fs *flag.FlagSet) *string {
 		def = "./data"
 	}
 	return fs.String("data-dir", def, "folder of the state store (env STRATA_DATA_DIR)")
+}
+
+// AuditAnchorFromArgs defines the --audit-anchor flag on fs, defaulting to
+// STRATA_AUDIT_ANCHOR as `strata serve` does, for `strata audit verify`.
+func AuditAnchorFromArgs(fs *flag.FlagSet) *string {
+	return fs.String(auditAnchorFlag, os.Getenv(auditAnchorEnv), auditAnchorHelp+" (env "+auditAnchorEnv+")")
 }

@@ -1,7 +1,9 @@
 package operations
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -48,9 +50,18 @@ func newExpiryEnv(t *testing.T) *expiryEnv {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := &expiryEnv{s: New(registry.New(db, box), jobs.NewStore(db), engine.New(logger), logger), audit: audit.New(db), schedules: schedule.NewStore(db, box)}
+	e := &expiryEnv{s: New(registry.New(db, box), jobs.NewStore(db), engine.New(logger), logger), audit: newAuditLog(db), schedules: schedule.NewStore(db, box)}
 	e.exp = NewExpiry(e.s, e.schedules, e.audit)
 	return e
+}
+
+// newAuditLog is an audit log on db with a fixed key.
+func newAuditLog(db *sql.DB) *audit.Log {
+	key, err := audit.NewKey(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		panic(err)
+	}
+	return audit.New(db, key)
 }
 
 // addCollection registers a collection and opens it for writing layers.

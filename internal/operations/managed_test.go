@@ -233,7 +233,7 @@ func TestRemovedClusterExpiryRespectsLocks(t *testing.T) {
 // removedClusterExpiry is the console's expiry, keeping a removed
 // cluster's managed backups for a day.
 func removedClusterExpiry(sc *Scheduler, db *sql.DB) *Expiry {
-	exp := NewExpiry(sc.s, sc.store, audit.New(db))
+	exp := NewExpiry(sc.s, sc.store, newAuditLog(db))
 	exp.KeepAfterRemoval = 24 * time.Hour
 	return exp
 }
@@ -255,7 +255,7 @@ func listed(t *testing.T, sc *Scheduler, name string) []collection.Summary {
 // auditActions counts the audit log's entries by action.
 func auditActions(t *testing.T, db *sql.DB) map[string]int {
 	t.Helper()
-	list, _, err := audit.New(db).List(context.Background(), audit.Filter{}, 0, 1000)
+	list, _, err := newAuditLog(db).List(context.Background(), audit.Filter{}, 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

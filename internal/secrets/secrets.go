@@ -27,10 +27,20 @@ type Box struct{ aead cipher.AEAD }
 
 // LoadOrCreate reads the key from dataDir, creating a random one on first run.
 func LoadOrCreate(dataDir string) (*Box, error) {
-	path := filepath.Join(dataDir, KeyFileName)
+	key, err := LoadOrCreateKeyFile(dataDir, KeyFileName, 32)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+	return New(key)
+}
+
+// LoadOrCreateKeyFile reads the key of size bytes in dataDir/name, first
+// writing size random bytes there (mode 0600) when the file does not exist.
+func LoadOrCreateKeyFile(dataDir, name string, size int) ([]byte, error) {
+	path := filepath.Join(dataDir, name)
 	key, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		key = make([]byte, 32)
+		key = make([]byte, size)
 		if _, err := rand.Read(key); err != nil {
 			return nil, err
 		}
@@ -40,10 +50,10 @@ func LoadOrCreate(dataDir string) (*Box, error) {
 		// O_EXCL: two processes starting at once must not both write a key.
 		f, ferr := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(ferr, os.ErrExist) {
-			return LoadOrCreate(dataDir)
+			return LoadOrCreateKeyFile(dataDir, name, size)
 		}
 		if ferr != nil {
-			return nil, fmt.Errorf("secrets: create key file: %w", ferr)
+			return nil, fmt.Errorf("create key file: %w", ferr)
 		}
 		if _, err := f.Write(key); err != nil {
 			f.Close()
@@ -57,12 +67,12 @@ func LoadOrCreate(dataDir string) (*Box, error) {
 			return nil, err
 		}
 	} else if err != nil {
-		return nil, fmt.Errorf("secrets: read key file: %w", err)
+		return nil, fmt.Errorf("read key file: %w", err)
 	}
-	if len(key) != 32 {
-		return nil, fmt.Errorf("secrets: %s holds %d bytes, want 32", path, len(key))
+	if len(key) != size {
+		return nil, fmt.Errorf("%s holds %d bytes, want %d", path, len(key), size)
 	}
-	return New(key)
+	return key, nil
 }
 
 // New returns a Box for a 32-byte key.

@@ -122,5 +122,5 @@ func (s *Server) auditVerify(c echo.Context) error {
 	if st.OK {
 		return s.redirectWithFlash(c, "/audit", "ok", fmt.Sprintf("Audit chain intact: %d entries verified in %s.", st.Entries, st.Duration))
 	}
-	return s.redirectWithFlash(c, "/audit", "error", "Audit chain broken: "+st.Problem)
+	return s.redirectWithFlash(c, "/audit", "error", "Audit chain broken: "+st.Summary())
 }

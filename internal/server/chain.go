@@ -11,6 +11,10 @@ import (
 	"github.com/stratabackup/strata/web/templates"
 )
 
+// triggersRestoredNotice is how long the audit page warns that the
+// append-only triggers were restored (the entry stays in the log).
+const triggersRestoredNotice = 30 * 24 * time.Hour
+
 // chainChecker verifies the audit hash chain in the background and on demand,
 // and remembers the newest result for the pages.
 type chainChecker struct {
@@ -41,9 +45,17 @@ func (cc *chainChecker) Verify(ctx context.Context) (templates.ChainStatus, erro
 	if err != nil {
 		return templates.ChainStatus{}, err
 	}
-	st := templates.ChainStatus{Checked: true, OK: r.OK, Entries: r.Checked, At: time.Now().UTC(), Problem: r.Reason, Duration: time.Since(start).Round(time.Millisecond)}
+	st := templates.ChainStatus{Checked: true, OK: r.OK, Entries: r.Checked, At: time.Now().UTC(), Problems: r.Problems,
+		Anchors: r.Anchors, Duration: time.Since(start).Round(time.Millisecond)}
 	if !r.OK {
-		cc.log.Error("audit chain is broken", "first_bad_id", r.FirstBadID, "reason", r.Reason)
+		cc.log.Error("audit chain is broken", "first_bad_id", r.FirstBadID, "problems", r.Problems)
+	}
+	restored, _, err := cc.audit.List(ctx, audit.Filter{Action: audit.ActionTriggersRestored}, 0, 1)
+	if err != nil {
+		return templates.ChainStatus{}, err
+	}
+	if len(restored) > 0 && time.Since(restored[0].Time) < triggersRestoredNotice {
+		st.TriggersRestored = &restored[0]
 	}
 	cc.status.Store(&st)
 	return st, nil

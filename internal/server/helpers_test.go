@@ -65,7 +65,11 @@ func newTestEnv(t testing.TB) *testEnv {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	log := audit.New(db)
+	key, err := audit.LoadOrCreateKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := audit.New(db, key, audit.WithAnchors(audit.NewCheckpointFile(dir)))
 	reg := registry.New(db, box)
 	if _, err := reg.EnsureDefaultCollection(ctx, dir); err != nil {
 		t.Fatal(err)

@@ -282,6 +282,59 @@ func TestAuditPageAndExport(t *testing.T) {
 	}
 }
 
+// The audit page names what is wrong with a broken chain, and warns that
+// the append-only triggers were restored.
+func TestAuditPageShowsABrokenChain(t *testing.T) {
+	env := newTestEnv(t)
+	env.addUser("root", auth.RoleAdmin)
+	env.addUser("eve", auth.RoleAuditor)
+	env.client().login("root")
+	c := env.client()
+	c.login("eve")
+	if err := env.audit.Checkpoint(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	c.get("/audit/verify")
+	_, body := c.get("/audit")
+	if !strings.Contains(body, "chain intact") || !strings.Contains(body, "Anchored outside the state store: checkpoint file ") {
+		t.Fatalf("intact chain page:\n%s", body)
+	}
+
+	// Someone with the state store cuts the newest entry (eve's login).
+	for _, q := range []string{`DROP TRIGGER audit_log_no_delete`, `DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)`} {
+		if _, err := env.srv.db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, _ := c.get("/audit/verify")
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("verify: %d", resp.StatusCode)
+	}
+	_, body = c.get("/audit")
+	for _, want := range []string{"chain broken", "The audit chain is broken.", "trigger audit_log_no_delete is missing: the audit log is not append-only",
+		"entry 2 is missing: checkpoint file ", "but the log ends at entry 1: its newest entries were cut"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("broken chain page lacks %q", want)
+		}
+	}
+
+	restored, err := env.audit.RestoreTriggers(t.Context(), audit.Entry{Actor: "strata", Source: audit.SourceScheduler, ClientAddr: "local"})
+	if err != nil || len(restored) != 1 {
+		t.Fatalf("RestoreTriggers = %v, %v", restored, err)
+	}
+	c.get("/audit/verify")
+	_, body = c.get("/audit")
+	for _, want := range []string{"The audit log's append-only triggers were restored", "found audit_log_no_delete missing; restored it", "AUDIT_TRIGGERS_RESTORED"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page after the restore lacks %q", want)
+		}
+	}
+	// The restore's entry took the cut entry's id: the checkpoint tells.
+	if !strings.Contains(body, "entry 2: differs from checkpoint file ") {
+		t.Error("restoring the triggers hid the cut")
+	}
+}
+
 func TestLocalPath(t *testing.T) {
 	for in, want := range map[string]string{
 		"/users": "/users", "/audit?x=1": "/audit?x=1", "": "/", "//evil.example": "/", "/\\evil": "/",

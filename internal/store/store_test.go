@@ -81,3 +81,24 @@ func TestStateFilesArePrivate(t *testing.T) {
 	defer db.Close()
 	check("store that was 0644")
 }
+
+// What TriggerSQL returns is what SQLite keeps for the migrated triggers.
+func TestTriggerSQL(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, name := range []string{"audit_log_no_update", "audit_log_no_delete", "audit_log_no_replace"} {
+		var kept string
+		if err := db.QueryRow(`SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?`, name).Scan(&kept); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := TriggerSQL(name); err != nil || got != kept {
+			t.Errorf("TriggerSQL(%s) = %q, %v\nSQLite keeps %q", name, got, err, kept)
+		}
+	}
+	if _, err := TriggerSQL("audit_log"); err == nil {
+		t.Error("TriggerSQL of a name no migration creates as a trigger did not fail")
+	}
+}
