@@ -55,7 +55,7 @@ func summaries(t *testing.T, l *Log) []Entry {
 // there were, of which actions.
 func TestRefusalsBounded(t *testing.T) {
 	ctx := context.Background()
-	l, _, _ := newLog(t)
+	l, _ := newLog(t)
 	clock := &settableClock{now: t0}
 	r := NewRefusals(l, clock.Now)
 	appended := 0
@@ -112,7 +112,7 @@ func TestRefusalsBounded(t *testing.T) {
 // window ended appends the summary first, then itself.
 func TestRefusalsSummaryWithNextRefusal(t *testing.T) {
 	ctx := context.Background()
-	l, _, _ := newLog(t)
+	l, _ := newLog(t)
 	clock := &settableClock{now: t0}
 	r := NewRefusals(l, clock.Now)
 	for range 15 {
@@ -136,7 +136,7 @@ func TestRefusalsSummaryWithNextRefusal(t *testing.T) {
 // appended. FlushAll appends what is pending.
 func TestRefusalsClients(t *testing.T) {
 	ctx := context.Background()
-	l, _, _ := newLog(t)
+	l, _ := newLog(t)
 	clock := &settableClock{now: t0}
 	r := NewRefusals(l, clock.Now)
 	r.PerWindow, r.MaxClients = 2, 3
