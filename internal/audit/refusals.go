@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net"
-	"net/netip"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stratabackup/strata/internal/clientaddr"
 )
 
 // ActionRefusalsSuppressed is the action of the entry that stands for the
@@ -69,7 +69,7 @@ func NewRefusals(log *Log, now func() time.Time) *Refusals {
 // appended in the current window; then it only counts it. It reports
 // whether e was appended.
 func (r *Refusals) Append(ctx context.Context, e Entry) (bool, error) {
-	client := clientKey(e.ClientAddr)
+	client := clientaddr.Key(e.ClientAddr)
 	r.mu.Lock()
 	now := r.now()
 	var due []Entry
@@ -198,22 +198,4 @@ func (r *Refusals) appendAll(ctx context.Context, entries []Entry) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// clientKey is the client an address counts as: the IP address without a
-// port, or for IPv6 its /64.
-func clientKey(addr string) string {
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		addr = host
-	}
-	ip, err := netip.ParseAddr(addr)
-	if err != nil {
-		return addr
-	}
-	ip = ip.Unmap()
-	if ip.Is4() {
-		return ip.String()
-	}
-	p, _ := ip.WithZone("").Prefix(64)
-	return p.String()
 }

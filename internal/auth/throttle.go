@@ -2,11 +2,11 @@ package auth
 
 import (
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/stratabackup/strata/internal/clientaddr"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
@@ -29,7 +29,8 @@ func (e *ThrottledError) Error() string {
 
 func (e *ThrottledError) Unwrap() error { return usererror.Wrap(ErrThrottled, "%s", e.Error()) }
 
-// Throttle counts failed logins per user name and per client address, and
+// Throttle counts failed logins per user name and per client address (an
+// IPv6 address counts per /64, see clientaddr.Key), and
 // refuses further attempts for a while once either has too many.
 //
 // An attempt from a device the user logged in on before (it presents a
@@ -132,7 +133,7 @@ type counter struct {
 func (t *Throttle) counters(name, addr string) []counter {
 	return []counter{
 		{m: t.names, key: nameKey(name), limit: t.MaxNameFailures, forget: true},
-		{m: t.addrs, key: addrKey(addr), limit: t.MaxAddrFailures},
+		{m: t.addrs, key: clientaddr.Key(addr), limit: t.MaxAddrFailures},
 	}
 }
 
@@ -300,12 +301,3 @@ func (t *Throttle) evict(m map[string]*attempts, now time.Time) {
 }
 
 func nameKey(name string) string { return strings.ToLower(name) }
-
-// addrKey drops a port, so that "192.0.2.1:51234" and "192.0.2.1:51235"
-// count as one address.
-func addrKey(addr string) string {
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		return host
-	}
-	return addr
-}
