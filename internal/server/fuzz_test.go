@@ -1,41 +1,35 @@
 package server
 
 import (
-	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stratabackup/strata/internal/auth"
-	"github.com/stratabackup/strata/internal/operations"
 )
 
-// fuzzEnv is a console with a cluster, a collection, a schedule and a
-// second user, for fuzzing its routes; routes are the routes that change
-// state, with their path parameters naming those. Inputs write
-// collections under DATADIR, which stands for the console's data dir.
+// fuzzEnv is a populatedEnv for fuzzing its routes: routes are the API's
+// or the pages' routes that change state, path fills in their parameters
+// with what the console holds. Inputs write collections under DATADIR,
+// which stands for the console's data dir.
 func fuzzEnv(f *testing.F, api bool) (env *testEnv, routes []Route, path func(Route) string) {
-	env = newTestEnv(f)
-	env.addCluster("pg", "postgres://postgres@127.0.0.1:1/postgres")
-	env.addUser("root", auth.RoleAdmin)
-	env.addUser("bob", auth.RoleAuditor)
-	if _, err := env.scheduler.CreateSchedule(context.Background(), operations.ScheduleRequest{Label: "s", Cluster: "pg",
-		Database: "shop", Collection: "local", Recurrence: "@daily", IgnoreExistingBackups: true}, "root", time.Now()); err != nil {
-		f.Fatal(err)
-	}
+	env, sch, bob := populatedEnv(f)
 	for _, r := range env.srv.Routes() {
 		if r.Role != Public && r.Method != http.MethodGet && !r.SelfService && strings.HasPrefix(r.Path, "/api/") == api {
 			routes = append(routes, r)
 		}
 	}
-	params := strings.NewReplacer(":id", "2", ":name", "pg", ":db", "postgres")
+	params := strings.NewReplacer(":name", "pg", ":db", "postgres")
 	return env, routes, func(r Route) string {
-		if strings.HasPrefix(r.Path, "/collections/") {
+		switch {
+		case strings.HasPrefix(r.Path, "/collections/"):
 			return strings.Replace(r.Path, ":name", "local", 1)
+		case strings.HasPrefix(r.Path, "/users/"):
+			return strings.Replace(r.Path, ":id", fmt.Sprint(bob.ID), 1)
 		}
-		return params.Replace(r.Path)
+		return params.Replace(strings.Replace(r.Path, ":id", fmt.Sprint(sch.ID), 1))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/schedule"
 )
 
 // Garbage sent to every route that changes state: malformed JSON, wrong
@@ -43,17 +44,8 @@ var garbageValues = []string{"\x00", "\xff\xfe", strings.Repeat("z", 100000), "-
 // a page's form, the page again with the message), never a 5xx or a
 // success, and the state store is unchanged.
 func TestGarbageToEveryRoute(t *testing.T) {
-	env := newTestEnv(t)
-	ctx := context.Background()
-	env.addCluster("pg", "postgres://postgres@127.0.0.1:1/postgres")
+	env, sch, other := populatedEnv(t)
 	admin := env.apiKey("ops", auth.RoleAdmin)
-	env.addUser("root", auth.RoleAdmin)
-	other := env.addUser("bob", auth.RoleAuditor)
-	sch, err := env.scheduler.CreateSchedule(ctx, operations.ScheduleRequest{Label: "s", Cluster: "pg", Database: "shop",
-		Collection: "local", Recurrence: "@daily", IgnoreExistingBackups: true}, "root", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
 	browser := env.client()
 	browser.login("root")
 	before := env.stateDump()
@@ -126,6 +118,22 @@ func TestGarbageToEveryRoute(t *testing.T) {
 	if after := env.stateDump(); after != before {
 		t.Errorf("garbage changed the state store:\nbefore %s\nafter  %s", before, after)
 	}
+}
+
+// populatedEnv is a console with one of each thing routes act on: the
+// cluster pg, the collection local, the schedule s, the admin root and
+// the auditor bob, which it returns.
+func populatedEnv(t testing.TB) (*testEnv, schedule.Schedule, auth.User) {
+	env := newTestEnv(t)
+	env.addCluster("pg", "postgres://postgres@127.0.0.1:1/postgres")
+	env.addUser("root", auth.RoleAdmin)
+	bob := env.addUser("bob", auth.RoleAuditor)
+	sch, err := env.scheduler.CreateSchedule(context.Background(), operations.ScheduleRequest{Label: "s", Cluster: "pg", Database: "shop",
+		Collection: "local", Recurrence: "@daily", IgnoreExistingBackups: true}, "root", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, sch, bob
 }
 
 // takesInput names the routes whose body says what to change, so garbage
