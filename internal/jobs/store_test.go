@@ -15,8 +15,8 @@ import (
 func TestCreateAndGet(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 123, time.UTC)
-	s, db := newTestStore(t)
-	s = NewStore(db, WithClock(func() time.Time { return now }))
+	_, db := newTestStore(t)
+	s := NewStore(db, WithClock(func() time.Time { return now }))
 
 	j, err := s.Create(ctx, NewJob{Type: TypeBackup, Cluster: "prod", Description: "full backup of prod",
 		CreatedBy: "alice", Payload: map[string]string{"collection": "file:///backups"}})

@@ -22,7 +22,7 @@ func TestBrowserDamageIsShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := browser.New(t)
-	p := browserLogin(t, env, b)
+	browserLogin(t, env, b)
 	for _, q := range []string{
 		fmt.Sprintf(`UPDATE schedules SET next_run = '10000-01-01T00:00:00.000000000Z' WHERE id = %d`, sch.ID),
 		`DROP TRIGGER audit_log_no_update`,
@@ -33,7 +33,7 @@ func TestBrowserDamageIsShown(t *testing.T) {
 		}
 	}
 
-	p = browser.Open(t, b, env.http.URL+fmt.Sprintf("/schedules/%d", sch.ID))
+	p := browser.Open(t, b, env.http.URL+fmt.Sprintf("/schedules/%d", sch.ID))
 	p.MustElementR("#schedule-unreadable", "cannot be read from the state store")
 	p.MustElementR(".schedule-actions button", "Drop")
 	if has, _, _ := p.HasR(".schedule-actions button", "Run now|Pause"); has {

@@ -29,11 +29,11 @@ func TestBrowserIncrementalPointInTime(t *testing.T) {
 	env.addCluster("pg", pg.DSN("postgres"))
 	b := browser.New(t)
 	base := env.http.URL
-	p := browserLogin(t, env, b)
+	browserLogin(t, env, b)
 
 	// With nothing to extend yet, an incremental is taken as a full backup,
 	// and the job's page says why.
-	p = browser.Open(t, b, base+"/backups/new?cluster=pg&database=shop&incremental=1")
+	p := browser.Open(t, b, base+"/backups/new?cluster=pg&database=shop&incremental=1")
 	submit(p, `#backup-form`)
 	waitSucceeded(t, p)
 	p.MustElementR("#job-note", "Taken as a full backup instead of an incremental: the collection holds no full backup of database shop")

@@ -123,7 +123,7 @@ func TestAPIBackupAndRestore(t *testing.T) {
 	if j := env.waitJob(auditor, id); j.Status != "failed" || !strings.Contains(j.Error, "shop") || !strings.Contains(j.Error, "exists") {
 		t.Fatalf("restore over an existing database: %+v", j)
 	}
-	resp, body = env.apiRequest("GET", "/api/v1/jobs", auditor, "")
+	_, body = env.apiRequest("GET", "/api/v1/jobs", auditor, "")
 	if !strings.Contains(body, `"type":"restore"`) || !strings.Contains(body, `"type":"backup"`) {
 		t.Fatalf("jobs list: %s", body)
 	}

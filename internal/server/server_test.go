@@ -238,7 +238,7 @@ func TestAPI(t *testing.T) {
 			t.Errorf("audit has no %s; has %v", want, seen)
 		}
 	}
-	resp, body = env.apiRequest("GET", "/api/v1/audit?action=USER_CREATED&outcome=ok", auditorKey, "")
+	_, body = env.apiRequest("GET", "/api/v1/audit?action=USER_CREATED&outcome=ok", auditorKey, "")
 	if !strings.Contains(body, "alice") || strings.Contains(body, "ACCESS_DENIED") {
 		t.Fatalf("filtered audit: %s", body)
 	}
