@@ -136,8 +136,8 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("managed-access-key-id and managed-secret-access-key must be set together")
 	}
 	days, err := strconv.Atoi(get("managed-keep-after-removal"))
-	if err != nil || days < 1 {
-		return Config{}, fmt.Errorf("managed-keep-after-removal must be a whole number of days, at least 1 (got %q)", get("managed-keep-after-removal"))
+	if err != nil || days < 1 || days > maxKeepAfterRemovalDays {
+		return Config{}, fmt.Errorf("managed-keep-after-removal must be a whole number of days from 1 to %d (got %q)", maxKeepAfterRemovalDays, get("managed-keep-after-removal"))
 	}
 	c.ManagedKeepAfterRemoval = time.Duration(days) * 24 * time.Hour
 	if (c.TLSCert == "") != (c.TLSKey == "") {
@@ -175,7 +175,11 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
-// parseSize reads sizes such as 512KiB, 64MiB or 1GiB.
+// maxKeepAfterRemovalDays bounds managed-keep-after-removal: past it, the
+// duration would wrap and expire a removed cluster's backups at once.
+const maxKeepAfterRemovalDays = 36500
+
+// parseSize reads sizes such as 512KiB, 64MiB or 1GiB, up to 1 EiB.
 func parseSize(name, v string) (int64, error) {
 	units := []struct {
 		suffix string
@@ -183,7 +187,7 @@ func parseSize(name, v string) (int64, error) {
 	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}}
 	for _, u := range units {
 		if n, ok := strings.CutSuffix(v, u.suffix); ok {
-			if x, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64); err == nil && x > 0 {
+			if x, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64); err == nil && x > 0 && x <= (1<<60)/u.mult {
 				return x * u.mult, nil
 			}
 		}

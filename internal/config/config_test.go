@@ -45,6 +45,10 @@ func TestBadValuesSayWhatToFix(t *testing.T) {
 		{[]string{"--chunk-size", "64MB"}, "such as 512KiB"},
 		{[]string{"--slot-wal-warn", "lots"}, "slot-wal-warn must be a size"},
 		{[]string{"--slot-wal-warn", "20GiB"}, "slot-wal-critical (10GiB) must be larger than slot-wal-warn (20GiB)"},
+		// Past their bounds these used to wrap: a negative size, and a
+		// negative keep that expired a removed cluster's backups at once.
+		{[]string{"--slot-wal-critical", "9999999999999GiB"}, "slot-wal-critical must be a size"},
+		{[]string{"--managed-keep-after-removal", "106751991167301"}, "from 1 to 36500"},
 	} {
 		_, err := Parse(tc.args, env(nil))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
