@@ -1,9 +1,12 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -101,13 +104,20 @@ func (d DSN) check() error {
 	return nil
 }
 
-// parseConfigDetail drops the "cannot parse `...`: " prefix of a pgconn.ParseConfigError.
+// parseConfigDetail drops the "cannot parse `...`: " prefix of a
+// pgconn.ParseConfigError, the Go of a number it could not read
+// ("(strconv.ParseInt: parsing ...)"), and bytes that are not UTF-8 in
+// what it quotes.
 func parseConfigDetail(err error) string {
 	msg := err.Error()
 	if i := strings.LastIndex(msg, "`: "); i >= 0 {
 		msg = msg[i+len("`: "):]
 	}
-	return msg
+	var num *strconv.NumError
+	if i := strings.Index(msg, " (strconv."); i >= 0 && errors.As(err, &num) {
+		msg = fmt.Sprintf("%s: %q is not a number, or too large", msg[:i], num.Num)
+	}
+	return strings.ToValidUTF8(msg, "\uFFFD")
 }
 
 // get returns the last value of a setting ("" if unset), as pgx applies the last one.
@@ -184,12 +194,18 @@ func (d DSN) ForDatabase(name string) string {
 func isDatabaseKey(key string) bool { return key == "dbname" || key == "database" }
 
 // checkSecretKey refuses a setting spelled like the password in another
-// case ("PASSWORD="): connection keys are case-sensitive, so it is not the
-// password to PostgreSQL, but it holds one, and would be stored and shown
-// in clear.
+// case or with other characters around its letters ("PASSWORD=",
+// "?password%20="): connection keys are exact, so it is not the password
+// to PostgreSQL, but it holds one, and would be stored and shown in clear.
 func checkSecretKey(key string) error {
-	if key != "password" && strings.EqualFold(key, "password") {
-		return usererror.Errorf("the connection string's %q setting must be written password, in lower case (connection settings are case-sensitive)", key)
+	letters := strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) {
+			return r
+		}
+		return -1
+	}, key)
+	if key != "password" && strings.EqualFold(letters, "password") {
+		return usererror.Errorf("the connection string's %q setting must be written password, in lower case, without other characters (connection settings are case-sensitive)", key)
 	}
 	return nil
 }

@@ -76,7 +76,7 @@ func readValue(s, key string) (value, rest string, err error) {
 		}
 	}
 	if quoted {
-		return "", "", usererror.Errorf("the value of %s in the connection string has no closing quote (')", key)
+		return "", "", usererror.Errorf("the value of %q in the connection string has no closing quote (')", key)
 	}
 	return b.String(), "", nil
 }

@@ -131,11 +131,22 @@ func TestParseDSNErrors(t *testing.T) {
 		{"host=h user=u password='Hunter2", "no closing quote"},
 		{"host=h user=u password=Hunter2 Hunter2", "not a key=value setting"},
 		{"postgres://u:Hunter2%zz@h/app", "the password in the connection string has a %"},
-		{"postgres://u:Hunter2@h/app?sslmode", `parameter "sslmode" must be written as sslmode=value`},
+		{"postgres://u:Hunter2@h/app?sslmode", `parameter "sslmode" must be written as "sslmode=value"`},
 		{"host=h user=u sslpassword=Hunter2", "sslpassword is not supported"},
 		{"postgres://u:Hunter2%00@h/app", "%00"},
 		{"host=h user=u PASSWORD=Hunter2", `"PASSWORD" setting must be written password, in lower case`},
 		{"postgres://u@h/app?Password=Hunter2", `"Password" setting must be written password, in lower case`},
+		// Found by FuzzParseDSN: a space around the key's letters kept the
+		// password in clear, as another spelling of the key.
+		{"postgres://u@h/app?password%20=Hunter2", `"password " setting must be written password`},
+		{"postgres://u@h/app?%09password=Hunter2", `"\tpassword" setting must be written password`},
+		{"host=h user=u pass_word=Hunter2", `"pass_word" setting must be written password`},
+		// Found by FuzzParseDSN: a parameter name or host that is not
+		// UTF-8 made a message that is not either.
+		{"postgres://u@h/app?%ff", `parameter "\xff" must be written as "\xff=value"`},
+		// Found by FuzzParseDSN: pgx's own words for a number too large.
+		{"host=h user=u connect_timeout=99999999999999999999", `the connection string is not valid: invalid connect_timeout: "99999999999999999999" is not a number, or too large`},
+		{"postgres://u@h\xdc%/app", "the connection string is not valid: failed to parse as URL (invalid percent-encoded token: \"h\ufffd%\")"},
 	}
 	for _, tt := range tests {
 		_, err := ParseDSN(tt.in)

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/stratabackup/strata/internal/usererror"
@@ -57,9 +58,9 @@ func parseURL(s string) (DSN, error) {
 			return DSN{}, err
 		}
 		if !ok || strings.Contains(rawValue, "=") {
-			return DSN{}, usererror.Errorf("the connection string's parameter %q must be written as %s=value", key, key)
+			return DSN{}, usererror.Errorf("the connection string's parameter %q must be written as %q", key, key+"=value")
 		}
-		value, err := decodeURLPart(rawValue, "the value of "+key)
+		value, err := decodeURLPart(rawValue, fmt.Sprintf("the value of %q", key))
 		if err != nil {
 			return DSN{}, err
 		}

@@ -49,12 +49,17 @@ func (r RestoreRequest) asOf() (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// CheckAsOf refuses a moment to restore to that no backup can cover. Year 1
-// matters most: it is Go's zero time, which means "no moment" (LATEST), so
-// taken as given it would restore the newest backup without a word.
+// CheckAsOf refuses a moment to restore to that no backup can cover, by
+// its year in UTC: before 1990, or after 9999, which RFC 3339 cannot
+// write (the restore job would not read it back). Year 1 matters most: it
+// is Go's zero time, which means "no moment" (LATEST), so taken as given
+// it would restore the newest backup without a word.
 func CheckAsOf(t time.Time) error {
-	if t.Year() < 1990 {
-		return usererror.Errorf("%s is before any backup could have been taken: give a moment a backup covers, or leave it out for the latest backup", t.UTC().Format(time.RFC3339))
+	switch t = t.UTC(); {
+	case t.Year() < 1990:
+		return usererror.Errorf("%s is before any backup could have been taken: give a moment a backup covers, or leave it out for the latest backup", t.Format(time.RFC3339))
+	case t.Year() > 9999:
+		return usererror.Errorf("%s is after the year 9999: give a moment a backup covers, or leave it out for the latest backup", t.Format(time.RFC3339))
 	}
 	return nil
 }

@@ -172,15 +172,7 @@ type Result struct {
 // database. Chains whose full backup is missing are left alone. Plan does
 // no I/O.
 func Plan(chains []Chain, policies []Policy, now time.Time) Result {
-	var chs []Chain
-	for _, c := range chains {
-		if len(c.Ends) > 0 {
-			chs = append(chs, c)
-		}
-	}
-	slices.SortStableFunc(chs, func(a, b Chain) int {
-		return cmp.Or(a.Ends[0].Compare(b.Ends[0]), strings.Compare(a.Path, b.Path))
-	})
+	chs := oldestFirst(chains)
 	ranks := rank(chs)
 	needed := needed(chs)
 	var r Result
@@ -207,15 +199,23 @@ func Plan(chains []Chain, policies []Policy, now time.Time) Result {
 	return r
 }
 
+// oldestFirst returns the chains that have layers (Plan and Everything
+// leave the others out), oldest full backup first.
+func oldestFirst(chains []Chain) []Chain {
+	chs := slices.DeleteFunc(slices.Clone(chains), func(c Chain) bool { return len(c.Ends) == 0 })
+	slices.SortStableFunc(chs, func(a, b Chain) int {
+		return cmp.Or(a.Ends[0].Compare(b.Ends[0]), strings.Compare(a.Path, b.Path))
+	})
+	return chs
+}
+
 // Everything removes every chain, oldest first, for reason, except those
 // still locked at now: what expiring the backups of a cluster that is gone
 // does once they have been kept long enough. Chains must have their locks
 // read.
 func Everything(chains []Chain, reason string, now time.Time) Result {
-	chs := slices.Clone(chains)
-	slices.SortStableFunc(chs, func(a, b Chain) int { return cmp.Or(a.Ends[0].Compare(b.Ends[0]), strings.Compare(a.Path, b.Path)) })
 	var r Result
-	for _, c := range chs {
+	for _, c := range oldestFirst(chains) {
 		d := Decision{Chain: c.Path, Database: c.Database, Reason: reason}
 		if c.Lock.Held(now) {
 			d.Reason = lockReason(c.Lock)

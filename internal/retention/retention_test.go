@@ -324,3 +324,14 @@ func TestRetentionNumbersNeverWrap(t *testing.T) {
 		t.Errorf("chains kept for 159009088813961 days expire: %+v", res.Remove)
 	}
 }
+
+// TestEverythingLeavesOutChainsWithoutLayers: a chain without layers
+// panicked Everything (index out of range), where Plan leaves it out
+// (found by FuzzPlan).
+func TestEverythingLeavesOutChainsWithoutLayers(t *testing.T) {
+	chains := []Chain{{Path: "empty", Database: "shop"}, {Path: "a", Database: "shop", Restorable: true, Ends: []time.Time{days(3)}}}
+	res := Everything(chains, "cluster removed", now)
+	if len(res.Keep) != 0 || len(res.Remove) != 1 || res.Remove[0].Chain != "a" {
+		t.Errorf("Everything = %+v", res)
+	}
+}

@@ -44,12 +44,19 @@ func Parse(expr string) (Recurrence, error) {
 	if strings.HasPrefix(expr, "@every") {
 		return Recurrence{}, usererror.Errorf("%q is not supported: write a cron expression such as \"*/15 * * * *\"", expr)
 	}
+	if strings.ContainsFunc(expr, func(r rune) bool { return r < ' ' || r > '~' }) {
+		return Recurrence{}, usererror.Errorf("cron expression %q has a character that is not in cron expressions: write it with digits, * , - / and names such as MON or JAN", expr)
+	}
+	if strings.HasPrefix(expr, "TZ=") || strings.HasPrefix(expr, "CRON_TZ=") {
+		zone, _, _ := strings.Cut(expr, " ")
+		return Recurrence{}, usererror.Errorf("recurrences are in UTC: remove %q and write the times in UTC", zone)
+	}
 	if !strings.HasPrefix(expr, "@") && len(strings.Fields(expr)) != 5 {
 		return Recurrence{}, usererror.Errorf("cron expression %q has %d fields; it needs five: minute, hour, day of month, month, day of week (for example \"30 2 * * *\" is daily at 02:30 UTC)", expr, len(strings.Fields(expr)))
 	}
 	s, err := parser.Parse(expr)
 	if err != nil {
-		return Recurrence{}, usererror.Errorf("cron expression %q is not valid: %s", expr, strings.TrimPrefix(err.Error(), "failed to parse "))
+		return Recurrence{}, usererror.Errorf("cron expression %q is not valid: %s", expr, cronDetail(err))
 	}
 	if err := checkSteps(expr); err != nil {
 		return Recurrence{}, err
@@ -60,6 +67,19 @@ func Parse(expr string) (Recurrence, error) {
 	}
 	r.Words = describe(expr)
 	return r, nil
+}
+
+// cronDetail is what cron's parser says is wrong, without the Go it
+// shows for a word that is not a number ("failed to parse int from 0A:
+// strconv.Atoi: parsing ...").
+func cronDetail(err error) string {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "failed to parse int from "); ok {
+		if word, _, ok := strings.Cut(rest, ": strconv."); ok {
+			return fmt.Sprintf("%q is not a number, or too large", word)
+		}
+	}
+	return strings.TrimPrefix(msg, "failed to parse ")
 }
 
 // fieldSpans are the number of values of each cron field.
@@ -106,12 +126,21 @@ func Weekly(day time.Weekday, hour, minute int) (Recurrence, error) {
 	return Parse(fmt.Sprintf("%d %d * * %d", minute, hour, day))
 }
 
-// Next is the first run strictly after t (zero if none within five years).
+// Next is the first run strictly after t (zero for a recurrence that
+// never runs).
 func (r Recurrence) Next(t time.Time) time.Time {
 	if r.sched == nil {
 		return time.Time{}
 	}
-	return r.sched.Next(t.UTC())
+	// cron looks five years ahead, and February 29 can be eight years
+	// away (2096 to 2104): look five years further once.
+	for range 2 {
+		if next := r.sched.Next(t.UTC()); !next.IsZero() {
+			return next
+		}
+		t = t.AddDate(5, 0, 0)
+	}
+	return time.Time{}
 }
 
 // NextN lists the next n runs after t.

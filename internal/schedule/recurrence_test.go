@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stratabackup/strata/internal/usererror"
 )
@@ -57,22 +58,34 @@ func TestPresetsAndCronInWordsWithNextRuns(t *testing.T) {
 
 func TestBadRecurrencesSayWhatToFix(t *testing.T) {
 	for expr, want := range map[string]string{
-		"":               "the recurrence is empty",
-		"* * * *":        "has 4 fields; it needs five",
-		"61 * * * *":     "is not valid",
-		"0 0 31 2 *":     "never runs",
-		"@every 5m":      "not supported",
-		"@fortnightly":   "is not valid",
-		"0 25 * * *":     "is not valid",
-		"*/0 * * * *":    "is not valid",
-		"0 0 * * * 2026": "has 6 fields",
-		"*/61 * * * *":   "steps its minute field by 61",
-		"0 */24 * * *":   "steps its hour field by 24",
+		"":                        "the recurrence is empty",
+		"* * * *":                 "has 4 fields; it needs five",
+		"61 * * * *":              "is not valid",
+		"0 0 31 2 *":              "never runs",
+		"@every 5m":               "not supported",
+		"@fortnightly":            "is not valid",
+		"0 25 * * *":              "is not valid",
+		"*/0 * * * *":             "is not valid",
+		"0 0 * * * 2026":          "has 6 fields",
+		"*/61 * * * *":            "steps its minute field by 61",
+		"0 */24 * * *":            "steps its hour field by 24",
+		"0A 0 0 0 0":              `"0A" is not a number`,
+		"@\xc4":                   "has a character that is not in cron expressions",
+		"0 0 * * 1\x00":           "has a character that is not in cron expressions",
+		"TZ=Europe/Paris 0 0 * *": `recurrences are in UTC: remove "TZ=Europe/Paris"`,
 	} {
 		_, err := Parse(expr)
 		msg, ok := usererror.Message(err)
 		if !ok || !strings.Contains(msg, want) {
 			t.Errorf("Parse(%q) = %v; want a user error saying %q", expr, err, want)
+		}
+	}
+	// Found by FuzzParse: cron's own words showed Go's (strconv.Atoi:
+	// parsing "0A": invalid syntax) and bytes that are not UTF-8.
+	for _, expr := range []string{"0A 0 0 0 0", "@\xc4", "*/99999999999999999999 * * * *"} {
+		_, err := Parse(expr)
+		if msg, _ := usererror.Message(err); strings.Contains(msg, "strconv") || !utf8.ValidString(msg) {
+			t.Errorf("Parse(%q): %q", expr, msg)
 		}
 	}
 	for _, bad := range [][2]int{{24, 0}, {-1, 0}, {0, 60}} {
@@ -114,5 +127,23 @@ func TestWordsOfCadenceAndThreshold(t *testing.T) {
 		if got := ShortDuration(d); got != want {
 			t.Errorf("ShortDuration(%s) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestNextRunsAfterEightYears: from March 2096 the next February 29 is in
+// 2104, beyond the five years cron looks ahead. Next said "never" (the
+// zero time), so a schedule on it was due on every tick (found by
+// FuzzParse).
+func TestNextRunsAfterEightYears(t *testing.T) {
+	r, err := Parse("0 0 29 2 *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2096, 3, 1, 0, 0, 0, 0, time.UTC)
+	if got, want := r.Next(from), time.Date(2104, 2, 29, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("Next(%s) = %s, want %s", from, got, want)
+	}
+	if run := Due(Spec{Recurrence: r}, State{NextRun: from}, from); !run.State.NextRun.After(from) {
+		t.Errorf("after a run at %s the next is %s", from, run.State.NextRun)
 	}
 }

@@ -168,6 +168,18 @@ func check(s *Schedule) (Spec, error) {
 	return s.Spec()
 }
 
+// firstRun is the first run of a schedule asked to start at from (at now
+// when zero): the recurrence's first run at or after it.
+func (spec Spec) firstRun(from, now time.Time) (time.Time, error) {
+	if from.IsZero() {
+		from = now
+	}
+	if from.Before(now.AddDate(-FirstRunRange, 0, 0)) || from.After(now.AddDate(FirstRunRange, 0, 0)) {
+		return time.Time{}, usererror.Errorf("first_run must be within %d years of now (%s UTC): leave it out to start at the next run", FirstRunRange, now.UTC().Format("2006-01-02 15:04"))
+	}
+	return spec.Recurrence.Next(from.Add(-time.Nanosecond)), nil
+}
+
 // Create checks s and stores it; its first run is the recurrence's first
 // after firstRun (or after now when zero). Nothing is stored when anything
 // is wrong, and the error says what to fix.
@@ -176,13 +188,11 @@ func (st *Store) Create(ctx context.Context, s Schedule, firstRun, now time.Time
 	if err != nil {
 		return Schedule{}, err
 	}
-	if firstRun.IsZero() {
-		firstRun = now
+	next, err := spec.firstRun(firstRun, now)
+	if err != nil {
+		return Schedule{}, err
 	}
-	if firstRun.Before(now.AddDate(-FirstRunRange, 0, 0)) || firstRun.After(now.AddDate(FirstRunRange, 0, 0)) {
-		return Schedule{}, usererror.Errorf("first_run must be within %d years of now (%s UTC): leave it out to start at the next run", FirstRunRange, now.UTC().Format("2006-01-02 15:04"))
-	}
-	s.State = State{Paused: s.State.Paused, NextRun: spec.Recurrence.Next(firstRun.Add(-time.Nanosecond))}
+	s.State = State{Paused: s.State.Paused, NextRun: next}
 	s.CreatedAt, s.UpdatedAt = now.UTC(), now.UTC()
 	tables, _ := json.Marshal(nonNil(s.Tables))
 	tx, err := st.db.BeginTx(ctx, nil)

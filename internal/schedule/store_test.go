@@ -69,6 +69,19 @@ func TestStoreCreateGetListDelete(t *testing.T) {
 	}
 }
 
+// TestFirstRunYearsBeforeFebruary29: from 2097 the next February 29 is in
+// 2104, further than cron looks; the schedule's next run was the zero
+// time, so it was due at once (found by FuzzFirstRun).
+func TestFirstRunYearsBeforeFebruary29(t *testing.T) {
+	st := openStore(t)
+	s := sample()
+	s.Recurrence, s.FullRecurrence = "0 0 29 2 *", ""
+	s, err := st.Create(context.Background(), s, time.Date(2097, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 23, 10, 7, 0, 0, time.UTC))
+	if err != nil || !s.State.NextRun.Equal(time.Date(2104, 2, 29, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("next run %s, %v; want 2104-02-29", s.State.NextRun, err)
+	}
+}
+
 func TestStoreRefusesBadSchedulesAndSavesNothing(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"unicode"
+	"unicode/utf8"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
@@ -43,6 +45,9 @@ func (fileBackend) Parse(u *url.URL) (Location, error) {
 	p := filepath.Clean(u.Path)
 	if p == "/" {
 		return Location{}, fmt.Errorf("file:// needs a folder, not the root of the file system: for example %s", example)
+	}
+	if !utf8.ValidString(p) || strings.ContainsFunc(p, unicode.IsControl) {
+		return Location{}, fmt.Errorf("the folder %q is not text: write its name without control characters (such as %%00) or bytes that are not UTF-8", p)
 	}
 	return Location{Scheme: "file", Path: p}, nil
 }

@@ -108,10 +108,10 @@ func parse(uri string) (Location, error) {
 		return Location{}, fmt.Errorf("unsupported storage scheme %q: use one of %s", u.Scheme, strings.Join(suffixAll(Schemes(), "://"), ", "))
 	}
 	if u.User != nil {
-		return Location{}, fmt.Errorf("remove the credentials from the URI (%s): enter the access key and secret in their own fields", Redact(uri))
+		return Location{}, fmt.Errorf("remove the credentials from the URI %q: enter the access key and secret in their own fields", Redact(uri))
 	}
 	if u.Fragment != "" || strings.HasSuffix(uri, "#") {
-		return Location{}, fmt.Errorf("a storage URI cannot contain '#': %s", Redact(uri))
+		return Location{}, fmt.Errorf("a storage URI cannot contain '#': %q", Redact(uri))
 	}
 	u.Scheme = scheme
 	return b.Parse(u)

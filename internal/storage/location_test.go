@@ -43,6 +43,12 @@ func TestParse(t *testing.T) {
 		{"file:relative", "file:// needs an absolute path"},
 		{"file:///", "not the root"},
 		{"file:///x?y=1", "take no options"},
+		// Found by FuzzParse: a folder name with a NUL, a control
+		// character or bytes that are not UTF-8 was accepted, to fail
+		// only when opened.
+		{"file:///tmp/a%00b", `the folder "/tmp/a\x00b" is not text`},
+		{"file:///tmp/a%0Ab", "is not text"},
+		{"file:/\xac0", "is not text"},
 		{"s3://", "s3:// needs a bucket name: s3://BUCKET/PREFIX"},
 		{"s3:///prefix", "s3:// needs a bucket name"},
 		{"s3://Bad_Bucket/x", "not a valid bucket name"},

@@ -58,7 +58,7 @@ func (s3Backend) Parse(u *url.URL) (Location, error) {
 	loc := Location{Scheme: "s3", Bucket: u.Host, Options: url.Values{}}
 	if p := strings.Trim(u.Path, "/"); p != "" {
 		if err := checkPath(p); err != nil {
-			return Location{}, fmt.Errorf("the prefix %q after the bucket name is not valid: use names separated by single slashes, without . or ..", p)
+			return Location{}, fmt.Errorf("the prefix %q after the bucket name is not valid: use names separated by single slashes, without . or .. names", p)
 		}
 		loc.Path = p
 	}
