@@ -210,7 +210,17 @@ func readObject(ctx context.Context, st *storage.Store, key string, limit int64)
 		return nil, err
 	}
 	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", key, limit)
+		return nil, &tooLargeError{key, limit}
 	}
 	return b, nil
+}
+
+// tooLargeError means a small object was larger than any Strata writes.
+type tooLargeError struct {
+	key   string
+	limit int64
+}
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("%s is larger than %d bytes", e.key, e.limit)
 }

@@ -8,13 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/stratabackup/strata/internal/usererror"
 	"hash"
 	"io"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/stratabackup/strata/internal/usererror"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -32,6 +33,8 @@ var indexEntryRE = regexp.MustCompile(`^index/[0-9a-f]{16}_[^/]+/[0-9a-f]{16}_(f
 
 // Backups lists the committed layers, newest end time first, from the index
 // alone (no manifest is read). A layer without an index entry is not listed.
+// When some entries are damaged it returns the layers it could list with a
+// *DamagedIndexError naming the others.
 func (c *Collection) Backups(ctx context.Context) ([]Summary, error) {
 	return c.summaries(ctx, indexPrefix)
 }
@@ -47,8 +50,10 @@ func (c *Collection) summaries(ctx context.Context, prefix string) ([]Summary, e
 			keys = append(keys, o.Key)
 		}
 	}
-	out := make([]Summary, len(keys))
+	sums := make([]Summary, len(keys))
 	errs := make([]error, len(keys))
+	damage := make([]error, len(keys))
+	gone := make([]bool, len(keys))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
 	for i, key := range keys {
@@ -56,11 +61,18 @@ func (c *Collection) summaries(ctx context.Context, prefix string) ([]Summary, e
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			b, err := readObject(ctx, c.st, key, maxIndexEntry)
-			if err == nil {
-				err = json.Unmarshal(b, &out[i])
-			}
-			if err != nil {
+			var tooLarge *tooLargeError
+			switch {
+			case errors.Is(err, storage.ErrNotFound):
+				gone[i] = true // removed since the listing
+			case errors.As(err, &tooLarge):
+				damage[i] = err
+			case err != nil:
 				errs[i] = fmt.Errorf("read index entry %s: %w", key, err)
+			default:
+				if damage[i] = json.Unmarshal(b, &sums[i]); damage[i] == nil {
+					damage[i] = checkSummary(key, sums[i])
+				}
 			}
 		})
 	}
@@ -68,12 +80,30 @@ func (c *Collection) summaries(ctx context.Context, prefix string) ([]Summary, e
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	out := make([]Summary, 0, len(keys))
+	var damaged *DamagedIndexError
+	for i, key := range keys {
+		if gone[i] {
+			continue
+		}
+		if damage[i] == nil {
+			out = append(out, sums[i])
+			continue
+		}
+		if damaged == nil {
+			damaged = new(DamagedIndexError)
+		}
+		damaged.Entries = append(damaged.Entries, DamagedEntry{Key: key, Chain: chainOfIndexKey(key), Err: damage[i]})
+	}
 	slices.SortStableFunc(out, func(a, b Summary) int {
 		if c := b.EndTime.Compare(a.EndTime); c != 0 {
 			return c
 		}
 		return strings.Compare(b.Path, a.Path)
 	})
+	if damaged != nil {
+		return out, damaged
+	}
 	return out, nil
 }
 
@@ -134,6 +164,12 @@ func (c *Collection) Manifest(ctx context.Context, path string) (*Manifest, erro
 	if sum := sha256.Sum256(stored); hex.EncodeToString(sum[:]) != want {
 		return nil, &ChecksumError{Path: path + "/" + manifestName, Detail: "checksum mismatch"}
 	}
+	return decodeManifest(lp, stored)
+}
+
+// decodeManifest decodes the stored manifest of the layer at lp.
+func decodeManifest(lp layerPath, stored []byte) (*Manifest, error) {
+	path := lp.path
 	dec, err := zstd.NewReader(bytes.NewReader(stored), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxManifestJSON))
 	if err != nil {
 		return nil, err
@@ -179,12 +215,16 @@ func (c *Collection) Resolve(ctx context.Context, spec, database string) (*Manif
 		return m, nil
 	}
 	sums, err := c.Backups(ctx)
-	if err != nil {
+	var damaged *DamagedIndexError
+	if err != nil && !errors.As(err, &damaged) {
 		return nil, err
 	}
 	if database == "" {
 		switch dbs := Databases(sums); len(dbs) {
 		case 0:
+			if damaged != nil {
+				return nil, damaged
+			}
 			return nil, noBackupError("this collection holds no full backup")
 		case 1:
 			database = dbs[0]
@@ -194,8 +234,14 @@ func (c *Collection) Resolve(ctx context.Context, spec, database string) (*Manif
 	}
 	for _, s := range sums {
 		if s.Kind == KindFull && s.Database == database {
+			if err := damaged.Hides(s.Chain, true); err != nil {
+				return nil, err
+			}
 			return c.Manifest(ctx, s.Path)
 		}
+	}
+	if damaged != nil {
+		return nil, damaged
 	}
 	return nil, noBackupError(fmt.Sprintf("no backup of database %s in this collection", database))
 }
@@ -311,7 +357,8 @@ func (r *fileReader) Close() error {
 // being written now.
 func (c *Collection) Incomplete(ctx context.Context) ([]string, error) {
 	sums, err := c.Backups(ctx)
-	if err != nil {
+	var damaged *DamagedIndexError
+	if err != nil && !errors.As(err, &damaged) {
 		return nil, err
 	}
 	committed := map[string]bool{}
@@ -324,9 +371,15 @@ func (c *Collection) Incomplete(ctx context.Context) ([]string, error) {
 	}
 	var out []string
 	for _, o := range objs {
-		if p := layerOf(o.Key); p != "" && !committed[p] {
-			out = append(out, p)
+		p := layerOf(o.Key)
+		if p == "" || committed[p] {
+			continue
 		}
+		// A layer of a chain with a damaged index entry may be committed.
+		if lp, err := parseLayerPath(p); err != nil || damaged.Hides(lp.chain, false) != nil {
+			continue
+		}
+		out = append(out, p)
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil

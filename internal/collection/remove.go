@@ -2,6 +2,7 @@ package collection
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,7 +21,8 @@ func (c *Collection) RemoveChain(ctx context.Context, chain string) ([]string, e
 		return nil, fmt.Errorf("%s is not a full backup's path", chain)
 	}
 	sums, err := c.Backups(ctx)
-	if err != nil {
+	var damaged *DamagedIndexError
+	if err != nil && !errors.As(err, &damaged) {
 		return nil, err
 	}
 	var layers []string // newest first, as Backups lists them
@@ -28,6 +30,12 @@ func (c *Collection) RemoveChain(ctx context.Context, chain string) ([]string, e
 		if s.Chain == chain {
 			layers = append(layers, s.Path)
 		}
+	}
+	// A chain with a damaged index entry can be removed: that is how it is
+	// repaired. Its full backup is counted even if its entry is the one
+	// damaged.
+	if hurt, _ := damaged.Chains(); slices.Contains(hurt, chain) && !slices.Contains(layers, chain) {
+		layers = append(layers, chain)
 	}
 	if len(layers) == 0 {
 		return nil, noBackupError(fmt.Sprintf("this collection holds no backup %s", chain))

@@ -55,7 +55,8 @@ const changeBufferBytes = 48 << 20
 // newest full backup of the database in c) and its last layer.
 func resolveParent(ctx context.Context, p BackupParams, c *collection.Collection) (full, parent *collection.Manifest, err error) {
 	sums, err := c.Backups(ctx)
-	if err != nil {
+	var damaged *collection.DamagedIndexError
+	if err != nil && !errors.As(err, &damaged) {
 		return nil, nil, storageError(err)
 	}
 	chain := p.Chain
@@ -67,8 +68,16 @@ func resolveParent(ctx context.Context, p BackupParams, c *collection.Collection
 			}
 		}
 		if chain == "" {
-			return nil, nil, &chainBrokenError{fmt.Sprintf("the collection holds no full backup of database %s to add an incremental to", p.Database)}
+			reason := fmt.Sprintf("the collection holds no full backup of database %s to add an incremental to", p.Database)
+			if damaged != nil {
+				reason += " that can be read: " + damaged.Error()
+			}
+			return nil, nil, &chainBrokenError{reason}
 		}
+	}
+	if err := damaged.Hides(chain, p.Chain == ""); err != nil {
+		// The layer to add to may be the one the damaged entry lists.
+		return nil, nil, &chainBrokenError{err.Error()}
 	}
 	last := ""
 	for _, s := range sums {

@@ -6,6 +6,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -96,9 +97,43 @@ func (s *layerSet) cutoff() time.Time {
 // when asOf is set, for that moment.
 func resolveLayers(ctx context.Context, src restoreSource, spec, database string, asOf time.Time) (*layerSet, error) {
 	sums, err := src.Backups(ctx)
-	if err != nil {
+	var damaged *collection.DamagedIndexError
+	if err != nil && !errors.As(err, &damaged) {
 		return nil, storageError(err)
 	}
+	latest := strings.EqualFold(strings.TrimSpace(spec), "LATEST")
+	if damaged != nil && asOf.IsZero() && !latest {
+		// A layer by path: its chain's own damage says more than the gap
+		// it leaves in the chain would.
+		if m, err := src.Resolve(ctx, spec, database); err == nil {
+			if err := damaged.Hides(m.Chain, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	set, err := pickLayers(ctx, src, sums, spec, database, asOf)
+	if err != nil {
+		if d := (*collection.DamagedIndexError)(nil); damaged != nil && !errors.As(err, &d) && userError(err) != nil {
+			return nil, userErrorf(err, "%s; the collection may hold more: %s", userError(err).Error(), damaged.Error())
+		}
+		return nil, err
+	}
+	// A damaged entry may stand for a layer of the chosen chain, or of a
+	// newer chain that LATEST or the moment asked for would have chosen.
+	chain := set.layers[0].Chain
+	switch {
+	case !asOf.IsZero():
+		err = damaged.HidesAt(chain, asOf)
+	default:
+		err = damaged.Hides(chain, latest)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
+func pickLayers(ctx context.Context, src restoreSource, sums []collection.Summary, spec, database string, asOf time.Time) (*layerSet, error) {
 	if !asOf.IsZero() {
 		return layersAsOf(ctx, src, sums, database, asOf)
 	}

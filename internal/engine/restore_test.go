@@ -367,6 +367,7 @@ INSERT INTO app.customers VALUES (1, 'one')`)
 	if after := relations(t, s, "mine"); !slices.Equal(before, after) {
 		t.Errorf("relations after the failed restore: %v, before %v", after, before)
 	}
+	compareTableContents(t, tableContents(t, s.DSN("mine")), contents)
 
 	s.Exec(t, "mine", "ALTER TABLE app.customers ADD full_name text")
 	before, contents = relations(t, s, "mine"), tableContents(t, s.DSN("mine"))

@@ -155,11 +155,23 @@ func (e *Expiry) expire(ctx context.Context, name string, opts ExpireOptions, pl
 	}
 	defer coll.Close()
 	sums, err := coll.Backups(ctx)
-	if err != nil {
+	var damaged *collection.DamagedIndexError
+	if err != nil && !errors.As(err, &damaged) {
 		return x, err
 	}
+	// A chain with a damaged index entry is left alone, and counted by no
+	// policy: leaving it out keeps more of the others, never fewer.
+	hurt, known := damaged.Chains()
+	if !known {
+		return x, damaged
+	}
+	sums = slices.DeleteFunc(sums, func(s collection.Summary) bool { return slices.Contains(hurt, s.Chain) })
 	chains, layers := chainsOf(sums)
 	x.Plan = plan(chains)
+	for _, c := range slices.Backward(hurt) {
+		x.Plan.Keep = append(x.Plan.Keep, retention.Decision{Chain: c,
+			Reason: "an index entry of this chain is damaged, so what it holds is unknown: remove the chain by hand, or repair the entry"})
+	}
 	if len(x.Plan.Remove) > 0 {
 		locking, err := coll.Store().Locking(ctx)
 		if err != nil {

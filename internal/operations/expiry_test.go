@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -269,4 +270,38 @@ func TestExpireManagedBackups(t *testing.T) {
 	if en := e.entries(t); len(en) != 1 || en[0].TargetID != old || en[0].Source != audit.SourceScheduler {
 		t.Fatalf("audit: %+v", en)
 	}
+}
+
+// TestExpireLeavesDamagedChainsAlone: a chain whose index entry is damaged
+// is neither removed nor counted, whatever the policies say of it; the
+// others are expired as usual, and the preview says why it is kept.
+func TestExpireLeavesDamagedChainsAlone(t *testing.T) {
+	ctx := context.Background()
+	e := newExpiryEnv(t)
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	ago := func(days int) time.Time { return now.Add(-time.Duration(days) * retention.Day) }
+	c := e.addCollection(t, "offsite", "file://"+t.TempDir()+"/c", storage.Credentials{}, registry.Retention{KeepDays: 30})
+	old := layers.Commit(t, c, "shop", ago(90), "", time.Time{})
+	damaged := layers.Commit(t, c, "shop", ago(60), "", time.Time{})
+	newest := layers.Commit(t, c, "shop", ago(2), "", time.Time{})
+	layers.DamageIndex(t, c, damaged)
+
+	preview, err := e.exp.Expire(ctx, "offsite", now, ExpireOptions{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(preview.Plan.Remove) != 1 || preview.Plan.Remove[0].Chain != old ||
+		!slices.ContainsFunc(preview.Plan.Keep, func(d retention.Decision) bool {
+			return d.Chain == damaged && strings.Contains(d.Reason, "damaged")
+		}) {
+		t.Fatalf("plan: %+v", preview.Plan)
+	}
+	if err := e.exp.ExpireAll(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := c.Backups(ctx)
+	if len(got) != 1 || got[0].Path != newest {
+		t.Errorf("listed after expiry: %+v", got)
+	}
+	layers.Intact(t, c, damaged)
 }

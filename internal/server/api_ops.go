@@ -144,14 +144,31 @@ func (s *Server) apiCollectionBackups(c echo.Context) error {
 	}
 	defer coll.Close()
 	list, err := coll.Backups(c.Request().Context())
-	if err != nil {
+	var damaged *collection.DamagedIndexError
+	if err != nil && !errors.As(err, &damaged) {
 		return apiError(err)
 	}
 	layers := make([]apiLayer, len(list))
 	for i, l := range list {
 		layers[i] = apiLayer{Summary: l, Type: l.Kind}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"backups": layers})
+	out := map[string]any{"backups": layers}
+	if damaged != nil {
+		var entries []apiDamagedEntry
+		for _, d := range damaged.Entries {
+			entries = append(entries, apiDamagedEntry{Key: d.Key, Chain: d.Chain, Error: d.Err.Error()})
+		}
+		out["damaged"] = entries
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// apiDamagedEntry is an index entry the collection could not use: the
+// backup it lists is left out of "backups".
+type apiDamagedEntry struct {
+	Key   string `json:"key"`
+	Chain string `json:"chain,omitempty"`
+	Error string `json:"error"`
 }
 
 // apiLayer is a layer as the API lists it: the index summary, with its

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -73,8 +74,12 @@ func (s *Server) renderCollection(c echo.Context, status int, rc registry.Collec
 	if err == nil {
 		defer coll.Close()
 		var sums []collection.Summary
-		if sums, err = coll.Backups(ctx); err == nil {
+		var damaged *collection.DamagedIndexError
+		if sums, err = coll.Backups(ctx); err == nil || errors.As(err, &damaged) {
 			v.Chains = chainsOf(sums)
+			if damaged != nil {
+				v.Damaged = damaged.Entries
+			}
 			v.Incomplete, err = coll.Incomplete(ctx)
 		}
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -134,8 +135,14 @@ func (s *Server) fillWizardStep(ctx context.Context, w templates.RestoreWizard) 
 	}
 	defer coll.Close()
 	sums, err := coll.Backups(ctx)
-	if err != nil {
+	var damaged *collection.DamagedIndexError
+	if err != nil && !errors.As(err, &damaged) {
 		return wizardError(w, "source", err)
+	}
+	if damaged != nil && w.Step == "source" {
+		// The backups listed can be chosen; a restore that a damaged
+		// entry could make leave something out is refused at the next step.
+		w.Error = "Some backups of this collection are not listed: " + damaged.Error()
 	}
 	w.Databases = collection.Databases(sums)
 	if !slices.Contains(w.Databases, w.Database) {

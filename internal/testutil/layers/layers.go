@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,4 +87,38 @@ func Listed(t testing.TB, c *collection.Collection) map[string]bool {
 		out[s.Path] = true
 	}
 	return out
+}
+
+// DamageIndex overwrites the index entry of the full backup at chain with
+// bytes that are not an entry, as a failed disk or a careless hand would,
+// and returns its key.
+func DamageIndex(t testing.TB, c *collection.Collection, chain string) string {
+	t.Helper()
+	ctx := context.Background()
+	st := c.Store()
+	objs, err := st.List(ctx, "index/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		if !strings.Contains(o.Key, "_"+strings.ReplaceAll(chain, "/", "-")+"/") || !strings.Contains(o.Key, "_full_") {
+			continue
+		}
+		if err := st.Delete(ctx, o.Key); err != nil {
+			t.Fatal(err)
+		}
+		w, err := st.Create(ctx, o.Key)
+		if err == nil {
+			_, err = w.Write([]byte(`{"id": "half writ`))
+		}
+		if err == nil {
+			err = w.Close()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o.Key
+	}
+	t.Fatalf("no index entry of chain %s", chain)
+	return ""
 }
