@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/config"
 )
@@ -36,7 +37,7 @@ func apikeyCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer a.Close()
 	_, token, err := a.auth.CreateAPIKey(ctx, pos[0], role, "cli:"+osUser())
-	if aerr := a.recordCLI(ctx, "APIKEY_CREATED", "apikey", pos[0], map[string]any{"role": *roleText}, err); aerr != nil {
+	if aerr := a.recordCLI(ctx, audit.ActionAPIKeyCreated, "apikey", pos[0], map[string]any{"role": *roleText}, err); aerr != nil {
 		return aerr
 	}
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/config"
 	"github.com/stratabackup/strata/internal/demo"
@@ -38,7 +39,7 @@ func demoCommand(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		_, err = a.registry.AddCluster(ctx, demoCluster, cluster.KindPostgres, pg.DSN("postgres"), "demo")
 		if err == nil {
-			err = a.recordCLI(ctx, "CLUSTER_ADDED", "cluster", demoCluster, map[string]any{"kind": "postgres", "connection": pg.DSN("postgres")}, nil)
+			err = a.recordCLI(ctx, audit.ActionClusterAdded, "cluster", demoCluster, map[string]any{"kind": "postgres", "connection": pg.DSN("postgres")}, nil)
 		}
 		fmt.Fprintf(stderr, "demo cluster %q registered: database %q is ready to back up\n", demoCluster, demo.Database)
 		return err

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/config"
 )
@@ -52,7 +53,7 @@ func userCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	defer a.Close()
 	if sub == "add" {
 		_, err = a.auth.CreateUser(ctx, name, password, role)
-		if aerr := a.recordCLI(ctx, "USER_CREATED", "user", name, map[string]any{"role": roleText}, err); aerr != nil {
+		if aerr := a.recordCLI(ctx, audit.ActionUserCreated, "user", name, map[string]any{"role": roleText}, err); aerr != nil {
 			return aerr
 		}
 		if err != nil {
@@ -68,7 +69,7 @@ func userCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if err == nil {
 		err = a.auth.SetPassword(ctx, u.ID, password)
 	}
-	if aerr := a.recordCLI(ctx, "USER_PASSWORD_RESET", "user", name, nil, err); aerr != nil {
+	if aerr := a.recordCLI(ctx, audit.ActionUserPasswordReset, "user", name, nil, err); aerr != nil {
 		return aerr
 	}
 	if err != nil {

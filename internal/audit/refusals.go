@@ -13,10 +13,6 @@ import (
 	"github.com/stratabackup/strata/internal/clientaddr"
 )
 
-// ActionRefusalsSuppressed is the action of the entry that stands for the
-// refusals of one client that were counted rather than appended.
-const ActionRefusalsSuppressed = "REFUSALS_SUPPRESSED"
-
 // Refusals appends refusals (entries with outcome denied) of requests that
 // nobody is logged in for, so that such requests cannot grow the log
 // without bound. Of each client's refusals in a Window, the first PerWindow

@@ -10,9 +10,6 @@ import (
 	"github.com/stratabackup/strata/internal/store"
 )
 
-// ActionTriggersRestored is the entry RestoreTriggers appends.
-const ActionTriggersRestored = "AUDIT_TRIGGERS_RESTORED"
-
 // triggers are what make audit_log append-only (migration 00002).
 var triggers = []string{"audit_log_no_update", "audit_log_no_delete", "audit_log_no_replace"}
 

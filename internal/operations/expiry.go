@@ -16,9 +16,6 @@ import (
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
-// ActionBackupExpired is the audit action of each chain expiry removes.
-const ActionBackupExpired = "BACKUP_EXPIRED"
-
 // Expiry removes the backup chains retention policies expire: a
 // collection's own policy and those of the schedules backing up into it.
 type Expiry struct {
@@ -240,7 +237,7 @@ func chainsOf(sums []collection.Summary) ([]retention.Chain, map[string][]collec
 // record audits one removal.
 func (e *Expiry) record(ctx context.Context, coll string, ec ExpiredChain, by audit.Entry) {
 	r := ec.Removal
-	by.Action, by.TargetType, by.TargetID = ActionBackupExpired, "chain", ec.Chain
+	by.Action, by.TargetType, by.TargetID = audit.ActionBackupExpired, "chain", ec.Chain
 	by.Params = map[string]any{"collection": coll, "database": ec.Database, "reason": ec.Reason,
 		"layers": r.Layers, "replication_slot": r.Slot, "slot_dropped": r.Slot != "" && r.SlotError == nil}
 	by.Outcome = audit.OutcomeOK
@@ -336,7 +333,7 @@ func (e *Expiry) ExpireRemovedCluster(ctx context.Context, rm registry.RemovedMa
 		return x, err
 	}
 	x.Forgotten = true
-	e.append(ctx, audit.Entry{Action: "COLLECTION_REMOVED", TargetType: "collection", TargetID: rm.Collection.Name,
+	e.append(ctx, audit.Entry{Action: audit.ActionCollectionRemoved, TargetType: "collection", TargetID: rm.Collection.Name,
 		Params: map[string]any{"reason": "the managed backups of removed cluster " + rm.Cluster + " expired"}})
 	return x, nil
 }

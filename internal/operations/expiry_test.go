@@ -168,7 +168,7 @@ func testExpire(t *testing.T, uri string, creds storage.Credentials) {
 		t.Fatalf("audit: %+v", entries)
 	}
 	en := entries[0]
-	if en.Action != ActionBackupExpired || en.Source != audit.SourceScheduler || en.TargetID != a || en.Outcome != audit.OutcomeOK ||
+	if en.Action != audit.ActionBackupExpired || en.Source != audit.SourceScheduler || en.TargetID != a || en.Outcome != audit.OutcomeOK ||
 		en.Params["collection"] != "offsite" || en.Params["database"] != "shop" || !strings.Contains(fmt.Sprint(en.Params["reason"]), "older than 30 days") {
 		t.Errorf("audit entry: %+v", en)
 	}
@@ -180,7 +180,7 @@ func testExpire(t *testing.T, uri string, creds storage.Credentials) {
 
 func (e *expiryEnv) entries(t *testing.T) []audit.Entry {
 	t.Helper()
-	list, _, err := e.audit.List(context.Background(), audit.Filter{Action: ActionBackupExpired}, 0, 100)
+	list, _, err := e.audit.List(context.Background(), audit.Filter{Action: audit.ActionBackupExpired}, 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

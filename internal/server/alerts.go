@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stratabackup/strata/internal/alerts"
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/web/templates"
 )
@@ -54,7 +55,7 @@ func (a alertPages) testWebhook(c echo.Context) error {
 		return err
 	}
 	err = a.notifier.Test(c.Request().Context(), sch, time.Now())
-	a.recordResult(c, event{Action: "WEBHOOK_TESTED", TargetType: "schedule", TargetID: itoaID(sch.ID),
+	a.recordResult(c, event{Action: audit.ActionWebhookTested, TargetType: "schedule", TargetID: itoaID(sch.ID),
 		Params: map[string]any{"label": sch.Label, "host": sch.WebhookHost()}}, err)
 	msg, isUserError := userMessage(err)
 	if err != nil && !isUserError {

@@ -51,7 +51,7 @@ func (s *Server) apiUserCreate(c echo.Context) error {
 		return err
 	}
 	user, err := s.createUser(c, in.Name, in.Password, in.Role)
-	s.recordResult(c, event{Action: "USER_CREATED", TargetType: "user", TargetID: in.Name, Params: map[string]any{"role": in.Role}}, err)
+	s.recordResult(c, event{Action: audit.ActionUserCreated, TargetType: "user", TargetID: in.Name, Params: map[string]any{"role": in.Role}}, err)
 	if msg, ok := userMessage(err); ok {
 		return echo.NewHTTPError(http.StatusBadRequest, msg)
 	}

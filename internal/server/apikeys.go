@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/web/templates"
 )
@@ -37,7 +38,7 @@ func (s *Server) apiKeyCreate(c echo.Context) error {
 
 // createAPIKey creates and audits a key; the token never reaches the audit log.
 func (s *Server) createAPIKey(c echo.Context, name, roleText string) (auth.APIKey, string, error) {
-	ev := event{Action: "APIKEY_CREATED", TargetType: "apikey", TargetID: name, Params: map[string]any{"role": roleText}}
+	ev := event{Action: audit.ActionAPIKeyCreated, TargetType: "apikey", TargetID: name, Params: map[string]any{"role": roleText}}
 	role, err := auth.ParseRole(roleText)
 	if err != nil {
 		s.recordResult(c, ev, err)
@@ -57,7 +58,7 @@ func (s *Server) apiKeyRevoke(c echo.Context) error {
 	if err = notFoundIf(err, auth.ErrAPIKeyNotFound); err == errNotFound {
 		return err
 	}
-	s.recordResult(c, event{Action: "APIKEY_REVOKED", TargetType: "apikey", TargetID: fmt.Sprint(id)}, err)
+	s.recordResult(c, event{Action: audit.ActionAPIKeyRevoked, TargetType: "apikey", TargetID: fmt.Sprint(id)}, err)
 	if err != nil {
 		return err
 	}

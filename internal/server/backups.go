@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
@@ -121,7 +122,7 @@ func (s *Server) backupCreate(c echo.Context) error {
 
 func (s *Server) startBackup(c echo.Context, req operations.BackupRequest) (jobs.Job, error) {
 	job, err := s.ops.StartBackup(c.Request().Context(), req, identityOf(c).Name)
-	ev := event{Action: "BACKUP_STARTED", TargetType: "job", TargetID: itoaID(job.ID),
+	ev := event{Action: audit.ActionBackupStarted, TargetType: "job", TargetID: itoaID(job.ID),
 		Params: map[string]any{"cluster": req.Cluster, "database": req.Database, "tables": req.Tables, "collection": req.Collection,
 			"incremental": req.Incremental, "chain": req.Chain, "revision_history": req.RevisionHistory}}
 	s.recordResult(c, ev, err)

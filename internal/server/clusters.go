@@ -48,7 +48,7 @@ func (s *Server) clusterCreate(c echo.Context) error {
 // addCluster registers a cluster (a password typed apart from the
 // connection string joins it) and audits it, never with the password.
 func (s *Server) addCluster(c echo.Context, name, kindText, dsnText, password string) (registry.Cluster, error) {
-	ev := event{Action: "CLUSTER_ADDED", TargetType: "cluster", TargetID: name, Params: map[string]any{"kind": kindText, "connection": redactDSN(dsnText)}}
+	ev := event{Action: audit.ActionClusterAdded, TargetType: "cluster", TargetID: name, Params: map[string]any{"kind": kindText, "connection": redactDSN(dsnText)}}
 	cl, err := func() (registry.Cluster, error) {
 		kind, err := cluster.ParseKind(kindText)
 		if err != nil {
@@ -168,7 +168,7 @@ func (s *Server) clusterRemove(c echo.Context) error {
 		return err
 	}
 	r, err := s.scheduler.RemoveCluster(c.Request().Context(), cl.Name, time.Now())
-	ev := event{Action: "CLUSTER_REMOVED", TargetType: "cluster", TargetID: cl.Name, Params: removalParams(r)}
+	ev := event{Action: audit.ActionClusterRemoved, TargetType: "cluster", TargetID: cl.Name, Params: removalParams(r)}
 	if err != nil {
 		s.recordResult(c, ev, err)
 		if msg, ok := userMessage(err); ok {

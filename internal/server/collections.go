@@ -44,7 +44,7 @@ func (s *Server) collectionCreate(c echo.Context) error {
 // entry names the redacted location, never a key.
 func (s *Server) addCollection(c echo.Context, name, uri string, creds storage.Credentials) (registry.Collection, error) {
 	rc, err := s.ops.AddCollection(c.Request().Context(), name, uri, creds, identityOf(c).Name)
-	s.recordResult(c, event{Action: "COLLECTION_ADDED", TargetType: "collection", TargetID: name, Params: map[string]any{"location": storage.Redact(uri)}}, err)
+	s.recordResult(c, event{Action: audit.ActionCollectionAdded, TargetType: "collection", TargetID: name, Params: map[string]any{"location": storage.Redact(uri)}}, err)
 	return rc, err
 }
 
@@ -124,7 +124,7 @@ func (s *Server) chainRemove(c echo.Context) error {
 	chain := c.FormValue("chain")
 	back := "/collections/" + url.PathEscape(rc.Name)
 	r, err := s.ops.RemoveChain(c.Request().Context(), rc.Name, chain)
-	ev := event{Action: "CHAIN_REMOVED", TargetType: "collection", TargetID: rc.Name, Params: map[string]any{
+	ev := event{Action: audit.ActionChainRemoved, TargetType: "collection", TargetID: rc.Name, Params: map[string]any{
 		"chain": chain, "database": r.Database, "layers": r.Layers, "replication_slot": r.Slot, "slot_dropped": r.Slot != "" && r.SlotError == nil,
 	}}
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/web/templates"
 )
 
@@ -87,7 +88,7 @@ func (s *Server) setReplicaIdentityFull(c echo.Context, clusterName, db string, 
 	ctx, cancel := context.WithTimeout(c.Request().Context(), identitySetTimeout)
 	defer cancel()
 	err := s.ops.SetReplicaIdentityFull(ctx, clusterName, db, tables)
-	s.recordResult(c, event{Action: "REPLICA_IDENTITY_CHANGED", TargetType: "cluster", TargetID: clusterName,
+	s.recordResult(c, event{Action: audit.ActionReplicaIdentityChanged, TargetType: "cluster", TargetID: clusterName,
 		Params: map[string]any{"database": db, "tables": tables, "replica_identity": "full"}}, err)
 	return err
 }

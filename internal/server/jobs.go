@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/usererror"
 	"github.com/stratabackup/strata/web/templates"
@@ -98,18 +99,22 @@ func (s *Server) jobControl(c echo.Context, action string) (jobs.Job, error) {
 	}
 	ctx := c.Request().Context()
 	var j jobs.Job
+	var done string
 	switch action {
 	case "pause":
 		j, err = s.jobs.Pause(ctx, id)
+		done = audit.ActionJobPause
 	case "resume":
 		j, err = s.jobs.Resume(ctx, id)
+		done = audit.ActionJobResume
 	case "cancel":
 		j, err = s.jobs.Cancel(ctx, id)
+		done = audit.ActionJobCancel
 	}
 	if errors.Is(err, jobs.ErrNotFound) {
 		return j, errNotFound
 	}
-	s.recordResult(c, event{Action: "JOB_" + strings.ToUpper(action), TargetType: "job", TargetID: strconv.FormatInt(id, 10)}, err)
+	s.recordResult(c, event{Action: done, TargetType: "job", TargetID: strconv.FormatInt(id, 10)}, err)
 	if err == nil {
 		s.runner.Wake()
 	}

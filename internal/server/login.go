@@ -40,13 +40,13 @@ func (s *Server) login(c echo.Context) error {
 		if status == http.StatusInternalServerError {
 			return err
 		}
-		s.record(c, event{Action: "LOGIN_FAILED", Actor: name, TargetType: "user", TargetID: name, Params: params}, audit.OutcomeDenied, msg)
+		s.record(c, event{Action: audit.ActionLoginFailed, Actor: name, TargetType: "user", TargetID: name, Params: params}, audit.OutcomeDenied, msg)
 		return render(c, status, templates.LoginPage(s.pageFor(c, "Log in", ""), name, msg))
 	}
 	if err := s.startSession(c, user); err != nil {
 		return err
 	}
-	s.record(c, event{Action: "LOGIN", TargetType: "user", TargetID: user.Name, Params: params}, audit.OutcomeOK, "")
+	s.record(c, event{Action: audit.ActionLogin, TargetType: "user", TargetID: user.Name, Params: params}, audit.OutcomeOK, "")
 	return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next")))
 }
 
@@ -78,7 +78,7 @@ func (s *Server) startSession(c echo.Context, user auth.User) error {
 }
 
 func (s *Server) logout(c echo.Context) error {
-	s.record(c, event{Action: "LOGOUT", TargetType: "user", TargetID: identityOf(c).Name}, audit.OutcomeOK, "")
+	s.record(c, event{Action: audit.ActionLogout, TargetType: "user", TargetID: identityOf(c).Name}, audit.OutcomeOK, "")
 	if err := s.sessions.End(c.Response(), c.Request()); err != nil {
 		return err
 	}
@@ -114,6 +114,6 @@ func (s *Server) setup(c echo.Context) error {
 	if err := s.startSession(c, user); err != nil {
 		return err
 	}
-	s.record(c, event{Action: "SETUP_COMPLETED", TargetType: "user", TargetID: user.Name, Params: map[string]any{"role": string(user.Role)}}, audit.OutcomeOK, "")
+	s.record(c, event{Action: audit.ActionSetupCompleted, TargetType: "user", TargetID: user.Name, Params: map[string]any{"role": string(user.Role)}}, audit.OutcomeOK, "")
 	return s.redirectWithFlash(c, "/", "ok", "Welcome, "+user.Name+". You are the first admin.")
 }

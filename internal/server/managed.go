@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/web/templates"
@@ -24,7 +25,7 @@ func (s *Server) ensureManaged(c echo.Context, clusterName string) {
 		return
 	}
 	if m.ID != 0 {
-		s.record(c, event{Action: "MANAGED_BACKUPS_SET_UP", TargetType: "cluster", TargetID: clusterName,
+		s.record(c, event{Action: audit.ActionManagedBackupsSetUp, TargetType: "cluster", TargetID: clusterName,
 			Params: map[string]any{"collection": m.Collection, "recurrence": m.Recurrence, "keep_days": m.KeepDays}}, "ok", "")
 	}
 }
@@ -51,7 +52,7 @@ func (s *Server) managedUpdate(c echo.Context) error {
 	keepDays, _ := strconv.Atoi(c.FormValue("keep_days"))
 	set := operations.ManagedSettings{Frequency: c.FormValue("frequency"), KeepDays: keepDays, Paused: c.FormValue("enabled") == ""}
 	_, err = s.scheduler.SetManaged(c.Request().Context(), cl.Name, set, time.Now())
-	s.recordResult(c, event{Action: "MANAGED_BACKUPS_CHANGED", TargetType: "cluster", TargetID: cl.Name,
+	s.recordResult(c, event{Action: audit.ActionManagedBackupsChanged, TargetType: "cluster", TargetID: cl.Name,
 		Params: map[string]any{"frequency": set.Frequency, "keep_days": set.KeepDays, "paused": set.Paused}}, err)
 	if err != nil {
 		msg, ok := userMessage(err)

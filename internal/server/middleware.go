@@ -91,7 +91,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				if !errors.Is(err, auth.ErrInvalidAPIKey) {
 					return err
 				}
-				s.record(c, event{Action: "API_AUTH_FAILED"}, audit.OutcomeDenied, "invalid or revoked API key")
+				s.record(c, event{Action: audit.ActionAPIAuthFailed}, audit.OutcomeDenied, "invalid or revoked API key")
 				return echo.NewHTTPError(http.StatusUnauthorized, "invalid or revoked API key")
 			}
 			c.Set(identityKey, &identity{Name: "apikey:" + key.Name, Role: key.Role, Source: audit.SourceAPI})
@@ -131,7 +131,7 @@ func (s *Server) requireRole(r Route) echo.MiddlewareFunc {
 			id := identityOf(c)
 			if id == nil {
 				if !isSafeMethod(c.Request().Method) {
-					s.record(c, event{Action: "ACCESS_DENIED", Params: map[string]any{"method": r.Method, "path": c.Request().URL.Path}},
+					s.record(c, event{Action: audit.ActionAccessDenied, Params: map[string]any{"method": r.Method, "path": c.Request().URL.Path}},
 						audit.OutcomeDenied, "not logged in")
 				}
 				if isAPI(c) {
@@ -143,7 +143,7 @@ func (s *Server) requireRole(r Route) echo.MiddlewareFunc {
 				return echo.NewHTTPError(http.StatusUnauthorized, "log in first")
 			}
 			if !id.Role.Allows(r.Role) {
-				s.record(c, event{Action: "ACCESS_DENIED", Params: map[string]any{"method": r.Method, "path": c.Request().URL.Path}},
+				s.record(c, event{Action: audit.ActionAccessDenied, Params: map[string]any{"method": r.Method, "path": c.Request().URL.Path}},
 					audit.OutcomeDenied, "role "+string(id.Role)+" may not do this")
 				return echo.NewHTTPError(http.StatusForbidden, "your role ("+string(id.Role)+") cannot do this; ask an admin")
 			}
@@ -194,7 +194,7 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (s *Server) csrfRejected(c echo.Context, reason string) error {
-	s.record(c, event{Action: "CSRF_REJECTED", Params: map[string]any{"method": c.Request().Method, "path": c.Request().URL.Path}},
+	s.record(c, event{Action: audit.ActionCSRFRejected, Params: map[string]any{"method": c.Request().Method, "path": c.Request().URL.Path}},
 		audit.OutcomeDenied, reason)
 	return echo.NewHTTPError(http.StatusForbidden, "this form has expired or came from another site; reload the page and try again")
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
@@ -21,7 +22,7 @@ import (
 
 func (s *Server) startRestore(c echo.Context, req operations.RestoreRequest) (jobs.Job, error) {
 	job, err := s.ops.StartRestore(c.Request().Context(), req, identityOf(c).Name)
-	ev := event{Action: "RESTORE_STARTED", TargetType: "job", TargetID: itoaID(job.ID), Params: map[string]any{
+	ev := event{Action: audit.ActionRestoreStarted, TargetType: "job", TargetID: itoaID(job.ID), Params: map[string]any{
 		"cluster": req.Cluster, "collection": req.Collection, "backup": req.Backup, "database": req.Database, "tables": req.Tables,
 		"new_db_name": req.NewDBName, "into_db": req.IntoDB, "skip_missing_foreign_keys": req.SkipMissingForeignKeys,
 		"skip_missing_sequences": req.SkipMissingSequences, "skip_missing_views": req.SkipMissingViews,

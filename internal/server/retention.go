@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/registry"
@@ -59,7 +60,7 @@ func (s *Server) retentionSave(c echo.Context) error {
 	if err == nil {
 		err = s.registry.SetCollectionRetention(ctx, rc.ID, ret)
 	}
-	s.recordResult(c, event{Action: "RETENTION_CHANGED", TargetType: "collection", TargetID: rc.Name, Params: map[string]any{
+	s.recordResult(c, event{Action: audit.ActionRetentionChanged, TargetType: "collection", TargetID: rc.Name, Params: map[string]any{
 		"keep_days": ret.KeepDays, "keep_count": ret.KeepCount, "was_keep_days": before.KeepDays, "was_keep_count": before.KeepCount,
 	}}, err)
 	if err != nil {

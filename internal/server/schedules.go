@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
@@ -424,7 +425,7 @@ func (s *Server) createSchedule(c echo.Context, req operations.ScheduleRequest, 
 		params = scheduleParams(operations.ScheduleRequestOf(sch))
 		params["first_run"] = sch.State.NextRun
 	}
-	s.recordResult(c, event{Action: "SCHEDULE_CREATED", TargetType: "schedule", TargetID: itoaID(sch.ID), Params: params}, err)
+	s.recordResult(c, event{Action: audit.ActionScheduleCreated, TargetType: "schedule", TargetID: itoaID(sch.ID), Params: params}, err)
 	return sch, err
 }
 
@@ -530,7 +531,7 @@ func (s *Server) updateSchedule(c echo.Context, id int64, edit func(*operations.
 	if err == nil {
 		params = scheduleParams(operations.ScheduleRequestOf(sch))
 	}
-	s.recordResult(c, event{Action: "SCHEDULE_UPDATED", TargetType: "schedule", TargetID: itoaID(id), Params: params}, err)
+	s.recordResult(c, event{Action: audit.ActionScheduleUpdated, TargetType: "schedule", TargetID: itoaID(id), Params: params}, err)
 	return sch, err
 }
 
@@ -544,11 +545,11 @@ type scheduleActionKind struct {
 }
 
 var (
-	actionPause     = scheduleActionKind{"pause", "SCHEDULE_PAUSED", "Not paused"}
-	actionResume    = scheduleActionKind{"resume", "SCHEDULE_RESUMED", "Not resumed"}
-	actionRun       = scheduleActionKind{"run", "SCHEDULE_RUN", "Not run"}
-	actionDuplicate = scheduleActionKind{"duplicate", "SCHEDULE_DUPLICATED", "Not duplicated"}
-	actionDrop      = scheduleActionKind{"drop", "SCHEDULE_DROPPED", "Not dropped"}
+	actionPause     = scheduleActionKind{"pause", audit.ActionSchedulePaused, "Not paused"}
+	actionResume    = scheduleActionKind{"resume", audit.ActionScheduleResumed, "Not resumed"}
+	actionRun       = scheduleActionKind{"run", audit.ActionScheduleRun, "Not run"}
+	actionDuplicate = scheduleActionKind{"duplicate", audit.ActionScheduleDuplicated, "Not duplicated"}
+	actionDrop      = scheduleActionKind{"drop", audit.ActionScheduleDropped, "Not dropped"}
 
 	scheduleActions = []scheduleActionKind{actionPause, actionResume, actionRun, actionDuplicate, actionDrop}
 )

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/web/templates"
 )
@@ -24,7 +25,7 @@ func (s *Server) renderUsers(c echo.Context, status int, form templates.UserForm
 
 func (s *Server) userCreate(c echo.Context) error {
 	name, roleText := c.FormValue("username"), c.FormValue("role")
-	ev := event{Action: "USER_CREATED", TargetType: "user", TargetID: name, Params: map[string]any{"role": roleText}}
+	ev := event{Action: audit.ActionUserCreated, TargetType: "user", TargetID: name, Params: map[string]any{"role": roleText}}
 	user, err := s.createUser(c, name, c.Request().PostFormValue("password"), roleText)
 	s.recordResult(c, ev, err)
 	if msg, ok := userMessage(err); ok {
@@ -81,7 +82,7 @@ func (s *Server) userChange(c echo.Context, action string, params map[string]any
 
 func (s *Server) userSetRole(c echo.Context) error {
 	roleText := c.FormValue("role")
-	return s.userChange(c, "USER_ROLE_CHANGED", map[string]any{"role": roleText}, func(u auth.User) error {
+	return s.userChange(c, audit.ActionUserRoleChanged, map[string]any{"role": roleText}, func(u auth.User) error {
 		role, err := auth.ParseRole(roleText)
 		if err != nil {
 			return err
@@ -91,20 +92,20 @@ func (s *Server) userSetRole(c echo.Context) error {
 }
 
 func (s *Server) userDisable(c echo.Context) error {
-	return s.userChange(c, "USER_DISABLED", nil, func(u auth.User) error {
+	return s.userChange(c, audit.ActionUserDisabled, nil, func(u auth.User) error {
 		return s.auth.SetDisabled(c.Request().Context(), u.ID, true)
 	}, "User disabled and logged out.")
 }
 
 func (s *Server) userEnable(c echo.Context) error {
-	return s.userChange(c, "USER_ENABLED", nil, func(u auth.User) error {
+	return s.userChange(c, audit.ActionUserEnabled, nil, func(u auth.User) error {
 		return s.auth.SetDisabled(c.Request().Context(), u.ID, false)
 	}, "User enabled.")
 }
 
 func (s *Server) userResetPassword(c echo.Context) error {
 	password := c.Request().PostFormValue("password")
-	return s.userChange(c, "USER_PASSWORD_RESET", nil, func(u auth.User) error {
+	return s.userChange(c, audit.ActionUserPasswordReset, nil, func(u auth.User) error {
 		return s.auth.SetPassword(c.Request().Context(), u.ID, password)
 	}, "Password reset. The user's sessions have ended.")
 }
