@@ -163,3 +163,4 @@ func (t *phaseTracker) finish() []phase {
 
 func (*phaseTracker) Checkpoint(any) error           { return nil }
 func (*phaseTracker) Boundary(context.Context) error { return nil }
+func (*phaseTracker) Reverting()                     {}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/collection"
-	"github.com/stratabackup/strata/internal/jobs"
 )
 
 // BackupParams say what to back up and how.
@@ -85,8 +84,8 @@ var afterSnapshot func()
 // new layer of c, or continues a paused one (p.Resume). Everything — the
 // schema dump, every table's rows and the catalog — is read under one
 // snapshot; the manifest is written last, so a backup that does not finish
-// is never restorable. It returns jobs.ErrPauseRequested (the snapshot is
-// kept for the resume) or jobs.ErrCancelRequested (partial files removed)
+// is never restorable. It returns ErrPauseRequested (the snapshot is
+// kept for the resume) or ErrCancelRequested (partial files removed)
 // when t asks for either at a chunk boundary.
 func (e *Engine) Backup(ctx context.Context, p BackupParams, c *collection.Collection, t Tracker) (*collection.Manifest, error) {
 	if p.Parallel <= 0 {
@@ -119,12 +118,12 @@ func (e *Engine) Backup(ctx context.Context, p BackupParams, c *collection.Colle
 	switch {
 	case err == nil:
 		return m, nil
-	case errors.Is(err, jobs.ErrPauseRequested) && run.inc != nil && run.inc.capturing:
+	case errors.Is(err, ErrPauseRequested) && run.inc != nil && run.inc.capturing:
 		// A layer paused while reading the slot starts over on resume:
 		// nothing was confirmed, so the slot hands out the same changes.
 		run.fail(ctx, t, err)
 		return nil, err
-	case errors.Is(err, jobs.ErrPauseRequested):
+	case errors.Is(err, ErrPauseRequested):
 		e.hold(p.JobID, run)
 		return nil, err
 	default:
@@ -222,7 +221,7 @@ func (e *Engine) resumeBackup(ctx context.Context, p BackupParams, c *collection
 			run.snap.release(context.WithoutCancel(ctx), e, true)
 		}
 		cause := errSnapshotLost
-		if err := t.Boundary(ctx); errors.Is(err, jobs.ErrCancelRequested) {
+		if err := t.Boundary(ctx); errors.Is(err, ErrCancelRequested) {
 			cause = err // a paused job canceled after a restart: just clean up
 		}
 		return nil, e.discardCheckpoint(ctx, p, c, t, cp, cause)
@@ -234,7 +233,7 @@ func (e *Engine) resumeBackup(ctx context.Context, p BackupParams, c *collection
 	// A canceled paused job is run again only to clean up; a job paused
 	// again before doing anything keeps its snapshot.
 	if err := t.Boundary(ctx); err != nil {
-		if errors.Is(err, jobs.ErrPauseRequested) {
+		if errors.Is(err, ErrPauseRequested) {
 			e.hold(p.JobID, run)
 			return nil, err
 		}
@@ -246,8 +245,8 @@ func (e *Engine) resumeBackup(ctx context.Context, p BackupParams, c *collection
 // discardCheckpoint removes what a backup that cannot continue left: its
 // partial files and its slot.
 func (e *Engine) discardCheckpoint(ctx context.Context, p BackupParams, c *collection.Collection, t Tracker, cp backupCheckpoint, cause error) error {
-	if errors.Is(cause, jobs.ErrCancelRequested) {
-		reverting(t)
+	if errors.Is(cause, ErrCancelRequested) {
+		t.Reverting()
 	}
 	cctx, cancel := cleanupContext(ctx)
 	defer cancel()
@@ -271,8 +270,8 @@ func (e *Engine) discardCheckpoint(ctx context.Context, p BackupParams, c *colle
 // fail removes the backup's partial work after err: the layer's files (no
 // manifest was written, so nothing of it is restorable) and the slot.
 func (r *backupRun) fail(ctx context.Context, t Tracker, err error) error {
-	if errors.Is(err, jobs.ErrCancelRequested) {
-		reverting(t)
+	if errors.Is(err, ErrCancelRequested) {
+		t.Reverting()
 	}
 	if errors.Is(err, errSnapshotLost) {
 		err = snapshotLostError(err)
@@ -292,13 +291,6 @@ func (r *backupRun) fail(ctx context.Context, t Tracker, err error) error {
 
 func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-}
-
-// reverting tells a jobs.Control that the job is removing its partial work.
-func reverting(t Tracker) {
-	if r, ok := t.(interface{ Reverting() }); ok {
-		r.Reverting()
-	}
 }
 
 // index fills the lookups and totals from the catalog.

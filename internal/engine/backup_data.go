@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/collection"
-	"github.com/stratabackup/strata/internal/jobs"
 )
 
 // chunkResult is a worker's answer: a finished chunk, a failed one, or
@@ -60,10 +59,10 @@ func (r *backupRun) copyData(ctx context.Context, t Tracker) error {
 
 	var stop error // why no more chunks are handed out
 	stopWith := func(err error) {
-		if stop == nil || errors.Is(stop, jobs.ErrPauseRequested) {
+		if stop == nil || errors.Is(stop, ErrPauseRequested) {
 			stop = err // a failure while pausing wins over the pause
 		}
-		if !errors.Is(err, jobs.ErrPauseRequested) {
+		if !errors.Is(err, ErrPauseRequested) {
 			stopWorkers()
 		}
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/stratabackup/strata/internal/collection"
-	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/pgserver"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
 	"github.com/stratabackup/strata/internal/usererror"
@@ -66,9 +65,9 @@ func (f *fakeTracker) Boundary(ctx context.Context) error {
 	}
 	switch n {
 	case f.pauseAt:
-		return jobs.ErrPauseRequested
+		return ErrPauseRequested
 	case f.cancelAt:
-		return jobs.ErrCancelRequested
+		return ErrCancelRequested
 	}
 	return ctx.Err()
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/pgserver"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
 )
@@ -33,7 +32,7 @@ func TestBackupPauseAndResume(t *testing.T) {
 
 			tr1 := &fakeTracker{pauseAt: 4} // boundary 1 follows the schema dump
 			_, err := e.Backup(context.Background(), p, c, tr1)
-			if !errors.Is(err, jobs.ErrPauseRequested) {
+			if !errors.Is(err, ErrPauseRequested) {
 				t.Fatalf("want pause, got %v", err)
 			}
 			var cp backupCheckpoint
@@ -106,7 +105,7 @@ func TestBackupResumeWithoutSnapshotFails(t *testing.T) {
 	e := New(nil)
 	p := smallChunks(params(s, "fixture"))
 	tr := &fakeTracker{pauseAt: 3}
-	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, jobs.ErrPauseRequested) {
+	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, ErrPauseRequested) {
 		t.Fatalf("want pause, got %v", err)
 	}
 	// The console restarts: the held connections die with it, the slot stays.
@@ -132,7 +131,7 @@ func TestBackupResumeAfterSnapshotConnectionDropped(t *testing.T) {
 	e := New(nil)
 	p := smallChunks(params(s, "fixture"))
 	tr := &fakeTracker{pauseAt: 2}
-	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, jobs.ErrPauseRequested) {
+	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, ErrPauseRequested) {
 		t.Fatalf("want pause, got %v", err)
 	}
 	// The server ends the session holding the snapshot while paused.
@@ -152,7 +151,7 @@ func TestBackupCancel(t *testing.T) {
 	e := New(nil)
 	tr := &fakeTracker{cancelAt: 3}
 	_, err := e.Backup(context.Background(), smallChunks(params(s, "fixture")), c, tr)
-	if !errors.Is(err, jobs.ErrCancelRequested) {
+	if !errors.Is(err, ErrCancelRequested) {
 		t.Fatalf("want cancel, got %v", err)
 	}
 	if !tr.reverting {
@@ -170,12 +169,12 @@ func TestBackupCancelWhilePaused(t *testing.T) {
 	e := New(nil)
 	p := smallChunks(params(s, "fixture"))
 	tr := &fakeTracker{pauseAt: 1} // right after the schema dump
-	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, jobs.ErrPauseRequested) {
+	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, ErrPauseRequested) {
 		t.Fatalf("want pause, got %v", err)
 	}
 	p.Resume, p.Attempt = tr.lastCheckpoint(t), 2
 	_, err := e.Backup(context.Background(), p, c, &fakeTracker{cancelAt: 1})
-	if !errors.Is(err, jobs.ErrCancelRequested) {
+	if !errors.Is(err, ErrCancelRequested) {
 		t.Fatalf("want cancel, got %v", err)
 	}
 	if got := slots(t, s); len(got) != 0 {
@@ -235,7 +234,7 @@ func TestBackupPausedSnapshotSurvivesIdleTimeouts(t *testing.T) {
 	e := New(nil)
 	p := smallChunks(params(s, "fixture"))
 	tr := &fakeTracker{pauseAt: 2}
-	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, jobs.ErrPauseRequested) {
+	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, ErrPauseRequested) {
 		t.Fatalf("want pause, got %v", err)
 	}
 	time.Sleep(3 * time.Second)
@@ -257,7 +256,7 @@ func TestBackupPausedTooLong(t *testing.T) {
 	MaxPausedSnapshot = 200 * time.Millisecond
 	p := smallChunks(params(s, "fixture"))
 	tr := &fakeTracker{pauseAt: 2}
-	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, jobs.ErrPauseRequested) {
+	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, ErrPauseRequested) {
 		t.Fatalf("want pause, got %v", err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -278,7 +277,7 @@ func TestReleaseHeldDropsSlots(t *testing.T) {
 	c := newTestCollection(t)
 	e := New(nil)
 	tr := &fakeTracker{pauseAt: 1}
-	if _, err := e.Backup(context.Background(), params(s, "fixture"), c, tr); !errors.Is(err, jobs.ErrPauseRequested) {
+	if _, err := e.Backup(context.Background(), params(s, "fixture"), c, tr); !errors.Is(err, ErrPauseRequested) {
 		t.Fatalf("want pause, got %v", err)
 	}
 	e.ReleaseHeld(context.Background())

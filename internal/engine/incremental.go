@@ -26,7 +26,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/stratabackup/strata/internal/collection"
-	"github.com/stratabackup/strata/internal/jobs"
 )
 
 // incState is what an incremental layer adds to a backup run.
@@ -339,7 +338,7 @@ func (r *backupRun) captureLayer(ctx context.Context, t Tracker) error {
 		if stream != nil {
 			stream.Close(context.WithoutCancel(ctx))
 		}
-		if errors.Is(err, jobs.ErrPauseRequested) || errors.Is(err, jobs.ErrCancelRequested) || userError(err) != nil {
+		if errors.Is(err, ErrPauseRequested) || errors.Is(err, ErrCancelRequested) || userError(err) != nil {
 			return err
 		}
 		return sourceError(err, "read changes from the chain's replication slot "+inc.spec.Slot, "")

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/collection"
-	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
@@ -99,8 +98,8 @@ type restoreCheckpoint struct {
 // post-data); sequence values and materialized views.
 //
 // A pause stops at the next data file or phase and returns
-// jobs.ErrPauseRequested; Restore with the checkpoint continues there. A
-// cancel (jobs.ErrCancelRequested) or a failure removes what the restore
+// ErrPauseRequested; Restore with the checkpoint continues there. A
+// cancel (ErrCancelRequested) or a failure removes what the restore
 // created; an interruption (ctx canceled: the console is stopping) keeps it
 // for the resume.
 func (e *Engine) Restore(ctx context.Context, p RestoreParams, c *collection.Collection, t Tracker) (*RestoreResult, error) {
@@ -172,10 +171,10 @@ func (r *restoreRun) execute(ctx context.Context, t Tracker) error {
 // restore created.
 func (r *restoreRun) stop(ctx context.Context, t Tracker, err error) error {
 	switch {
-	case errors.Is(err, jobs.ErrPauseRequested):
+	case errors.Is(err, ErrPauseRequested):
 		return err
-	case errors.Is(err, jobs.ErrCancelRequested):
-		reverting(t)
+	case errors.Is(err, ErrCancelRequested):
+		t.Reverting()
 		cctx, cancel := cleanupContext(ctx)
 		defer cancel()
 		return withCleanup(err, r.revert(cctx))

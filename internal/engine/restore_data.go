@@ -23,7 +23,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stratabackup/strata/internal/collection"
-	"github.com/stratabackup/strata/internal/jobs"
 )
 
 const progressSchema = "strata_restore"
@@ -184,7 +183,7 @@ func (r *restoreRun) loadDataOnce(ctx context.Context, t Tracker) error {
 					if err = r.checkpoint(t); err == nil {
 						err = t.Boundary(ctx)
 					}
-					if errors.Is(err, jobs.ErrPauseRequested) || errors.Is(err, jobs.ErrCancelRequested) {
+					if errors.Is(err, ErrPauseRequested) || errors.Is(err, ErrCancelRequested) {
 						if stop == nil {
 							stop = err
 						}

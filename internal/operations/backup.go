@@ -124,9 +124,9 @@ func (h backupHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control)
 		Cluster: req.Cluster, CreatedBy: job.CreatedBy, Resume: job.Checkpoint, Attempt: job.Attempt,
 		ChunkBytes:  h.s.ChunkBytes,
 		Incremental: req.Incremental, Chain: req.Chain, RevisionHistory: req.RevisionHistory, KeepDays: req.KeepDays,
-	}, coll, ctl)
+	}, coll, engineTracker{ctl})
 	if err != nil {
-		return err
+		return jobError(err)
 	}
 	if m.Kind == collection.KindFull && m.Slot != "" {
 		h.dropOlderChainSlots(ctx, coll, m, source.ForDatabase(req.Database))

@@ -184,9 +184,9 @@ func (h restoreHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control
 		Backup:    req.Backup, Database: req.Database, Tables: req.Tables, NewDBName: req.NewDBName, IntoDB: req.IntoDB,
 		SkipMissingForeignKeys: req.SkipMissingForeignKeys, SkipMissingSequences: req.SkipMissingSequences,
 		SkipMissingViews: req.SkipMissingViews, Resume: job.Checkpoint,
-	}, coll, ctl)
+	}, coll, engineTracker{ctl})
 	if err != nil {
-		return err
+		return jobError(err)
 	}
 	return ctl.SetResult(res)
 }

@@ -1,0 +1,2 @@
+// Package archtest checks the import rules between Strata's layers.
+package archtest
