@@ -98,7 +98,7 @@ func (s *Service) StartBackup(ctx context.Context, req BackupRequest, actor stri
 		what = fmt.Sprintf("%d table(s) of database %s", len(req.Tables), req.Database)
 	}
 	return s.jobs.Create(ctx, jobs.NewJob{
-		Type: TypeBackup, Cluster: req.Cluster, ScheduleID: req.ScheduleID, ScheduleRun: req.Run, CreatedBy: actor, Payload: req,
+		Type: jobs.TypeBackup, Cluster: req.Cluster, ScheduleID: req.ScheduleID, ScheduleRun: req.Run, CreatedBy: actor, Payload: req,
 		Description: fmt.Sprintf("%s backup of %s into %s", kind, what, req.Collection),
 	})
 }

@@ -17,12 +17,6 @@ import (
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
-// Job types.
-const (
-	TypeBackup  = "backup"
-	TypeRestore = "restore"
-)
-
 // Service starts backups and restores and runs their jobs.
 type Service struct {
 	reg    *registry.Registry
@@ -41,8 +35,8 @@ func New(reg *registry.Registry, js *jobs.Store, eng *engine.Engine, log *slog.L
 
 // Register adds the backup and restore handlers to a job runner.
 func (s *Service) Register(r *jobs.Runner) {
-	r.Register(TypeBackup, backupHandler{s})
-	r.Register(TypeRestore, restoreHandler{s})
+	r.Register(jobs.TypeBackup, backupHandler{s})
+	r.Register(jobs.TypeRestore, restoreHandler{s})
 }
 
 // FailOrphanedPausedBackups resumes the backups that were paused when the
@@ -54,7 +48,7 @@ func (s *Service) Register(r *jobs.Runner) {
 // continues there or fails here, never mixing snapshots.)
 func (s *Service) FailOrphanedPausedBackups(ctx context.Context) error {
 	for before := int64(0); ; {
-		list, next, err := s.jobs.List(ctx, jobs.Filter{Type: TypeBackup, Status: jobs.StatusPaused}, before, 100)
+		list, next, err := s.jobs.List(ctx, jobs.Filter{Type: jobs.TypeBackup, Status: jobs.StatusPaused}, before, 100)
 		if err != nil {
 			return err
 		}

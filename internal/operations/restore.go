@@ -152,7 +152,7 @@ func (s *Service) StartRestore(ctx context.Context, req RestoreRequest, actor st
 		what = fmt.Sprintf("%d table(s) of %s into %s", len(req.Tables), m.Database, req.IntoDB)
 	}
 	return s.jobs.Create(ctx, jobs.NewJob{
-		Type: TypeRestore, Cluster: req.Cluster, CreatedBy: actor, Payload: req,
+		Type: jobs.TypeRestore, Cluster: req.Cluster, CreatedBy: actor, Payload: req,
 		Description: fmt.Sprintf("Restore of %s from %s/%s", what, req.Collection, from),
 	})
 }

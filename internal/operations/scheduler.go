@@ -190,7 +190,7 @@ func (sc *Scheduler) failedStart(ctx context.Context, sch schedule.Schedule, req
 		msg = "the backup could not start; see the console log"
 	}
 	_, err := sc.s.jobs.CreateFailed(ctx, jobs.NewJob{
-		Type: TypeBackup, Cluster: sch.Cluster, ScheduleID: sch.ID, ScheduleRun: req.Run, CreatedBy: "schedule " + sch.Label, Payload: req,
+		Type: jobs.TypeBackup, Cluster: sch.Cluster, ScheduleID: sch.ID, ScheduleRun: req.Run, CreatedBy: "schedule " + sch.Label, Payload: req,
 		Description: "Scheduled backup of " + what + " into " + sch.Collection,
 	}, "not started: "+msg)
 	return err

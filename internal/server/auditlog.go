@@ -44,15 +44,13 @@ func auditQuery(c echo.Context) (audit.Filter, url.Values, int64, error) {
 	return f, q, before, nil
 }
 
-// parseFilterTime accepts the browser's datetime-local value (taken as UTC) or RFC 3339.
+// parseFilterTime reads the filter's time named name; empty is none.
 func parseFilterTime(name, v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, v, time.UTC); err == nil {
-			return t.UTC(), nil
-		}
+	if t, ok := parseFormTime(v); ok {
+		return t, nil
 	}
 	return time.Time{}, echo.NewHTTPError(http.StatusBadRequest,
 		fmt.Sprintf("%s: %q is not a time; use YYYY-MM-DDTHH:MM in UTC or RFC 3339 such as 2026-01-02T15:04:05Z", name, v))

@@ -85,10 +85,10 @@ func (s *Server) clusterStatuses(c echo.Context, now time.Time) ([]templates.Clu
 	var toRead []string
 	for _, name := range names {
 		st := templates.ClusterStatus{Name: name}
-		if st.LastBackup, err = newest(jobs.Filter{Cluster: name, Type: operations.TypeBackup, Status: jobs.StatusSucceeded}); err != nil {
+		if st.LastBackup, err = newest(jobs.Filter{Cluster: name, Type: jobs.TypeBackup, Status: jobs.StatusSucceeded}); err != nil {
 			return nil, nil, err
 		}
-		failed, err := newest(jobs.Filter{Cluster: name, Type: operations.TypeBackup, Status: jobs.StatusFailed})
+		failed, err := newest(jobs.Filter{Cluster: name, Type: jobs.TypeBackup, Status: jobs.StatusFailed})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -108,7 +108,7 @@ func (s *Server) clusterStatuses(c echo.Context, now time.Time) ([]templates.Clu
 				st.Running++
 			case jobs.StatusSucceeded:
 				var res operations.BackupResult
-				if j.Type == operations.TypeBackup && json.Unmarshal(j.Result, &res) == nil && res.Collection != "" &&
+				if j.Type == jobs.TypeBackup && json.Unmarshal(j.Result, &res) == nil && res.Collection != "" &&
 					!slices.Contains(collections, res.Collection) {
 					collections = append(collections, res.Collection)
 				}

@@ -47,28 +47,16 @@ func ofDatabase(sums []collection.Summary, db string) []collection.Summary {
 	return out
 }
 
-// pickerLayouts are the forms a time may be typed in: what a datetime-local
-// input sends (to the minute, second or millisecond), with a space or a T.
-var pickerLayouts = []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02 15:04:05.999999999", "2006-01-02 15:04"}
-
-// parseUTC reads a time from the restore form: RFC 3339 with its zone, or a
-// date and time without one, which is UTC (the form labels it so).
+// parseUTC reads a moment to restore to from the restore form.
 func parseUTC(v string) (time.Time, error) {
-	v = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "UTC"))
-	t, err := time.Parse(time.RFC3339Nano, v)
-	for _, layout := range pickerLayouts {
-		if err == nil {
-			break
-		}
-		t, err = time.Parse(layout, v)
-	}
-	if err != nil {
-		return time.Time{}, usererror.Errorf("%q is not a date and time: write it like 2026-11-23T14:05:00.000 (UTC)", v)
+	t, ok := parseFormTime(v)
+	if !ok {
+		return time.Time{}, usererror.Errorf("%q is not a date and time: write it like 2026-11-23T14:05:00.000 (UTC)", strings.TrimSpace(v))
 	}
 	if err := operations.CheckAsOf(t); err != nil {
 		return time.Time{}, err
 	}
-	return t.UTC(), nil
+	return t, nil
 }
 
 // snapToLayerEnd makes a time given to the millisecond (all a date-time

@@ -234,10 +234,8 @@ func firstRunOf(v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3339} {
-		if t, err := time.ParseInLocation(layout, v, time.UTC); err == nil {
-			return t.UTC(), nil
-		}
+	if t, ok := parseFormTime(v); ok {
+		return t, nil
 	}
 	return time.Time{}, usererror.Errorf("first run %q is not a date and time: use YYYY-MM-DDTHH:MM (UTC), or leave it empty to start now", v)
 }
