@@ -13,6 +13,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/stratabackup/strata/internal/store"
 )
 
 // CheckpointFileName is the checkpoint file in the data dir, beside the
@@ -36,7 +38,7 @@ type checkpointLine struct {
 
 func marshalCheckpoint(c Checkpoint) ([]byte, error) {
 	return json.Marshal(checkpointLine{EntryID: c.EntryID, Hash: c.Hash, Count: c.Count, KeyedFrom: c.KeyedFrom,
-		Time: c.Time.UTC().Format(timeLayout), MAC: c.MAC})
+		Time: c.Time.UTC().Format(store.TimeLayout), MAC: c.MAC})
 }
 
 func unmarshalCheckpoint(b []byte) (Checkpoint, error) {

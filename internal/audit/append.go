@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/stratabackup/strata/internal/store"
 )
 
 // Append records e and returns it as stored: with ID, Time, PrevHash, Hash
@@ -83,7 +85,7 @@ func (l *Log) AppendTx(ctx context.Context, tx *sql.Tx, entries ...Entry) ([]Ent
 		}
 		r := row{
 			id:          head.id + 1,
-			time:        t.Format(timeLayout),
+			time:        t.Format(store.TimeLayout),
 			actor:       clean(e.Actor, maxFieldBytes),
 			role:        clean(e.Role, maxFieldBytes),
 			source:      e.Source,

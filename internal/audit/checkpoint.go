@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/stratabackup/strata/internal/store"
 )
 
 // Checkpoint is a signed statement of the chain's head kept outside the
@@ -60,7 +62,7 @@ func WithAnchors(anchors ...Anchor) Option {
 //	{"entry_id":150,"hash":"…","count":150,"keyed_from":1,"time":"2026-01-02T03:04:05.000000000Z"}
 //
 // Numbers are decimal integers, strings are escaped as in entries'
-// encoding, time is in timeLayout. No entry's encoding begins with
+// encoding, time is in store.TimeLayout. No entry's encoding begins with
 // {"entry_id":, so a checkpoint's MAC can never pass for an entry's hash.
 func appendCheckpoint(b []byte, c *Checkpoint) []byte {
 	b = append(b, `{"entry_id":`...)
@@ -70,7 +72,7 @@ func appendCheckpoint(b []byte, c *Checkpoint) []byte {
 	b = strconv.AppendInt(b, c.Count, 10)
 	b = append(b, `,"keyed_from":`...)
 	b = strconv.AppendInt(b, c.KeyedFrom, 10)
-	b = appendField(b, "time", c.Time.UTC().Format(timeLayout))
+	b = appendField(b, "time", c.Time.UTC().Format(store.TimeLayout))
 	return append(b, '}')
 }
 

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stratabackup/strata/internal/store"
 )
 
 func TestExport(t *testing.T) {
@@ -46,7 +48,7 @@ func TestExport(t *testing.T) {
 		}
 		e := all[want[0]-1]
 		first := records[1]
-		if first[1] != e.Time.Format(timeLayout) || first[5] != e.Action || first[8] != `{"n":`+strconv.FormatInt(e.ID-1, 10)+`}` || first[14] != e.Hash {
+		if first[1] != e.Time.Format(store.TimeLayout) || first[5] != e.Action || first[8] != `{"n":`+strconv.FormatInt(e.ID-1, 10)+`}` || first[14] != e.Hash {
 			t.Fatalf("first record = %v, want entry %+v", first, e)
 		}
 	})

@@ -21,10 +21,6 @@ const (
 // zeroHash is the prev_hash of the first entry.
 var zeroHash = strings.Repeat("0", 64)
 
-// timeLayout is how entry times are stored and hashed: UTC, RFC 3339 with
-// exactly nine fractional digits, so stored times sort as text.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
 // row is an entry as stored: every column as its SQLite text, which is
 // exactly what the hash covers, and how the hash is made.
 type row struct {
@@ -80,7 +76,7 @@ func (h *hasher) plain(r *row) string {
 //	 "request_id":"…","prev_hash":"…"}
 //
 // id is a decimal integer. Every other value is a JSON string holding the
-// column's stored text byte for byte: time in timeLayout, params as its stored
+// column's stored text byte for byte: time in store.TimeLayout, params as its stored
 // JSON text (json.Marshal output: sorted keys, compact). In strings only '"'
 // and '\' are escaped with a backslash, \n, \r and \t as such, other bytes
 // below 0x20 as \u00xx (lowercase hex); all other bytes are copied as they are.

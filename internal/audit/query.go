@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/stratabackup/strata/internal/store"
 )
 
 // Page sizes for List.
@@ -121,7 +123,7 @@ func (l *Log) page(ctx context.Context, f Filter, before int64, n int) ([]Entry,
 func (l *Log) idRange(ctx context.Context, from, to time.Time) (lo, hi int64, empty bool, err error) {
 	const firstAtOrAfter = `SELECT id FROM audit_log WHERE time >= ? ORDER BY time LIMIT 1`
 	if !from.IsZero() {
-		err := l.db.QueryRowContext(ctx, firstAtOrAfter, from.UTC().Format(timeLayout)).Scan(&lo)
+		err := l.db.QueryRowContext(ctx, firstAtOrAfter, from.UTC().Format(store.TimeLayout)).Scan(&lo)
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, 0, true, nil
 		}
@@ -130,7 +132,7 @@ func (l *Log) idRange(ctx context.Context, from, to time.Time) (lo, hi int64, em
 		}
 	}
 	if !to.IsZero() {
-		err := l.db.QueryRowContext(ctx, firstAtOrAfter, to.UTC().Format(timeLayout)).Scan(&hi)
+		err := l.db.QueryRowContext(ctx, firstAtOrAfter, to.UTC().Format(store.TimeLayout)).Scan(&hi)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return 0, 0, false, fmt.Errorf("audit: list: %w", err)
 		}

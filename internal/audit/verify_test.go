@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stratabackup/strata/internal/store"
 )
 
 func TestCanonicalEncoding(t *testing.T) {
@@ -214,7 +216,7 @@ func appendUnkeyed(t *testing.T, db *sql.DB, n int) {
 	}
 	h := newHasher(testKey)
 	for i := range n {
-		r := row{id: last.id + 1, time: t0.Add(time.Duration(last.id) * time.Second).Format(timeLayout),
+		r := row{id: last.id + 1, time: t0.Add(time.Duration(last.id) * time.Second).Format(store.TimeLayout),
 			actor: "old", role: "admin", source: SourceUI, action: "LOGIN", params: fmt.Sprintf(`{"n":%d}`, i),
 			outcome: OutcomeOK, prevHash: last.hash, hashVersion: HashSHA256}
 		r.hash = h.hash(&r)
