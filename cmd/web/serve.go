@@ -24,7 +24,7 @@ import (
 
 const (
 	jobWorkers           = 2
-	chainCheckEvery      = time.Hour
+	auditChainCheckEvery = time.Hour
 	auditCheckpointEvery = 5 * time.Minute // the audit chain's head, when it moved
 	sessionPurgeEvery    = time.Hour
 	schedulerTick        = 15 * time.Second // schedules run at most this late
@@ -107,7 +107,7 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 		// Paused backups hold snapshots and slots that die with the process.
 		eng.ReleaseHeld(sctx)
 	}()
-	go srv.Chain().Loop(ctx, chainCheckEvery)
+	go srv.AuditChain().Loop(ctx, auditChainCheckEvery)
 	go every(ctx, auditCheckpointEvery, func() {
 		if err := a.audit.Checkpoint(ctx); err != nil && ctx.Err() == nil {
 			log.Error("audit checkpoint not written", "error", err)

@@ -66,7 +66,7 @@ func (s *Server) auditList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := templates.AuditView{Entries: entries, Query: q, Next: next, Before: before, Chain: s.chain.Status()}
+	v := templates.AuditView{Entries: entries, Query: q, Next: next, Before: before, Chain: s.auditChain.Status()}
 	if c.Request().Header.Get("HX-Request") == "true" {
 		return render(c, http.StatusOK, templates.AuditResults(v))
 	}
@@ -113,7 +113,7 @@ func (s *Server) auditExport(c echo.Context) error {
 }
 
 func (s *Server) auditVerify(c echo.Context) error {
-	st, err := s.chain.Verify(c.Request().Context())
+	st, err := s.auditChain.Verify(c.Request().Context())
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func (s *Server) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := templates.HomeView{Users: len(users), Recent: recent, Chain: s.chain.Status(), Now: time.Now().UTC()}
+	v := templates.HomeView{Users: len(users), Recent: recent, Chain: s.auditChain.Status(), Now: time.Now().UTC()}
 	var statuses []alerts.Status
 	if v.Clusters, statuses, err = s.clusterStatuses(c, v.Now); err != nil {
 		return err

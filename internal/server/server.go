@@ -47,28 +47,28 @@ type Waker interface{ Wake() }
 
 // Server is the console's HTTP handler.
 type Server struct {
-	echo      *echo.Echo
-	db        *sql.DB
-	auth      *auth.Service
-	sessions  *auth.Sessions
-	audit     *audit.Log
-	refusals  *audit.Refusals
-	registry  *registry.Registry
-	jobs      *jobs.Store
-	runner    Waker
-	ops       *operations.Service
-	schedules *schedule.Store
-	scheduler *operations.Scheduler
-	expiry    *operations.Expiry
-	alerts    *alerts.Notifier
-	log       *slog.Logger
-	flash     *securecookie.SecureCookie
-	csrf      *auth.CSRF
-	devices   *auth.Devices
-	secure    bool
-	chain     *chainChecker
-	slotWAL   slothealth.Thresholds
-	routes    []Route
+	echo       *echo.Echo
+	db         *sql.DB
+	auth       *auth.Service
+	sessions   *auth.Sessions
+	audit      *audit.Log
+	refusals   *audit.Refusals
+	registry   *registry.Registry
+	jobs       *jobs.Store
+	runner     Waker
+	ops        *operations.Service
+	schedules  *schedule.Store
+	scheduler  *operations.Scheduler
+	expiry     *operations.Expiry
+	alerts     *alerts.Notifier
+	log        *slog.Logger
+	flash      *securecookie.SecureCookie
+	csrf       *auth.CSRF
+	devices    *auth.Devices
+	secure     bool
+	auditChain *auditChecker
+	slotWAL    slothealth.Thresholds
+	routes     []Route
 }
 
 // New builds the server with every route registered.
@@ -80,27 +80,27 @@ func New(o Options) *Server {
 		o.SlotWAL = slothealth.Defaults
 	}
 	s := &Server{
-		echo:      echo.New(),
-		db:        o.DB,
-		auth:      o.Auth,
-		sessions:  o.Sessions,
-		audit:     o.Audit,
-		refusals:  audit.NewRefusals(o.Audit, nil),
-		registry:  o.Registry,
-		jobs:      o.Jobs,
-		runner:    o.Runner,
-		ops:       o.Ops,
-		schedules: o.Schedules,
-		scheduler: o.Scheduler,
-		expiry:    o.Expiry,
-		alerts:    alerts.New(o.DB, o.Schedules, o.Jobs, o.Logger),
-		log:       o.Logger,
-		flash:     securecookie.New(o.CookieKeys[0], o.CookieKeys[1]),
-		csrf:      auth.NewCSRF(o.CookieKeys[0], o.SecureCookies),
-		devices:   auth.NewDevices(o.CookieKeys[0], o.SecureCookies, nil),
-		secure:    o.SecureCookies,
-		chain:     newChainChecker(o.Audit, o.Logger),
-		slotWAL:   o.SlotWAL,
+		echo:       echo.New(),
+		db:         o.DB,
+		auth:       o.Auth,
+		sessions:   o.Sessions,
+		audit:      o.Audit,
+		refusals:   audit.NewRefusals(o.Audit, nil),
+		registry:   o.Registry,
+		jobs:       o.Jobs,
+		runner:     o.Runner,
+		ops:        o.Ops,
+		schedules:  o.Schedules,
+		scheduler:  o.Scheduler,
+		expiry:     o.Expiry,
+		alerts:     alerts.New(o.DB, o.Schedules, o.Jobs, o.Logger),
+		log:        o.Logger,
+		flash:      securecookie.New(o.CookieKeys[0], o.CookieKeys[1]),
+		csrf:       auth.NewCSRF(o.CookieKeys[0], o.SecureCookies),
+		devices:    auth.NewDevices(o.CookieKeys[0], o.SecureCookies, nil),
+		secure:     o.SecureCookies,
+		auditChain: newAuditChecker(o.Audit, o.Logger),
+		slotWAL:    o.SlotWAL,
 	}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
@@ -119,4 +119,4 @@ func (s *Server) Handler() *echo.Echo { return s.echo }
 func (s *Server) Refusals() *audit.Refusals { return s.refusals }
 
 // Chain returns the background verifier of the audit chain, for start-up wiring.
-func (s *Server) Chain() *chainChecker { return s.chain }
+func (s *Server) AuditChain() *auditChecker { return s.auditChain }

@@ -15,21 +15,21 @@ import (
 // append-only triggers were restored (the entry stays in the log).
 const triggersRestoredNotice = 30 * 24 * time.Hour
 
-// chainChecker verifies the audit hash chain in the background and on demand,
+// auditChecker verifies the audit hash chain in the background and on demand,
 // and remembers the newest result for the pages.
-type chainChecker struct {
+type auditChecker struct {
 	audit  *audit.Log
 	log    *slog.Logger
 	mu     sync.Mutex // one verification at a time
 	status atomic.Pointer[templates.ChainStatus]
 }
 
-func newChainChecker(a *audit.Log, log *slog.Logger) *chainChecker {
-	return &chainChecker{audit: a, log: log}
+func newAuditChecker(a *audit.Log, log *slog.Logger) *auditChecker {
+	return &auditChecker{audit: a, log: log}
 }
 
 // Status is the newest result (Checked is false before the first run).
-func (cc *chainChecker) Status() templates.ChainStatus {
+func (cc *auditChecker) Status() templates.ChainStatus {
 	if s := cc.status.Load(); s != nil {
 		return *s
 	}
@@ -37,7 +37,7 @@ func (cc *chainChecker) Status() templates.ChainStatus {
 }
 
 // Verify walks the whole chain now.
-func (cc *chainChecker) Verify(ctx context.Context) (templates.ChainStatus, error) {
+func (cc *auditChecker) Verify(ctx context.Context) (templates.ChainStatus, error) {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	start := time.Now()
@@ -62,7 +62,7 @@ func (cc *chainChecker) Verify(ctx context.Context) (templates.ChainStatus, erro
 }
 
 // Loop verifies at once and then every interval until ctx ends.
-func (cc *chainChecker) Loop(ctx context.Context, every time.Duration) {
+func (cc *auditChecker) Loop(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
