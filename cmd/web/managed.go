@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/config"
 	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/storage"
@@ -39,7 +40,7 @@ func ensureManaged(ctx context.Context, a *app, sc *operations.Scheduler, log *s
 		return
 	}
 	for _, c := range clusters {
-		if _, err := sc.EnsureManaged(ctx, c.Name, time.Now()); err != nil {
+		if _, err := sc.EnsureManaged(ctx, c.Name, audit.Entry{}, time.Now()); err != nil {
 			log.Warn("managed backups: cannot set up", "cluster", c.Name, "error", err)
 		}
 	}

@@ -79,7 +79,7 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	ops := operations.New(a.registry, a.jobs, eng, log)
 	ops.ChunkBytes = cfg.ChunkSize
 	ops.Register(runner)
-	scheduler := operations.NewScheduler(ops, a.schedules)
+	scheduler := operations.NewScheduler(ops, a.schedules, a.audit)
 	expiry := operations.NewExpiry(ops, a.schedules, a.audit)
 	expiry.KeepAfterRemoval = cfg.ManagedKeepAfterRemoval
 	if scheduler.Managed, err = managedOptions(cfg); err != nil {

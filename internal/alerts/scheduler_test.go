@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
@@ -39,7 +41,7 @@ func TestSchedulerHookQueuesJobFailed(t *testing.T) {
 	ops.Register(runner)
 	runner.Start(ctx)
 	t.Cleanup(func() { runner.Stop(context.Background()) })
-	sc := operations.NewScheduler(ops, c.schedules)
+	sc := operations.NewScheduler(ops, c.schedules, audit.New(c.db, testAuditKey(t)))
 	sc.OnRunFinished(c.n.RunFinished)
 
 	r := newReceiver(t, always(http.StatusOK))
@@ -86,4 +88,13 @@ func TestSchedulerHookQueuesJobFailed(t *testing.T) {
 	if sch, _ := c.schedules.Get(ctx, s.ID); sch.State.Running {
 		t.Errorf("the run was not recorded: %+v", sch.State)
 	}
+}
+
+// testAuditKey is a fixed audit key.
+func testAuditKey(t *testing.T) audit.Key {
+	key, err := audit.NewKey(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -163,7 +164,7 @@ func (e *Expiry) expire(ctx context.Context, name string, opts ExpireOptions, pl
 		return x, damaged
 	}
 	sums = slices.DeleteFunc(sums, func(s collection.Summary) bool { return slices.Contains(hurt, s.Chain) })
-	chains, layers := chainsOf(sums)
+	chains, layers := retentionChains(sums)
 	x.Plan = plan(chains)
 	for _, c := range slices.Backward(hurt) {
 		x.Plan.Keep = append(x.Plan.Keep, retention.Decision{Chain: c,
@@ -213,9 +214,9 @@ func (e *Expiry) expire(ctx context.Context, name string, opts ExpireOptions, pl
 	return x, nil
 }
 
-// chainsOf turns a collection's layers into retention's chains, with each
+// retentionChains turns a collection's layers into retention's chains, with each
 // chain's layers by path.
-func chainsOf(sums []collection.Summary) ([]retention.Chain, map[string][]collection.Summary) {
+func retentionChains(sums []collection.Summary) ([]retention.Chain, map[string][]collection.Summary) {
 	layers := map[string][]collection.Summary{}
 	var chains []retention.Chain
 	for _, s := range sums {
@@ -250,16 +251,21 @@ func (e *Expiry) record(ctx context.Context, coll string, ec ExpiredChain, by au
 	e.append(ctx, by)
 }
 
-// append audits entry, as the console on its own when it names no actor.
 func (e *Expiry) append(ctx context.Context, entry audit.Entry) {
+	appendAudit(ctx, e.audit, e.s.log, entry)
+}
+
+// appendAudit audits entry, as the console on its own when it names no
+// actor. An entry that cannot be written is logged: what it records is done.
+func appendAudit(ctx context.Context, log *audit.Log, slog *slog.Logger, entry audit.Entry) {
 	if entry.Actor == "" {
 		entry.Actor, entry.Source, entry.ClientAddr = "strata", audit.SourceScheduler, "local"
 	}
 	if entry.Outcome == "" {
 		entry.Outcome = audit.OutcomeOK
 	}
-	if _, err := e.audit.Append(ctx, entry); err != nil {
-		e.s.log.Error("audit entry not written", "error", err, "action", entry.Action, "target", entry.TargetID)
+	if _, err := log.Append(ctx, entry); err != nil {
+		slog.Error("audit entry not written", "error", err, "action", entry.Action, "target", entry.TargetID)
 	}
 }
 

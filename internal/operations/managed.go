@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/internal/usererror"
@@ -74,8 +75,9 @@ func managedKeepDays(sch schedule.Schedule) int {
 
 // EnsureManaged gives a cluster its managed collection and schedule when
 // managed backups are enabled, and returns the schedule. The first run is
-// at the next hour, a full backup of every database.
-func (sc *Scheduler) EnsureManaged(ctx context.Context, clusterName string, now time.Time) (schedule.Schedule, error) {
+// at the next hour, a full backup of every database. Setting them up is
+// audited as by (the console on its own when by names no actor).
+func (sc *Scheduler) EnsureManaged(ctx context.Context, clusterName string, by audit.Entry, now time.Time) (schedule.Schedule, error) {
 	if !sc.Managed.Enabled {
 		return schedule.Schedule{}, nil
 	}
@@ -98,12 +100,19 @@ func (sc *Scheduler) EnsureManaged(ctx context.Context, clusterName string, now 
 	if err != nil {
 		return schedule.Schedule{}, err
 	}
-	return sc.store.Create(ctx, schedule.Schedule{
+	m, err := sc.store.Create(ctx, schedule.Schedule{
 		Label: "Managed backups of " + clusterName, Cluster: clusterName, Collection: coll.Name,
 		Recurrence: rec.Expr, FullRecurrence: schedule.DefaultFullCadence(rec, now), RevisionHistory: true,
 		OnFailure: schedule.OnFailureReschedule, OnPreviousRunning: schedule.OnRunningWait,
 		KeepDays: defaultManagedKeepDays, Managed: true, Owner: managedOwner,
 	}, time.Time{}, now)
+	if err != nil {
+		return m, err
+	}
+	by.Action, by.TargetType, by.TargetID = audit.ActionManagedBackupsSetUp, "cluster", clusterName
+	by.Params = map[string]any{"collection": m.Collection, "recurrence": m.Recurrence, "keep_days": m.KeepDays}
+	appendAudit(ctx, sc.audit, sc.s.log, by)
+	return m, nil
 }
 
 // ManagedSettings is what an admin may set of a cluster's managed backups.

@@ -48,15 +48,20 @@ func TestManagedBackups(t *testing.T) {
 	}
 
 	now := time.Now().UTC()
-	m, err := sc.EnsureManaged(ctx, "prod", now)
+	m, err := sc.EnsureManaged(ctx, "prod", audit.Entry{}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m.Database != "" || m.Recurrence != "@hourly" || m.FullRecurrence != "@daily" || m.KeepDays != 30 || m.Collection != "managed-prod" || !m.Managed {
 		t.Fatalf("managed schedule: %+v", m)
 	}
-	if again, err := sc.EnsureManaged(ctx, "prod", now); err != nil || again.ID != m.ID {
+	if again, err := sc.EnsureManaged(ctx, "prod", audit.Entry{}, now); err != nil || again.ID != m.ID {
 		t.Fatalf("EnsureManaged twice: %+v %v", again, err)
+	}
+	// Setting up is audited once, as the console when no one asked.
+	setUp, _, err := sc.audit.List(ctx, audit.Filter{Action: audit.ActionManagedBackupsSetUp}, 0, 10)
+	if err != nil || len(setUp) != 1 || setUp[0].Actor != "strata" || setUp[0].TargetID != "prod" || setUp[0].Params["collection"] != "managed-prod" {
+		t.Fatalf("audit of the set-up: %+v, %v", setUp, err)
 	}
 
 	runOnce := func(at time.Time) []jobs.Job {
@@ -195,7 +200,7 @@ func TestRemovedClusterExpiryRespectsLocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	if _, err := sc.EnsureManaged(ctx, "pg", now); err != nil {
+	if _, err := sc.EnsureManaged(ctx, "pg", audit.Entry{}, now); err != nil {
 		t.Fatal(err)
 	}
 	coll, err := sc.s.OpenCollection(ctx, "managed-pg")

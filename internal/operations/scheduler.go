@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/usererror"
@@ -17,6 +18,7 @@ import (
 type Scheduler struct {
 	s         *Service
 	store     *schedule.Store
+	audit     *audit.Log
 	observers []RunObserver
 	// Managed configures the clusters' managed backups.
 	Managed ManagedOptions
@@ -31,9 +33,10 @@ type RunObserver func(ctx context.Context, sch schedule.Schedule, run []jobs.Job
 // before the scheduler runs.
 func (sc *Scheduler) OnRunFinished(f RunObserver) { sc.observers = append(sc.observers, f) }
 
-// NewScheduler runs the schedules of store with the service's jobs.
-func NewScheduler(s *Service, store *schedule.Store) *Scheduler {
-	return &Scheduler{s: s, store: store}
+// NewScheduler runs the schedules of store with the service's jobs, and
+// audits in log what it sets up on its own.
+func NewScheduler(s *Service, store *schedule.Store, log *audit.Log) *Scheduler {
+	return &Scheduler{s: s, store: store, audit: log}
 }
 
 // Tick does what is due at now: it feeds finished runs back into their

@@ -36,7 +36,7 @@ func console(t *testing.T, dir string) (*Scheduler, *sql.DB) {
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := New(registry.New(db, box), jobs.NewStore(db), engine.New(logger), logger)
-	return NewScheduler(s, schedule.NewStore(db, box)), db
+	return NewScheduler(s, schedule.NewStore(db, box), newAuditLog(db)), db
 }
 
 // TestSchedulerStartsRunsOnce drives two consoles' schedulers on one store

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-rod/rod"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/operations"
@@ -24,7 +25,7 @@ func TestBrowserBackupBrowseRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	env.scheduler.Managed = operations.ManagedOptions{Enabled: true, Root: "file://" + env.dataDir + "/managed"}
-	if _, err := env.scheduler.EnsureManaged(t.Context(), "pg", time.Now()); err != nil {
+	if _, err := env.scheduler.EnsureManaged(t.Context(), "pg", audit.Entry{}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	b := browser.New(t)

@@ -65,7 +65,10 @@ func (s *Server) addCluster(c echo.Context, name, kindText, dsnText, password st
 	}()
 	s.recordResult(c, ev, err)
 	if err == nil {
-		s.ensureManaged(c, cl.Name)
+		if _, err := s.scheduler.EnsureManaged(c.Request().Context(), cl.Name, actorOf(c, ""), time.Now()); err != nil {
+			// The next start tries again.
+			s.log.Error("managed backups not set up", "cluster", cl.Name, "error", err)
+		}
 	}
 	return cl, err
 }

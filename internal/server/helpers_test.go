@@ -81,7 +81,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	runner.Start(ctx)
 	t.Cleanup(func() { runner.Stop(context.Background()) })
 	schedules := schedule.NewStore(db, box)
-	scheduler := operations.NewScheduler(ops, schedules)
+	scheduler := operations.NewScheduler(ops, schedules, log)
 	expiry := operations.NewExpiry(ops, schedules, log)
 	expiry.KeepAfterRemoval = 30 * 24 * time.Hour
 	srv := New(Options{DB: db, Auth: svc, Sessions: sessions, Audit: log, Registry: reg, Jobs: js, Runner: runner, Ops: ops,

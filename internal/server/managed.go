@@ -16,20 +16,6 @@ import (
 	"github.com/stratabackup/strata/web/templates"
 )
 
-// ensureManaged sets up a new cluster's managed backups and audits it; a
-// failure is logged and left to the next start, which tries again.
-func (s *Server) ensureManaged(c echo.Context, clusterName string) {
-	m, err := s.scheduler.EnsureManaged(c.Request().Context(), clusterName, time.Now())
-	if err != nil {
-		s.log.Error("managed backups not set up", "cluster", clusterName, "error", err)
-		return
-	}
-	if m.ID != 0 {
-		s.record(c, event{Action: audit.ActionManagedBackupsSetUp, TargetType: "cluster", TargetID: clusterName,
-			Params: map[string]any{"collection": m.Collection, "recurrence": m.Recurrence, "keep_days": m.KeepDays}}, "ok", "")
-	}
-}
-
 func (s *Server) managedView(ctx context.Context, clusterName string) (templates.ManagedView, error) {
 	v := templates.ManagedView{Cluster: clusterName, Off: !s.scheduler.Managed.Enabled}
 	m, err := s.schedules.Managed(ctx, clusterName)
