@@ -1,10 +1,5 @@
 package templates
 
-import (
-	"net/url"
-	"strings"
-)
-
 // IdentityView is the cluster page's "Point-in-time coverage" section: the
 // tables of each database that have no replica identity, which every
 // incremental copies whole.
@@ -26,17 +21,9 @@ type IdentityDatabase struct {
 // replica identity.
 func (v IdentityView) Complete() bool { return v.Error == "" && len(v.Databases) == 0 }
 
-// identityPath is where the section is loaded from and its form posted to.
-func identityPath(cluster string) string {
-	return "/clusters/" + url.PathEscape(cluster) + "/replica-identity"
-}
-
 // identityConfirm asks an admin before setting REPLICA IDENTITY FULL on
 // tables of database db.
 func identityConfirm(db string) string {
 	return "Set REPLICA IDENTITY FULL on the chosen tables of database " + db +
 		"? Every UPDATE and DELETE on them will then write the whole old row to the WAL."
 }
-
-// coveredList names the databases whose tables are all covered.
-func coveredList(dbs []string) string { return strings.Join(dbs, ", ") }

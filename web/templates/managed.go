@@ -1,0 +1,23 @@
+package templates
+
+import (
+	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/schedule"
+)
+
+// ManagedView is the cluster page's "Managed backups" section.
+type ManagedView struct {
+	Cluster  string
+	Off      bool               // managed backups are turned off on this console
+	Schedule *schedule.Schedule // nil when there is none
+	Error    string             // a refused change, shown on the form
+}
+
+// frequencyLabel names how often the managed backups run. Schedule must be set.
+func (v ManagedView) frequencyLabel() string {
+	return operations.ManagedFrequencyOf(v.Schedule.Recurrence).Label
+}
+
+// fullCadence says how often the managed backups are full backups.
+// Schedule must be set.
+func (v ManagedView) fullCadence() string { return schedule.CadenceWords(v.Schedule.FullRecurrence) }
