@@ -5,6 +5,7 @@ package templates
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -56,28 +57,34 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // Bytes formats a byte count in binary units.
 func Bytes(n int64) string {
+	if n < 0 {
+		// A negative size is a damaged record; say it as it is, scaled.
+		return "-" + Bytes(-max(n, -math.MaxInt64))
+	}
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)
 	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
+	f, exp := float64(n)/unit, 0
+	// Round first, so that 1 MiB less a byte is 1.0 MiB, not 1024.0 KiB.
+	for math.Round(f*10)/10 >= unit && exp < len("KMGTPE")-1 {
+		f /= unit
 		exp++
 	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return fmt.Sprintf("%.1f %ciB", f, "KMGTPE"[exp])
 }
 
 // Count formats a whole number with thousands separators.
 func Count(n int64) string {
-	s := fmt.Sprint(n)
+	s := strconv.FormatInt(n, 10)
+	sign := ""
 	if n < 0 {
-		return "-" + Count(-n)
+		sign, s = "-", s[1:]
 	}
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]
 	}
-	return s
+	return sign + s
 }
 
 // countNoun is n with the noun in its number: "1 warning", "3 warnings".

@@ -19,7 +19,7 @@ func TestBytes(t *testing.T) {
 		{1023, "1023 B"},
 		{1024, "1.0 KiB"},
 		{1536, "1.5 KiB"},
-		{1<<20 - 1, "1024.0 KiB"}, // rounds up without moving to the next unit
+		{1<<20 - 1, "1.0 MiB"}, // rounds to the next unit, not to 1024.0 KiB
 		{1 << 20, "1.0 MiB"},
 		{123456789, "117.7 MiB"},
 		{10 << 30, "10.0 GiB"},
@@ -28,7 +28,8 @@ func TestBytes(t *testing.T) {
 		{1 << 60, "1.0 EiB"},
 		{math.MaxInt64, "8.0 EiB"},
 		{-1, "-1 B"},
-		{-2048, "-2048 B"}, // negatives are not scaled
+		{-2048, "-2.0 KiB"},
+		{math.MinInt64, "-8.0 EiB"},
 	} {
 		if got := Bytes(tc.n); got != tc.want {
 			t.Errorf("Bytes(%d) = %q, want %q", tc.n, got, tc.want)
@@ -51,6 +52,7 @@ func TestCount(t *testing.T) {
 		{-1234, "-1,234"},
 		{-1234567, "-1,234,567"},
 		{math.MaxInt64, "9,223,372,036,854,775,807"},
+		{math.MinInt64, "-9,223,372,036,854,775,808"}, // its negation overflows
 	} {
 		if got := Count(tc.n); got != tc.want {
 			t.Errorf("Count(%d) = %q, want %q", tc.n, got, tc.want)
