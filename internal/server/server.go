@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stratabackup/strata/internal/alerts"
+	"github.com/stratabackup/strata/internal/app/status"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/jobs"
@@ -67,6 +68,7 @@ type Server struct {
 	devices    *auth.Devices
 	secure     bool
 	auditChain *auditChecker
+	status     *status.Reader
 	slotWAL    slothealth.Thresholds
 	routes     []Route
 }
@@ -102,6 +104,7 @@ func New(o Options) *Server {
 		auditChain: newAuditChecker(o.Audit, o.Logger),
 		slotWAL:    o.SlotWAL,
 	}
+	s.status = &status.Reader{Registry: o.Registry, Jobs: o.Jobs, Schedules: o.Schedules, Alerts: s.alerts, Ops: o.Ops, Auth: o.Auth, Audit: o.Audit}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.IPExtractor = ipExtractor(o.TrustedProxies)

@@ -31,38 +31,10 @@ type ClusterStatus struct {
 	NextRun     time.Time // the soonest next run of its active schedules; zero: none
 	Windows     []operations.DatabaseWindow
 	WindowError string
-}
-
-// State is the cluster's standing in a word, and its badge class.
-func (c ClusterStatus) State() (string, string) {
-	failing, overdue, active := c.LastFailed != nil, false, false
-	for _, s := range c.Schedules {
-		failing = failing || s.Failing
-		overdue = overdue || s.Overdue
-		active = active || !s.Schedule.State.Paused
-	}
-	switch {
-	case failing:
-		return "failing", "status-failed"
-	case overdue:
-		return "overdue", "status-failed"
-	case c.LastBackup == nil:
-		return "no backup yet", "status-paused"
-	case !active:
-		return "no active schedule", "status-paused"
-	}
-	return "ok", "status-succeeded"
-}
-
-// Rank orders clusters on the home page: failing, overdue, the rest.
-func (c ClusterStatus) Rank() int {
-	switch st, _ := c.State(); st {
-	case "failing":
-		return 0
-	case "overdue":
-		return 1
-	}
-	return 2
+	// State is the cluster's standing in a word, StateClass its badge's
+	// class; Attention marks a failing or overdue cluster.
+	State, StateClass string
+	Attention         bool
 }
 
 // lastBackupAt is when the cluster's newest successful backup finished;
@@ -82,7 +54,7 @@ func (c ClusterStatus) namesCollection(w operations.DatabaseWindow) bool {
 
 // clusterRowClass marks the clusters that need attention.
 func clusterRowClass(c ClusterStatus) string {
-	if c.Rank() < 2 {
+	if c.Attention {
 		return "attention"
 	}
 	return "ok"

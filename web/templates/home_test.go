@@ -4,50 +4,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stratabackup/strata/internal/alerts"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
-	"github.com/stratabackup/strata/internal/schedule"
 )
 
-func alertStatus(paused, failing, overdue bool) alerts.Status {
-	return alerts.Status{Schedule: schedule.Schedule{State: schedule.State{Paused: paused}}, Failing: failing, Overdue: overdue}
-}
-
-func TestClusterStatus(t *testing.T) {
-	done := at(8, 0, 0, 0)
-	backup := &jobs.Job{ID: 1, Status: jobs.StatusSucceeded, FinishedAt: &done}
-	failed := &jobs.Job{ID: 2, Status: jobs.StatusFailed}
-	active, paused := alertStatus(false, false, false), alertStatus(true, false, false)
-
-	for _, tc := range []struct {
-		name         string
-		c            ClusterStatus
-		state, class string
-		rank         int
-		row          string
-	}{
-		{"nothing yet", ClusterStatus{}, "no backup yet", "status-paused", 2, "ok"},
-		{"a backup, no schedule", ClusterStatus{LastBackup: backup}, "no active schedule", "status-paused", 2, "ok"},
-		{"a backup, schedules paused", ClusterStatus{LastBackup: backup, Schedules: []alerts.Status{paused, paused}}, "no active schedule", "status-paused", 2, "ok"},
-		{"ok", ClusterStatus{LastBackup: backup, Schedules: []alerts.Status{paused, active}}, "ok", "status-succeeded", 2, "ok"},
-		{"schedules but no backup", ClusterStatus{Schedules: []alerts.Status{active}}, "no backup yet", "status-paused", 2, "ok"},
-		{"last backup failed", ClusterStatus{LastBackup: backup, LastFailed: failed, Schedules: []alerts.Status{active}}, "failing", "status-failed", 0, "attention"},
-		{"a schedule failing", ClusterStatus{LastBackup: backup, Schedules: []alerts.Status{active, alertStatus(false, true, false)}}, "failing", "status-failed", 0, "attention"},
-		{"a schedule overdue", ClusterStatus{LastBackup: backup, Schedules: []alerts.Status{alertStatus(false, false, true)}}, "overdue", "status-failed", 1, "attention"},
-		{"a paused schedule overdue", ClusterStatus{Schedules: []alerts.Status{alertStatus(true, false, true)}}, "overdue", "status-failed", 1, "attention"},
-		{"failing comes before overdue", ClusterStatus{Schedules: []alerts.Status{alertStatus(false, false, true), alertStatus(false, true, false)}}, "failing", "status-failed", 0, "attention"},
-	} {
-		state, class := tc.c.State()
-		if state != tc.state || class != tc.class {
-			t.Errorf("%s: State = %q, %q; want %q, %q", tc.name, state, class, tc.state, tc.class)
-		}
-		if got := tc.c.Rank(); got != tc.rank {
-			t.Errorf("%s: Rank = %d, want %d", tc.name, got, tc.rank)
-		}
-		if got := clusterRowClass(tc.c); got != tc.row {
-			t.Errorf("%s: clusterRowClass = %q, want %q", tc.name, got, tc.row)
-		}
+func TestClusterRowClass(t *testing.T) {
+	if got := clusterRowClass(ClusterStatus{Attention: true}); got != "attention" {
+		t.Errorf("a cluster needing attention: %q", got)
+	}
+	if got := clusterRowClass(ClusterStatus{}); got != "ok" {
+		t.Errorf("a cluster in order: %q", got)
 	}
 }
 
