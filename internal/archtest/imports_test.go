@@ -11,10 +11,12 @@ import (
 
 const module = "github.com/stratabackup/strata"
 
-// rules: what each package may not depend on, directly or through others.
-// A prefix forbids the package of that path and every package under it.
+// rules: what each package may not depend on, through others too, or,
+// with direct, only what it may not import itself. A prefix forbids the
+// package of that path and every package under it.
 var rules = []struct {
 	pkg       string
+	direct    bool
 	why       string
 	forbidden []string
 }{
@@ -27,6 +29,12 @@ var rules = []struct {
 			module + "/internal/schedule", module + "/internal/auth", module + "/internal/audit",
 		},
 	},
+	{
+		pkg:       module + "/internal/server",
+		direct:    true,
+		why:       "handlers call the application layer, which drives the engine",
+		forbidden: []string{module + "/internal/engine"},
+	},
 }
 
 func TestImportRules(t *testing.T) {
@@ -37,7 +45,7 @@ func TestImportRules(t *testing.T) {
 				return slices.ContainsFunc(r.forbidden, func(p string) bool { return dep == p || strings.HasPrefix(dep, p+"/") })
 			}
 			for _, dep := range slices.Sorted(maps.Keys(imports)) {
-				if !forbidden(dep) {
+				if !forbidden(dep) || r.direct && !slices.Contains(imports[r.pkg], dep) {
 					continue
 				}
 				chain := path(imports, r.pkg, dep)

@@ -62,6 +62,13 @@ func (s *Service) RemoveCluster(ctx context.Context, name string) (ClusterRemova
 	return r, s.reg.RemoveCluster(ctx, c.ID)
 }
 
+// ManualSlotCleanup says what to run on a cluster where Strata left
+// replication slots: find lists them, drop drops one (named <slot>), its
+// publication with it, connected to the slot's database.
+func ManualSlotCleanup() (find, drop string) {
+	return engine.ListSlotsSQL, engine.LeftSlot{Name: "<slot>", SlotLeft: true}.DropSQL()
+}
+
 // unfinished are the statuses of jobs that may still run.
 var unfinished = []jobs.Status{jobs.StatusPending, jobs.StatusRunning, jobs.StatusPauseRequested,
 	jobs.StatusPaused, jobs.StatusCancelRequested, jobs.StatusReverting}

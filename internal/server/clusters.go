@@ -12,7 +12,6 @@ import (
 
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/cluster"
-	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/slothealth"
@@ -218,17 +217,17 @@ const maxLeftInFlash = 5
 func removalMessage(name string, r operations.ClusterRemoval, unreached string) (kind, text string) {
 	const stays = " Its backups stay in their collections."
 	const why = " A slot left behind makes the server keep WAL until it is dropped."
+	find, drop := operations.ManualSlotCleanup()
 	switch {
 	case unreached != "":
 		return "error", "Cluster " + name + " removed, but Strata could not reach it to drop its replication slots: " + unreached + "." + why +
-			" Find them with " + engine.ListSlotsSQL + "; then, connected to each one's database, run " +
-			engine.LeftSlot{Name: "<slot>", SlotLeft: true}.DropSQL() + stays
+			" Find them with " + find + "; then, connected to each one's database, run " + drop + stays
 	case len(r.Slots.Left) > 0:
 		var b strings.Builder
 		fmt.Fprintf(&b, "Cluster %s removed, but Strata could not drop everything it made there.", name)
 		for i, l := range r.Slots.Left {
 			if i == maxLeftInFlash {
-				fmt.Fprintf(&b, " And %d more: find them with %s.", len(r.Slots.Left)-i, engine.ListSlotsSQL)
+				fmt.Fprintf(&b, " And %d more: find them with %s.", len(r.Slots.Left)-i, find)
 				break
 			}
 			fmt.Fprintf(&b, " %s in database %s (%s): connected to %s, run %s", l.Name, l.Database, l.Reason, l.Database, l.DropSQL())

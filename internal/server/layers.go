@@ -36,17 +36,6 @@ func chainsOf(sums []collection.Summary) []templates.Chain {
 	return out
 }
 
-// ofDatabase keeps the layers of one database.
-func ofDatabase(sums []collection.Summary, db string) []collection.Summary {
-	var out []collection.Summary
-	for _, s := range sums {
-		if s.Database == db {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // parseUTC reads a moment to restore to from the restore form.
 func parseUTC(v string) (time.Time, error) {
 	t, ok := parseFormTime(v)
@@ -57,20 +46,4 @@ func parseUTC(v string) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return t, nil
-}
-
-// snapToLayerEnd makes a time given to the millisecond (all a date-time
-// picker can send) mean the end of a layer that falls within that
-// millisecond: layer ends are the moments a layer without revision
-// history can restore, and they are kept to the microsecond.
-func snapToLayerEnd(t time.Time, sums []collection.Summary) time.Time {
-	if t.Truncate(time.Millisecond) != t {
-		return t // more precise than a picker: meant exactly
-	}
-	for _, s := range sums {
-		if s.EndTime.Truncate(time.Millisecond).Equal(t) {
-			return s.EndTime.UTC()
-		}
-	}
-	return t
 }

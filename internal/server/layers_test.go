@@ -66,9 +66,6 @@ func TestDatabasesOf(t *testing.T) {
 	if got := fmt.Sprint(collection.Databases(sums)); got != "[crm shop]" {
 		t.Fatalf("databases %s", got)
 	}
-	if got := len(ofDatabase(sums, "shop")); got != 3 {
-		t.Fatalf("%d layers of shop, want 3", got)
-	}
 }
 
 func TestParseUTC(t *testing.T) {
@@ -94,18 +91,5 @@ func TestParseUTC(t *testing.T) {
 		t.Error("parseUTC accepted yesterday")
 	} else if msg, ok := userMessage(err); !ok || msg == "" {
 		t.Errorf("parseUTC error is not for users: %v", err)
-	}
-}
-
-func TestSnapToLayerEnd(t *testing.T) {
-	sums := []collection.Summary{fullLayer("f", "shop", layersT0)} // ends at .123456
-	for in, want := range map[time.Time]time.Time{
-		layersT0.Truncate(time.Millisecond):                       layersT0, // the picker's millisecond of the layer's end
-		layersT0.Truncate(time.Millisecond).Add(time.Millisecond): layersT0.Truncate(time.Millisecond).Add(time.Millisecond),
-		layersT0.Add(-time.Microsecond):                           layersT0.Add(-time.Microsecond), // finer than a picker: meant as given
-	} {
-		if got := snapToLayerEnd(in, sums); !got.Equal(want) {
-			t.Errorf("snapToLayerEnd(%s) = %s, want %s", in.Format(time.RFC3339Nano), got.Format(time.RFC3339Nano), want.Format(time.RFC3339Nano))
-		}
 	}
 }

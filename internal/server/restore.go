@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,8 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stratabackup/strata/internal/audit"
-	"github.com/stratabackup/strata/internal/collection"
-	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/web/templates"
@@ -130,60 +127,42 @@ func (s *Server) fillWizardStep(ctx context.Context, w templates.RestoreWizard) 
 		w.Step, w.Error = "source", "Add a collection first: there is nothing to restore from."
 		return w, nil
 	}
-	coll, err := s.ops.OpenCollection(ctx, w.Collection)
-	if err != nil {
-		return wizardError(w, "source", err)
-	}
-	defer coll.Close()
-	sums, err := coll.Backups(ctx)
-	var damaged *collection.DamagedIndexError
-	if err != nil && !errors.As(err, &damaged) {
-		return wizardError(w, "source", err)
-	}
-	if damaged != nil && w.Step == "source" {
-		// The backups listed can be chosen; a restore that a damaged
-		// entry could make leave something out is refused at the next step.
-		w.Error = "Some backups of this collection are not listed: " + damaged.Error()
-	}
-	w.Databases = collection.Databases(sums)
-	if !slices.Contains(w.Databases, w.Database) {
-		w.Database = ""
-		for _, l := range sums { // the chosen layer's database, or the newest backup's
-			if l.Path == w.Backup || w.Database == "" {
-				w.Database = l.Database
-			}
-		}
-	}
-	sums = ofDatabase(sums, w.Database)
-	w.Chains = chainsOf(sums)
-	if w.Step == "source" {
-		return w, nil
-	}
-	spec, asOf := "LATEST", time.Time{}
+	q := operations.RestoreQuery{Collection: w.Collection, Database: w.Database, Resolve: w.Step != "source", CheckTables: w.Step != "source" && w.Step != "scope"}
+	var asOfErr error
 	switch w.Point {
 	case pointLayer:
-		spec = w.Backup
+		q.Backup = w.Backup
 	case pointTime:
-		if asOf, err = parseUTC(w.AsOf); err != nil {
-			return wizardError(w, "source", err)
+		if q.Resolve {
+			// A moment that does not parse goes back to the first step,
+			// with the collection's backups listed.
+			q.AsOf, asOfErr = parseUTC(w.AsOf)
+			q.Resolve = asOfErr == nil
 		}
-		asOf = snapToLayerEnd(asOf, sums)
 	}
-	point, err := engine.ResolveRestorePoint(ctx, coll, spec, w.Database, asOf)
+	if w.Scope == "tables" {
+		q.Tables = w.Tables
+	}
+	o, err := s.ops.RestoreOptions(ctx, q)
+	w.Databases, w.Database, w.Chains = o.Databases, o.Database, chainsOf(o.Layers)
+	if o.Damaged != nil && w.Step == "source" {
+		// The backups listed can be chosen; a restore that a damaged
+		// entry could make leave something out is refused at the next step.
+		w.Error = "Some backups of this collection are not listed: " + s.messageFor(o.Damaged, "listing a collection", "collection", w.Collection)
+	}
+	if err == nil {
+		err = asOfErr
+	}
 	if err != nil {
 		return wizardError(w, "source", err)
 	}
-	w.Manifest, w.AsOfTime, w.Uncovered = point.Manifest, asOf, point.Uncovered()
-	var tables []string
-	if w.Scope == "tables" {
-		tables = w.Tables
+	if !q.Resolve {
+		return w, nil
 	}
-	if w.Step != "scope" {
-		if err := point.Check(tables); err != nil {
-			return wizardError(w, "scope", err)
-		}
+	w.Manifest, w.AsOfTime, w.Uncovered, w.Warnings = o.Manifest, o.AsOf, o.Uncovered, o.Warnings
+	if o.TablesErr != nil {
+		return wizardError(w, "scope", o.TablesErr)
 	}
-	w.Warnings = point.Warnings(tables)
 	if w.NewDBName == "" && w.Scope != "tables" {
 		w.NewDBName = w.Manifest.Database + "_restored"
 	}

@@ -1,0 +1,62 @@
+package operations
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stratabackup/strata/internal/collection"
+	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/storage"
+	"github.com/stratabackup/strata/internal/testutil/layers"
+)
+
+// TestRestoreOptions: the wizard is offered the collection's databases,
+// the one it chose (else the chosen layer's, else the newest backup's)
+// with its layers, and, when asked, the point the restore will read.
+func TestRestoreOptions(t *testing.T) {
+	ctx := context.Background()
+	e := newExpiryEnv(t)
+	c := e.addCollection(t, "offsite", "file://"+t.TempDir()+"/c", storage.Credentials{}, registry.Retention{})
+	t0 := time.Date(2026, 11, 23, 12, 0, 0, 123456000, time.UTC)
+	shop := layers.Commit(t, c, "shop", t0, "", time.Time{})
+	crm := layers.Commit(t, c, "crm", t0.Add(time.Hour), "", time.Time{})
+
+	for _, tc := range []struct {
+		q    RestoreQuery
+		want string
+	}{
+		{RestoreQuery{Collection: "offsite"}, "crm"},
+		{RestoreQuery{Collection: "offsite", Database: "shop"}, "shop"},
+		{RestoreQuery{Collection: "offsite", Database: "gone", Backup: shop}, "shop"},
+	} {
+		o, err := e.s.RestoreOptions(ctx, tc.q)
+		if err != nil || o.Database != tc.want || len(o.Layers) != 1 || o.Layers[0].Database != tc.want || len(o.Databases) != 2 || o.Manifest != nil {
+			t.Errorf("%+v: %+v, %v", tc.q, o, err)
+		}
+	}
+	o, err := e.s.RestoreOptions(ctx, RestoreQuery{Collection: "offsite", Database: "crm", Resolve: true})
+	if err != nil || o.Manifest == nil || o.Manifest.Path != crm {
+		t.Fatalf("resolved: %+v, %v", o, err)
+	}
+	// A moment resolves to the layer that covers it.
+	end := t0.Truncate(10 * time.Millisecond) // layers end to the hundredth here
+	o, err = e.s.RestoreOptions(ctx, RestoreQuery{Collection: "offsite", Database: "shop", AsOf: end, Resolve: true})
+	if err != nil || o.Manifest == nil || o.Manifest.Path != shop || !o.AsOf.Equal(end) {
+		t.Errorf("as of the picker's millisecond: %+v, %v", o, err)
+	}
+}
+
+func TestSnapToLayerEnd(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 12, 0, 0, 123456000, time.UTC)
+	sums := []collection.Summary{{Kind: collection.KindFull, Path: "f", Chain: "f", Database: "shop", EndTime: t0}} // ends at .123456
+	for in, want := range map[time.Time]time.Time{
+		t0.Truncate(time.Millisecond):                       t0, // the picker's millisecond of the layer's end
+		t0.Truncate(time.Millisecond).Add(time.Millisecond): t0.Truncate(time.Millisecond).Add(time.Millisecond),
+		t0.Add(-time.Microsecond):                           t0.Add(-time.Microsecond), // finer than a picker: meant as given
+	} {
+		if got := snapToLayerEnd(in, sums); !got.Equal(want) {
+			t.Errorf("snapToLayerEnd(%s) = %s, want %s", in.Format(time.RFC3339Nano), got.Format(time.RFC3339Nano), want.Format(time.RFC3339Nano))
+		}
+	}
+}
