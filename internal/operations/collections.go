@@ -2,6 +2,7 @@ package operations
 
 import (
 	"context"
+	"errors"
 
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/registry"
@@ -40,4 +41,43 @@ func (s *Service) unusable(rc registry.Collection, err error) error {
 	}
 	s.log.Warn("add collection: location unusable", "uri", rc.URI, "error", err)
 	return usererror.Wrap(err, "Strata cannot make a collection at %s; the console log says why", rc.URI)
+}
+
+// CollectionContents is what a collection holds.
+type CollectionContents struct {
+	Layers     []collection.Summary // newest first
+	Incomplete []string             // folders of layers never committed
+	// Damaged are index entries that could not be used: the layers they
+	// list are not in Layers.
+	Damaged []collection.DamagedEntry
+}
+
+// Contents lists the layers of collection name and, with incomplete, the
+// folders of layers that were never committed.
+func (s *Service) Contents(ctx context.Context, name string, incomplete bool) (CollectionContents, error) {
+	var cc CollectionContents
+	coll, err := s.OpenCollection(ctx, name)
+	if err != nil {
+		return cc, err
+	}
+	defer coll.Close()
+	cc.Layers, err = coll.Backups(ctx)
+	if damaged := (*collection.DamagedIndexError)(nil); errors.As(err, &damaged) {
+		cc.Damaged, err = damaged.Entries, nil
+	}
+	if err != nil || !incomplete {
+		return cc, err
+	}
+	cc.Incomplete, err = coll.Incomplete(ctx)
+	return cc, err
+}
+
+// Backup reads the manifest of the layer at path in collection name.
+func (s *Service) Backup(ctx context.Context, name, path string) (*collection.Manifest, error) {
+	coll, err := s.OpenCollection(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer coll.Close()
+	return coll.Manifest(ctx, path)
 }

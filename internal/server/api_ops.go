@@ -138,24 +138,18 @@ func (s *Server) apiCollectionBackups(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	coll, err := s.ops.OpenCollection(c.Request().Context(), rc.Name)
+	cc, err := s.ops.Contents(c.Request().Context(), rc.Name, false)
 	if err != nil {
 		return apiError(err)
 	}
-	defer coll.Close()
-	list, err := coll.Backups(c.Request().Context())
-	var damaged *collection.DamagedIndexError
-	if err != nil && !errors.As(err, &damaged) {
-		return apiError(err)
-	}
-	layers := make([]apiLayer, len(list))
-	for i, l := range list {
+	layers := make([]apiLayer, len(cc.Layers))
+	for i, l := range cc.Layers {
 		layers[i] = apiLayer{Summary: l, Type: l.Kind}
 	}
 	out := map[string]any{"backups": layers}
-	if damaged != nil {
+	if len(cc.Damaged) > 0 {
 		var entries []apiDamagedEntry
-		for _, d := range damaged.Entries {
+		for _, d := range cc.Damaged {
 			entries = append(entries, apiDamagedEntry{Key: d.Key, Chain: d.Chain, Error: d.Err.Error()})
 		}
 		out["damaged"] = entries

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stratabackup/strata/internal/audit"
-	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/web/templates"
@@ -70,19 +68,8 @@ func (s *Server) renderCollection(c echo.Context, status int, rc registry.Collec
 	if v.ManagedFor, v.KeptUntil, err = s.expiry.ManagedExpiry(ctx, rc.Name); err != nil {
 		return err
 	}
-	coll, err := s.ops.OpenCollection(ctx, rc.Name)
-	if err == nil {
-		defer coll.Close()
-		var sums []collection.Summary
-		var damaged *collection.DamagedIndexError
-		if sums, err = coll.Backups(ctx); err == nil || errors.As(err, &damaged) {
-			v.Chains = chainsOf(sums)
-			if damaged != nil {
-				v.Damaged = damaged.Entries
-			}
-			v.Incomplete, err = coll.Incomplete(ctx)
-		}
-	}
+	cc, err := s.ops.Contents(ctx, rc.Name, true)
+	v.Chains, v.Damaged, v.Incomplete = chainsOf(cc.Layers), cc.Damaged, cc.Incomplete
 	if err != nil {
 		msg, ok := userMessage(err)
 		if !ok {
@@ -99,12 +86,7 @@ func (s *Server) backupShow(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	coll, err := s.ops.OpenCollection(ctx, rc.Name)
-	if err != nil {
-		return err
-	}
-	defer coll.Close()
-	m, err := coll.Manifest(ctx, c.QueryParam("path"))
+	m, err := s.ops.Backup(ctx, rc.Name, c.QueryParam("path"))
 	if err != nil {
 		if msg, ok := userMessage(err); ok {
 			return echo.NewHTTPError(http.StatusNotFound, msg)
