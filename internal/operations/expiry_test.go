@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -25,9 +24,9 @@ import (
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
 	"github.com/stratabackup/strata/internal/storage"
-	"github.com/stratabackup/strata/internal/store"
 	"github.com/stratabackup/strata/internal/testutil/layers"
 	"github.com/stratabackup/strata/internal/testutil/minio"
+	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
 // expiryEnv is a state store with a service, schedules and an audit log.
@@ -41,11 +40,7 @@ type expiryEnv struct {
 func newExpiryEnv(t *testing.T) *expiryEnv {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := store.Open(context.Background(), filepath.Join(dir, store.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := statestore.Open(t, dir)
 	box, err := secrets.LoadOrCreate(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -22,7 +21,7 @@ import (
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
 const testPassword = "correct horse battery"
@@ -46,11 +45,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, store.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := statestore.Open(t, dir)
 	svc := auth.New(db)
 	hashKey, blockKey, err := auth.LoadOrCreateKeys(dir, "")
 	if err != nil {
