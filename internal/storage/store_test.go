@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/stratabackup/strata/internal/testutil"
 	"github.com/stratabackup/strata/internal/testutil/minio"
 	"github.com/stratabackup/strata/internal/usererror"
 )
@@ -374,10 +375,10 @@ func TestFileReadOnlyFolder(t *testing.T) {
 	if os.Geteuid() == 0 {
 		chattr, err := exec.LookPath("chattr")
 		if err != nil {
-			t.Skip("running as root without chattr: cannot make a folder read-only")
+			testutil.Need(t, "running as root without chattr: cannot make a folder read-only", "apt-get install e2fsprogs")
 		}
 		if out, err := exec.Command(chattr, "+i", dir).CombinedOutput(); err != nil {
-			t.Skipf("running as root and chattr +i is refused here: %s", out)
+			testutil.Need(t, fmt.Sprintf("running as root and chattr +i is refused here: %s", out), "set TMPDIR to a folder on a file system with the immutable attribute (ext4, xfs, btrfs)")
 		}
 		t.Cleanup(func() { exec.Command(chattr, "-i", dir).Run() })
 	} else {
