@@ -82,6 +82,18 @@ func (c *consoleProcess) api(method, path, body string) (int, map[string]any) {
 	return resp.StatusCode, out
 }
 
+// ok fails the test unless a request answered 200 OK, and returns its
+// answer. It takes the request's results whole:
+//
+//	list := c.ok(c.api("GET", "/api/v1/jobs", ""))
+func (c *consoleProcess) ok(code int, out map[string]any) map[string]any {
+	c.t.Helper()
+	if code != http.StatusOK {
+		c.t.Fatalf("status %d, want 200: %v", code, out)
+	}
+	return out
+}
+
 func (c *consoleProcess) start(path, body string) int64 {
 	c.t.Helper()
 	code, out := c.api("POST", path, body)
@@ -96,7 +108,7 @@ func (c *consoleProcess) waitJob(id int64, what string, timeout time.Duration, c
 	c.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		_, j := c.api("GET", fmt.Sprintf("/api/v1/jobs/%d", id), "")
+		j := c.ok(c.api("GET", fmt.Sprintf("/api/v1/jobs/%d", id), ""))
 		if cond(j) {
 			return j
 		}
@@ -136,7 +148,9 @@ func TestKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := startConsole(t, dir, strings.TrimSpace(key))
-	first.api("POST", "/api/v1/clusters", fmt.Sprintf(`{"name":"pg","dsn":%q}`, pg.DSN("postgres")))
+	if code, out := first.api("POST", "/api/v1/clusters", fmt.Sprintf(`{"name":"pg","dsn":%q}`, pg.DSN("postgres"))); code != http.StatusCreated {
+		t.Fatalf("add cluster: %d %v", code, out)
+	}
 	full := first.start("/api/v1/backups", `{"cluster":"pg","database":"big","collection":"local"}`)
 	if j := first.waitJob(full, "finished", 2*time.Minute, finished); j["status"] != "succeeded" {
 		t.Fatalf("first backup: %v", j)
@@ -174,7 +188,7 @@ func TestKill9(t *testing.T) {
 	if j["status"] != "failed" || !strings.Contains(j["error"].(string), "snapshot") {
 		t.Fatalf("resumed backup whose snapshot died with the console: %v", j)
 	}
-	_, list := second.api("GET", "/api/v1/collections/local/backups", "")
+	list := second.ok(second.api("GET", "/api/v1/collections/local/backups", ""))
 	if n := len(list["backups"].([]any)); n != 1 {
 		t.Fatalf("collection lists %d backups, want only the completed one", n)
 	}

@@ -67,7 +67,7 @@ func TestEveryMinuteScheduleOnTwoConsoles(t *testing.T) {
 			t.Fatalf("after 4 minutes, %d finished runs: %v", len(runs), runs)
 		}
 		time.Sleep(2 * time.Second)
-		_, list := a.api("GET", fmt.Sprintf("/api/v1/jobs?schedule_id=%d", id), "")
+		list := a.ok(a.api("GET", fmt.Sprintf("/api/v1/jobs?schedule_id=%d", id), ""))
 		runs = runs[:0]
 		for _, j := range list["jobs"].([]any) {
 			if j := j.(map[string]any); finished(j) {
@@ -77,7 +77,7 @@ func TestEveryMinuteScheduleOnTwoConsoles(t *testing.T) {
 	}
 	cancel()
 
-	_, list := a.api("GET", fmt.Sprintf("/api/v1/jobs?schedule_id=%d", id), "")
+	list := a.ok(a.api("GET", fmt.Sprintf("/api/v1/jobs?schedule_id=%d", id), ""))
 	jobs := list["jobs"].([]any)
 	minutes := map[string]bool{}
 	for i := len(jobs) - 1; i >= 0; i-- {
@@ -111,7 +111,7 @@ func TestEveryMinuteScheduleOnTwoConsoles(t *testing.T) {
 			t.Errorf("run %v: %q with %d changes, want an incremental with the rows written since", j["id"], res.Type, res.Changes)
 		}
 	}
-	_, sch := b.api("GET", fmt.Sprintf("/api/v1/schedules/%d", id), "")
+	sch := b.ok(b.api("GET", fmt.Sprintf("/api/v1/schedules/%d", id), ""))
 	if sch["last_run_at"] == nil || sch["status"] == "paused" {
 		t.Errorf("schedule after its runs: %v", sch)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/stratabackup/strata/internal/storage"
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
 // newStorageAnchor is an anchor in a file:// location of its own.
@@ -30,7 +30,7 @@ func newStorageAnchor(t *testing.T) (*StorageAnchor, string) {
 func TestStorageAnchorCatchesARewriteWithTheKey(t *testing.T) {
 	ctx := context.Background()
 	dataDir := t.TempDir()
-	db := openStore(t, filepath.Join(dataDir, store.FileName))
+	db := statestore.Open(t, dataDir)
 	remote, remoteDir := newStorageAnchor(t)
 	file := NewCheckpointFile(dataDir)
 	l := New(db, testKey, WithClock(stepClock()), WithAnchors(file, remote))

@@ -2,20 +2,19 @@ package audit
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"unicode/utf8"
 
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
 // Two *sql.DB handles on one file stand in for two console processes: they
 // share nothing but SQLite's locks.
 func TestConcurrentAppendsKeepOneChain(t *testing.T) {
-	path := filepath.Join(t.TempDir(), store.FileName)
-	logs := []*Log{New(openStore(t, path), testKey), New(openStore(t, path), testKey)}
+	dir := t.TempDir()
+	logs := []*Log{New(statestore.Open(t, dir), testKey), New(statestore.Open(t, dir), testKey)}
 	const goroutines, perGoroutine = 8, 25
 
 	var wg sync.WaitGroup

@@ -4,11 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
 // newAnchoredLog returns a log on a fresh store in a data dir, anchored to
@@ -16,7 +16,7 @@ import (
 func newAnchoredLog(t *testing.T) (*Log, *sql.DB, *CheckpointFile) {
 	t.Helper()
 	dir := t.TempDir()
-	db := openStore(t, filepath.Join(dir, store.FileName))
+	db := statestore.Open(t, dir)
 	f := NewCheckpointFile(dir)
 	return New(db, testKey, WithClock(stepClock()), WithAnchors(f)), db, f
 }

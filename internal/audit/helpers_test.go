@@ -5,12 +5,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -39,20 +38,10 @@ func stepClock() func() time.Time {
 	}
 }
 
-func openStore(t *testing.T, path string) *sql.DB {
-	t.Helper()
-	db, err := store.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 // newLog returns a log on a fresh store and its db.
 func newLog(t *testing.T) (*Log, *sql.DB) {
 	t.Helper()
-	db := openStore(t, filepath.Join(t.TempDir(), store.FileName))
+	db := statestore.Open(t, t.TempDir())
 	return New(db, testKey, WithClock(stepClock())), db
 }
 

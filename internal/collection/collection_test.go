@@ -24,22 +24,34 @@ var ctx = context.Background()
 // location opens a new, empty storage location of one kind; reopen opens
 // the same location again, as another process would.
 type location struct {
-	name string
 	open func(t *testing.T) (st *storage.Store, reopen func() *storage.Store)
 }
 
-func locations(t *testing.T) []location {
-	file := location{"file", func(t *testing.T) (*storage.Store, func() *storage.Store) {
+// forEachLocation runs test in a subtest per kind of location: "file" on
+// local folders, and "s3" on a MinIO server that the s3 subtest starts for
+// itself and its subtests, so that the file subtests never need MinIO.
+func forEachLocation(t *testing.T, test func(t *testing.T, loc location)) {
+	t.Run("file", func(t *testing.T) { test(t, fileLocation()) })
+	t.Run("s3", func(t *testing.T) { test(t, s3Location(t)) })
+}
+
+func fileLocation() location {
+	return location{func(t *testing.T) (*storage.Store, func() *storage.Store) {
 		uri := "file://" + t.TempDir() + "/collection"
 		return openStore(t, uri, storage.Credentials{}), func() *storage.Store { return openStore(t, uri, storage.Credentials{}) }
 	}}
+}
+
+// s3Location starts a MinIO server that lives as long as t; each open
+// takes a new prefix in one bucket.
+func s3Location(t *testing.T) location {
 	srv := minio.Start(t)
 	srv.CreateBucket(t, "strata")
 	var (
 		mu sync.Mutex
 		n  int
 	)
-	s3 := location{"s3", func(t *testing.T) (*storage.Store, func() *storage.Store) {
+	return location{func(t *testing.T) (*storage.Store, func() *storage.Store) {
 		mu.Lock()
 		n++
 		uri := srv.URI("strata", fmt.Sprintf("c%d", n))
@@ -47,7 +59,6 @@ func locations(t *testing.T) []location {
 		creds := storage.Credentials{AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey}
 		return openStore(t, uri, creds), func() *storage.Store { return openStore(t, uri, creds) }
 	}}
-	return []location{file, s3}
 }
 
 func openStore(t *testing.T, uri string, creds storage.Credentials) *storage.Store {
@@ -180,20 +191,18 @@ func fullBackup(t *testing.T, c *Collection, end time.Time, db string) (*Manifes
 }
 
 func TestCollection(t *testing.T) {
-	for _, loc := range locations(t) {
-		t.Run(loc.name, func(t *testing.T) {
-			t.Run("WriteListResolveRead", func(t *testing.T) { testWriteListResolveRead(t, loc) })
-			t.Run("Incremental", func(t *testing.T) { testIncremental(t, loc) })
-			t.Run("UncommittedIsNotListed", func(t *testing.T) { testUncommitted(t, loc) })
-			t.Run("Corruption", func(t *testing.T) { testCorruption(t, loc) })
-			t.Run("Abort", func(t *testing.T) { testAbort(t, loc) })
-			t.Run("CommitChecksAndRetries", func(t *testing.T) { testCommitChecks(t, loc) })
-			t.Run("OpenChecksMarker", func(t *testing.T) { testOpenChecksMarker(t, loc) })
-			t.Run("NewerManifestRefused", func(t *testing.T) { testNewerManifest(t, loc) })
-			t.Run("Resolve", func(t *testing.T) { testResolve(t, loc) })
-			t.Run("SameEndClaimedOnce", func(t *testing.T) { testSameEndClaimedOnce(t, loc) })
-		})
-	}
+	forEachLocation(t, func(t *testing.T, loc location) {
+		t.Run("WriteListResolveRead", func(t *testing.T) { testWriteListResolveRead(t, loc) })
+		t.Run("Incremental", func(t *testing.T) { testIncremental(t, loc) })
+		t.Run("UncommittedIsNotListed", func(t *testing.T) { testUncommitted(t, loc) })
+		t.Run("Corruption", func(t *testing.T) { testCorruption(t, loc) })
+		t.Run("Abort", func(t *testing.T) { testAbort(t, loc) })
+		t.Run("CommitChecksAndRetries", func(t *testing.T) { testCommitChecks(t, loc) })
+		t.Run("OpenChecksMarker", func(t *testing.T) { testOpenChecksMarker(t, loc) })
+		t.Run("NewerManifestRefused", func(t *testing.T) { testNewerManifest(t, loc) })
+		t.Run("Resolve", func(t *testing.T) { testResolve(t, loc) })
+		t.Run("SameEndClaimedOnce", func(t *testing.T) { testSameEndClaimedOnce(t, loc) })
+	})
 }
 
 func testWriteListResolveRead(t *testing.T, loc location) {
@@ -650,12 +659,10 @@ func TestFileWriterMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes 200 MiB")
 	}
-	for _, loc := range locations(t) {
-		t.Run(loc.name, func(t *testing.T) {
-			st, _ := loc.open(t)
-			testMemory(t, st)
-		})
-	}
+	forEachLocation(t, func(t *testing.T, loc location) {
+		st, _ := loc.open(t)
+		testMemory(t, st)
+	})
 }
 
 func testMemory(t *testing.T, st *storage.Store) {

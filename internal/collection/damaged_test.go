@@ -10,9 +10,7 @@ import (
 )
 
 func TestDamagedIndexEntries(t *testing.T) {
-	for _, loc := range locations(t) {
-		t.Run(loc.name, func(t *testing.T) { testDamagedIndexEntries(t, loc) })
-	}
+	forEachLocation(t, testDamagedIndexEntries)
 }
 
 // testDamagedIndexEntries damages the index entries of two of three

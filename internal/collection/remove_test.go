@@ -6,9 +6,7 @@ import (
 )
 
 func TestRemoveChain(t *testing.T) {
-	for _, loc := range locations(t) {
-		t.Run(loc.name, func(t *testing.T) { testRemoveChain(t, loc) })
-	}
+	forEachLocation(t, testRemoveChain)
 }
 
 // testRemoveChain removes one of two chains with its incremental: the

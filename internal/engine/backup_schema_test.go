@@ -3,6 +3,8 @@ package engine
 import (
 	"strings"
 	"testing"
+
+	"github.com/stratabackup/strata/internal/testutil"
 )
 
 func TestSplitPassword(t *testing.T) {
@@ -22,7 +24,7 @@ func TestSplitPassword(t *testing.T) {
 
 func TestFindPgDumpRefusesOlderClient(t *testing.T) {
 	if _, err := findPgDump(13); err != nil {
-		t.Skipf("no pg_dump: %v", err)
+		testutil.Need(t, "no pg_dump: "+err.Error(), "apt-get install postgresql-client")
 	}
 	_, err := findPgDump(99)
 	wantUserError(t, err, "cannot dump a PostgreSQL 99 server", "install the PostgreSQL client 99 or later")

@@ -21,15 +21,10 @@ import (
 	"strconv"
 )
 
-// tocSection is pg_dump's section of an entry (teSection).
+// tocSection is pg_dump's section of an entry (teSection): 1 none
+// (comments, ACLs: they follow their object), 2 pre-data, 3 data, 4
+// post-data.
 type tocSection int
-
-const (
-	sectionNone     tocSection = 1 // comments, ACLs: they follow their object
-	sectionPreData  tocSection = 2
-	sectionData     tocSection = 3
-	sectionPostData tocSection = 4
-)
 
 // tocEntry is one entry of an archive's table of contents.
 type tocEntry struct {

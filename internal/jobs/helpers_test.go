@@ -7,32 +7,19 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/testutil/statestore"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
-// openDB opens a state store file; several handles on one file act like
-// several console processes.
-func openDB(t *testing.T, path string) *sql.DB {
-	t.Helper()
-	db, err := store.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 func newTestStore(t *testing.T) (*Store, *sql.DB) {
 	t.Helper()
-	db := openDB(t, filepath.Join(t.TempDir(), store.FileName))
+	db := statestore.Open(t, t.TempDir())
 	return NewStore(db), db
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
 // The test binary re-runs itself as a console that is killed with SIGKILL
@@ -26,8 +27,9 @@ func TestKilledConsoleJobResumesFromCheckpoint(t *testing.T) {
 		return
 	}
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), store.FileName)
-	s := NewStore(openDB(t, path))
+	dir := t.TempDir()
+	path := filepath.Join(dir, store.FileName)
+	s := NewStore(statestore.Open(t, dir))
 	j := create(t, s, TypeBackup)
 
 	child := exec.Command(os.Args[0], "-test.run=^TestKilledConsoleJobResumesFromCheckpoint$")

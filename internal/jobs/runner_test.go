@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/testutil/statestore"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
@@ -388,8 +387,8 @@ func TestStuckHandlerIsInterruptedAfterCancel(t *testing.T) {
 }
 
 func TestTwoRunnersRunEachJobOnce(t *testing.T) {
-	path := filepath.Join(t.TempDir(), store.FileName)
-	s1, s2 := NewStore(openDB(t, path)), NewStore(openDB(t, path))
+	dir := t.TempDir() // two handles on one store act like two console processes
+	s1, s2 := NewStore(statestore.Open(t, dir)), NewStore(statestore.Open(t, dir))
 	log, _ := newLog(t)
 
 	var mu sync.Mutex

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -25,9 +24,9 @@ import (
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
 	"github.com/stratabackup/strata/internal/storage"
-	"github.com/stratabackup/strata/internal/store"
 	"github.com/stratabackup/strata/internal/testutil/layers"
 	"github.com/stratabackup/strata/internal/testutil/minio"
+	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
 // expiryEnv is a state store with a service, schedules and an audit log.
@@ -41,11 +40,7 @@ type expiryEnv struct {
 func newExpiryEnv(t *testing.T) *expiryEnv {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := store.Open(context.Background(), filepath.Join(dir, store.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := statestore.Open(t, dir)
 	box, err := secrets.LoadOrCreate(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -91,17 +86,14 @@ func (e *expiryEnv) addCollection(t *testing.T, name, uri string, creds storage.
 // schedule's, 4 backups of shop), audited with the scheduler as source.
 // The kept chains are listed and read back whole.
 func TestExpire(t *testing.T) {
-	srv := minio.Start(t)
-	srv.CreateBucket(t, "strata")
-	for _, kind := range []string{"file", "s3"} {
-		t.Run(kind, func(t *testing.T) {
-			uri, creds := "file://"+t.TempDir()+"/c", storage.Credentials{}
-			if kind == "s3" {
-				uri, creds = srv.URI("strata", "expire"), storage.Credentials{AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey}
-			}
-			testExpire(t, uri, creds)
-		})
-	}
+	t.Run("file", func(t *testing.T) {
+		testExpire(t, "file://"+t.TempDir()+"/c", storage.Credentials{})
+	})
+	t.Run("s3", func(t *testing.T) {
+		srv := minio.Start(t)
+		srv.CreateBucket(t, "strata")
+		testExpire(t, srv.URI("strata", "expire"), storage.Credentials{AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey})
+	})
 }
 
 func testExpire(t *testing.T, uri string, creds storage.Credentials) {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,18 +17,14 @@ import (
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
 	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
 // console is one console process on a shared state store file: its own
 // database handle, service and scheduler.
 func console(t *testing.T, dir string) (*Scheduler, *sql.DB) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(dir, "strata.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := statestore.Open(t, dir)
 	box, err := secrets.LoadOrCreate(dir)
 	if err != nil {
 		t.Fatal(err)

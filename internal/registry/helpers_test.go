@@ -3,12 +3,11 @@ package registry
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stratabackup/strata/internal/secrets"
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
 type env struct {
@@ -22,11 +21,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{ctx: context.Background(), dir: t.TempDir(), now: time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)}
-	db, err := store.Open(e.ctx, filepath.Join(e.dir, store.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := statestore.Open(t, e.dir)
 	box, err := secrets.LoadOrCreate(e.dir)
 	if err != nil {
 		t.Fatal(err)

@@ -39,7 +39,7 @@ func TestAPIKeyOfADisabledAdmin(t *testing.T) {
 	if err := env.auth.SetRole(context.Background(), ann.ID, auth.RoleAuditor); err != nil {
 		t.Fatal(err)
 	}
-	if resp, body := env.apiRequest("GET", "/api/v1/whoami", token, ""); !strings.Contains(body, `"role":"auditor"`) {
+	if resp, body := env.apiRequest("GET", "/api/v1/whoami", token, ""); resp.StatusCode != http.StatusOK || !strings.Contains(body, `"role":"auditor"`) {
 		t.Errorf("whoami with a demoted admin's key: %d %s, want auditor", resp.StatusCode, body)
 	}
 	if resp, body := env.apiRequest("POST", "/api/v1/users", token, newAdmin); resp.StatusCode != http.StatusForbidden {

@@ -49,14 +49,14 @@ func TestClusterPageShowsReplicationSlots(t *testing.T) {
 	env.addCluster("pg", pg.DSN("postgres"))
 	c := env.adminClient()
 
-	_, body := c.get("/clusters/pg")
+	body := env.ok(c.get("/clusters/pg"))
 	if !strings.Contains(body, "Replication slots") || !strings.Contains(body, "No replication slots: Strata creates one with each full backup") {
 		t.Fatalf("cluster without slots: no empty state\n%s", body)
 	}
 
 	makeStrataSlot(t, pg, "shop", "strata_x")
 	pg.Exec(t, "shop", "CREATE TABLE t AS SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 10000) g") // about 2 MiB of WAL
-	_, body = c.get("/clusters/pg")
+	body = env.ok(c.get("/clusters/pg"))
 	row := between(body, "<code>strata_x</code>", "</tr>")
 	for _, want := range []string{"<td>shop</td>", "MiB</td>", "<td>reserved</td>", "<td>no</td>", `class="badge slot-ok"`} {
 		if !strings.Contains(row, want) {
@@ -68,7 +68,7 @@ func TestClusterPageShowsReplicationSlots(t *testing.T) {
 	}
 
 	env.srv.slotWAL = slothealth.Thresholds{Warn: 1 << 20, Critical: 1 << 30}
-	_, body = c.get("/clusters/pg")
+	body = env.ok(c.get("/clusters/pg"))
 	if !strings.Contains(body, `class="badge slot-warning"`) || !strings.Contains(body, "above the warning threshold of 1.0 MiB. Back up shop") {
 		t.Errorf("a slot over the warning threshold has no warning\n%s", between(body, "Replication slots", "</section>"))
 	}
@@ -105,7 +105,7 @@ func TestClusterPageWhenTheClusterDoesNotAnswer(t *testing.T) {
 	env.addCluster("mute", "postgres://app@"+ln.Addr().String()+"/postgres")
 	c := env.adminClient()
 	start := time.Now()
-	_, body := c.get("/clusters/mute")
+	body := env.ok(c.get("/clusters/mute"))
 	if took := time.Since(start); took > slotListTimeout+2*time.Second {
 		t.Errorf("the page took %s", took)
 	}
@@ -126,12 +126,12 @@ func TestRemovingAClusterDropsItsSlots(t *testing.T) {
 	env.addCluster("pg", pg.DSN("postgres"))
 	c := env.adminClient()
 
-	c.get("/clusters/pg")
+	env.ok(c.get("/clusters/pg"))
 	resp, _ := c.post("/clusters/pg/remove", nil)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/clusters" {
 		t.Fatalf("remove: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	_, body := c.get("/clusters")
+	body := env.ok(c.get("/clusters"))
 	for _, want := range []string{"Cluster pg removed, but Strata could not drop everything it made there.",
 		`strata_c in database closed (its publication was not dropped: `, `connected to closed, run DROP PUBLICATION IF EXISTS "strata_c";`} {
 		if !strings.Contains(body, html.EscapeString(want)) {
@@ -163,9 +163,9 @@ func TestRemovingAClusterWithAllSlotsDropped(t *testing.T) {
 	makeStrataSlot(t, pg, "postgres", "strata_a")
 	env.addCluster("pg", pg.DSN("postgres"))
 	c := env.adminClient()
-	c.get("/clusters/pg")
-	c.post("/clusters/pg/remove", nil)
-	_, body := c.get("/clusters")
+	env.ok(c.get("/clusters/pg"))
+	env.wantStatus(http.StatusSeeOther)(c.post("/clusters/pg/remove", nil))
+	body := env.ok(c.get("/clusters"))
 	if !strings.Contains(body, "Cluster pg removed, and its replication slots dropped with their publications: strata_a.") {
 		t.Errorf("flash: %s", between(body, `class="flash`, "</div>"))
 	}
@@ -180,11 +180,11 @@ func TestRemovingAnUnreachableCluster(t *testing.T) {
 	env := newTestEnv(t)
 	env.addCluster("down", "postgres://app@127.0.0.1:1/postgres")
 	c := env.adminClient()
-	c.get("/clusters/down")
+	env.ok(c.get("/clusters/down"))
 	if resp, _ := c.post("/clusters/down/remove", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("remove: %d", resp.StatusCode)
 	}
-	_, body := c.get("/clusters")
+	body := env.ok(c.get("/clusters"))
 	for _, want := range []string{"Cluster down removed, but Strata could not reach it to drop its replication slots: cannot reach the cluster at 127.0.0.1:1",
 		`SELECT slot_name, database FROM pg_replication_slots WHERE slot_name LIKE 'strata\_%'`,
 		`SELECT pg_drop_replication_slot('<slot>'); DROP PUBLICATION IF EXISTS "<slot>";`} {
@@ -209,12 +209,12 @@ func TestClusterWithUnfinishedJobIsNotRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := env.adminClient()
-	c.get("/clusters/pg")
+	env.ok(c.get("/clusters/pg"))
 	resp, _ := c.post("/clusters/pg/remove", nil)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/clusters/pg" {
 		t.Fatalf("remove: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	_, body := c.get("/clusters/pg")
+	body := env.ok(c.get("/clusters/pg"))
 	if want := "Cluster pg not removed: job " + itoa(job.ID) + " of cluster pg is pending: wait for it to finish or cancel it"; !strings.Contains(body, want) {
 		t.Errorf("flash lacks %q", want)
 	}

@@ -84,7 +84,7 @@ func TestGarbageToEveryRoute(t *testing.T) {
 					// A page's action may refuse by going back with the
 					// message in a flash, which the next page shows.
 					to := resp.Header.Get("Location")
-					if _, page := browser.get(to); !strings.Contains(page, "flash-error") {
+					if page := env.ok(browser.get(to)); !strings.Contains(page, "flash-error") {
 						t.Errorf("%s: redirected to %s without an error", what, to)
 					}
 					continue

@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -22,7 +21,7 @@ import (
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
 const testPassword = "correct horse battery"
@@ -46,11 +45,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, store.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := statestore.Open(t, dir)
 	svc := auth.New(db)
 	hashKey, blockKey, err := auth.LoadOrCreateKeys(dir, "")
 	if err != nil {
@@ -121,7 +116,11 @@ type client struct {
 func (e *testEnv) client() *client {
 	jar, _ := cookiejar.New(nil)
 	c := &client{env: e, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	c.get("/login") // sets the pre-session cookie the login form's token is bound to
+	// Sets the pre-session cookie the login form's token is bound to; before
+	// the first user is set up the login page redirects to /setup.
+	if resp, body := c.get("/login"); resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusSeeOther {
+		e.t.Fatalf("login page: status %d\n%s", resp.StatusCode, body)
+	}
 	return c
 }
 
@@ -165,7 +164,7 @@ func (c *client) login(name string) {
 	if resp.StatusCode != http.StatusSeeOther {
 		c.env.t.Fatalf("login %s: status %d: %s", name, resp.StatusCode, body)
 	}
-	c.get("/") // picks up a CSRF token from a logged-in page
+	c.env.ok(c.get("/")) // picks up a CSRF token from a logged-in page
 }
 
 func (e *testEnv) apiRequest(method, path, token, body string) (*http.Response, string) {
@@ -184,6 +183,29 @@ func (e *testEnv) apiRequest(method, path, token, body string) (*http.Response, 
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp, string(b)
+}
+
+// ok fails the test unless a request answered 200 OK, and returns its
+// body. It takes the request's results whole:
+//
+//	body := env.ok(c.get("/clusters"))
+func (e *testEnv) ok(resp *http.Response, body string) string {
+	e.t.Helper()
+	return e.wantStatus(http.StatusOK)(resp, body)
+}
+
+// wantStatus returns a check that fails the test unless a request answered
+// with status code, naming the request, and returns its body:
+//
+//	env.wantStatus(http.StatusSeeOther)(c.post("/logout", nil))
+func (e *testEnv) wantStatus(code int) func(resp *http.Response, body string) string {
+	return func(resp *http.Response, body string) string {
+		e.t.Helper()
+		if resp.StatusCode != code {
+			e.t.Fatalf("%s %s: status %d, want %d\n%s", resp.Request.Method, resp.Request.URL.RequestURI(), resp.StatusCode, code, body)
+		}
+		return body
+	}
 }
 
 // auditActions lists the actions of every entry, oldest first.

@@ -37,12 +37,12 @@ func TestReplicaIdentityOnTheClusterPage(t *testing.T) {
 	auditor := env.client()
 	auditor.login("eve")
 
-	_, page := admin.get("/clusters/pg")
+	page := env.ok(admin.get("/clusters/pg"))
 	if !strings.Contains(page, `hx-get="/clusters/pg/replica-identity"`) {
 		t.Fatalf("the cluster page does not load its point-in-time coverage\n%s", between(page, "Replication slots", "Remove"))
 	}
 
-	_, section := admin.get("/clusters/pg/replica-identity")
+	section := env.ok(admin.get("/clusters/pg/replica-identity"))
 	for _, want := range []string{"Point-in-time coverage", "Database shop", `<code>public.events</code>`,
 		"is copied whole in every incremental backup, so it can be restored only at layer ends",
 		"every UPDATE and DELETE on it then writes the whole old row to the WAL",
@@ -61,7 +61,7 @@ func TestReplicaIdentityOnTheClusterPage(t *testing.T) {
 	}
 
 	// An auditor sees the tables, but no form, and may not change them.
-	_, section = auditor.get("/clusters/pg/replica-identity")
+	section = env.ok(auditor.get("/clusters/pg/replica-identity"))
 	if !strings.Contains(section, `<code>public.events</code>`) || strings.Contains(section, "<form") || strings.Contains(section, "Set REPLICA IDENTITY FULL</button>") {
 		t.Errorf("auditor's section:\n%s", section)
 	}
@@ -78,7 +78,7 @@ func TestReplicaIdentityOnTheClusterPage(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("refused POST: %d", resp.StatusCode)
 	}
-	_, page = admin.get("/clusters/pg")
+	page = env.ok(admin.get("/clusters/pg"))
 	if want := "REPLICA IDENTITY not changed: public.orders is not a table without a replica identity"; !strings.Contains(page, html.EscapeString(want)) {
 		t.Errorf("flash lacks %q\n%s", want, between(page, `class="flash`, "</div>"))
 	}
@@ -90,14 +90,14 @@ func TestReplicaIdentityOnTheClusterPage(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/clusters/pg#point-in-time-coverage" {
 		t.Fatalf("POST: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	_, page = admin.get("/clusters/pg")
+	page = env.ok(admin.get("/clusters/pg"))
 	if want := "REPLICA IDENTITY FULL set on public.events in database shop."; !strings.Contains(page, want) {
 		t.Errorf("flash lacks %q\n%s", want, between(page, `class="flash`, "</div>"))
 	}
 	if got := replicaIdentityOf(t, pg, "events"); got != "f" {
 		t.Errorf("replica identity %q, want f", got)
 	}
-	_, section = admin.get("/clusters/pg/replica-identity")
+	section = env.ok(admin.get("/clusters/pg/replica-identity"))
 	if !strings.Contains(section, "Every table has a replica identity: point-in-time restore covers them all.") {
 		t.Errorf("no empty state after the change:\n%s", section)
 	}
@@ -154,7 +154,7 @@ func TestReplicaIdentityAPI(t *testing.T) {
 	if got := replicaIdentityOf(t, pg, "events"); got != "f" {
 		t.Errorf("replica identity %q, want f", got)
 	}
-	_, body = env.apiRequest("GET", "/api/v1/clusters/pg/databases/shop/tables-without-identity", reader, "")
+	body = env.ok(env.apiRequest("GET", "/api/v1/clusters/pg/databases/shop/tables-without-identity", reader, ""))
 	if !strings.Contains(body, `"tables":[]`) {
 		t.Errorf("after the change: %s", body)
 	}

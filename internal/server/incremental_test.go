@@ -61,7 +61,7 @@ func TestIncrementalForms(t *testing.T) {
 	}
 
 	// The link "Incremental backup now" preselects Incremental.
-	if _, body := c.get("/backups/new?cluster=pg&database=shop&incremental=1"); !strings.Contains(body, `name="incremental" value="1" checked`) {
+	if body := env.ok(c.get("/backups/new?cluster=pg&database=shop&incremental=1")); !strings.Contains(body, `name="incremental" value="1" checked`) {
 		t.Fatalf("incremental=1 does not preselect Incremental:\n%s", body)
 	}
 
@@ -75,7 +75,7 @@ func TestIncrementalForms(t *testing.T) {
 	if res := wait(j); res.Type != "full" || !strings.Contains(res.FullReason, "no full backup") {
 		t.Fatalf("first incremental: %+v", res)
 	}
-	if _, body := c.get("/jobs/" + strconv.FormatInt(j.ID, 10)); !strings.Contains(body, "Taken as a full backup instead of an incremental: the collection holds no full backup") {
+	if body := env.ok(c.get("/jobs/" + strconv.FormatInt(j.ID, 10))); !strings.Contains(body, "Taken as a full backup instead of an incremental: the collection holds no full backup") {
 		t.Fatalf("job page does not say why the backup is full:\n%s", body)
 	}
 
@@ -93,11 +93,11 @@ func TestIncrementalForms(t *testing.T) {
 	inc, fullEnd := sums[0], sums[1].EndTime
 
 	// The collection page groups them as one chain; the wizard draws it.
-	_, body := c.get("/collections/local")
+	body := env.ok(c.get("/collections/local"))
 	if strings.Count(body, `<tbody class="chain">`) != 1 || !strings.Contains(body, "layer-incremental") || !strings.Contains(body, "every moment") {
 		t.Fatalf("collection page:\n%s", body)
 	}
-	_, body = c.get("/restore?collection=local&point=time")
+	body = env.ok(c.get("/restore?collection=local&point=time"))
 	for _, want := range []string{`<svg class="timeline"`, `class="tl-window"`,
 		`min="` + fullEnd.Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000") + `"`,
 		`max="` + inc.EndTime.Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000") + `"`} {
@@ -177,7 +177,7 @@ func TestIncrementalForms(t *testing.T) {
 		t.Fatalf("full form payload: %+v", req)
 	}
 	wait(j)
-	if _, body := c.get("/jobs/" + strconv.FormatInt(j.ID, 10)); strings.Contains(body, "job-note") {
+	if body := env.ok(c.get("/jobs/" + strconv.FormatInt(j.ID, 10))); strings.Contains(body, "job-note") {
 		t.Fatal("a full backup's page carries a note")
 	}
 }

@@ -52,7 +52,7 @@ func TestManagedBackupsForm(t *testing.T) {
 
 	auditor := e.client()
 	auditor.login("ann")
-	_, page := auditor.get("/clusters/prod")
+	page := e.ok(auditor.get("/clusters/prod"))
 	if !strings.Contains(page, "Managed backups") || strings.Contains(page, "Save managed backups") {
 		t.Error("an auditor must see the managed backups without the form")
 	}
@@ -62,7 +62,7 @@ func TestManagedBackupsForm(t *testing.T) {
 	if m, _ = e.schedules.Managed(context.Background(), "prod"); m.Recurrence != "*/15 * * * *" {
 		t.Fatalf("an auditor changed managed backups: %+v", m)
 	}
-	if _, page := auditor.get("/collections/managed-prod"); !strings.Contains(page, "The managed backups of cluster") {
+	if page := e.ok(auditor.get("/collections/managed-prod")); !strings.Contains(page, "The managed backups of cluster") {
 		t.Error("the managed collection does not say whose it is")
 	}
 
@@ -74,7 +74,7 @@ func TestManagedBackupsForm(t *testing.T) {
 	if _, err := e.schedules.Managed(context.Background(), "prod"); err == nil {
 		t.Error("the removed cluster's managed schedule is still there")
 	}
-	if _, page := auditor.get("/collections/managed-prod"); !strings.Contains(page, "Cluster prod was removed: its managed backups are kept until") {
+	if page := e.ok(auditor.get("/collections/managed-prod")); !strings.Contains(page, "Cluster prod was removed: its managed backups are kept until") {
 		t.Error("the collection of a removed cluster does not say until when it is kept")
 	}
 }

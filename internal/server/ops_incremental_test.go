@@ -42,7 +42,7 @@ func TestAPIIncrementalAndPointInTime(t *testing.T) {
 	if res, _ := json.Marshal(j.Result); !strings.Contains(string(res), `"type":"incremental"`) || !strings.Contains(string(res), `"changes":102`) {
 		t.Fatalf("incremental result: %s", res)
 	}
-	_, body := env.apiRequest("GET", "/api/v1/collections/local/backups", auditor, "")
+	body := env.ok(env.apiRequest("GET", "/api/v1/collections/local/backups", auditor, ""))
 	var list struct {
 		Backups []struct {
 			Type            string    `json:"type"`
@@ -117,7 +117,7 @@ func TestRemovingAChain(t *testing.T) {
 		t.Fatalf("add collection: %d %s", resp.StatusCode, body)
 	}
 	backup(`{"cluster":"pg","database":"shop","collection":"other"}`)
-	_, body := env.apiRequest("GET", "/api/v1/collections/local/backups", admin, "")
+	body := env.ok(env.apiRequest("GET", "/api/v1/collections/local/backups", admin, ""))
 	var list struct {
 		Backups []struct {
 			Chain string `json:"chain"`
@@ -135,13 +135,13 @@ func TestRemovingAChain(t *testing.T) {
 	env.addUser("reader", auth.RoleAuditor)
 	auditor := env.client()
 	auditor.login("reader")
-	auditor.get("/collections/local")
+	env.ok(auditor.get("/collections/local"))
 	if resp, _ := auditor.post("/collections/local/chains/remove", url.Values{"chain": {chain}}); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("auditor removes a chain: %d", resp.StatusCode)
 	}
 
 	c := env.adminClient()
-	_, page := c.get("/collections/local")
+	page := env.ok(c.get("/collections/local"))
 	if !strings.Contains(page, "Remove chain") {
 		t.Fatal("no Remove chain button on the collection page")
 	}
@@ -149,11 +149,11 @@ func TestRemovingAChain(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("remove: %d", resp.StatusCode)
 	}
-	_, page = c.get("/collections/local")
+	page = env.ok(c.get("/collections/local"))
 	if !strings.Contains(page, "Removed the chain "+chain+" of shop: 2 backup(s).") {
 		t.Errorf("flash: %s", between(page, `class="flash`, "</div>"))
 	}
-	_, body = env.apiRequest("GET", "/api/v1/collections/local/backups", admin, "")
+	body = env.ok(env.apiRequest("GET", "/api/v1/collections/local/backups", admin, ""))
 	if !strings.Contains(body, `"backups":[]`) {
 		t.Errorf("backups left: %s", body)
 	}

@@ -106,7 +106,7 @@ func TestAPIBackupAndRestore(t *testing.T) {
 			Rows     int64  `json:"rows"`
 		} `json:"backups"`
 	}
-	if err := json.Unmarshal([]byte(body), &list); err != nil || len(list.Backups) != 1 || list.Backups[0].Rows != 12000 {
+	if err := json.Unmarshal([]byte(body), &list); resp.StatusCode != http.StatusOK || err != nil || len(list.Backups) != 1 || list.Backups[0].Rows != 12000 {
 		t.Fatalf("backups: %d %s", resp.StatusCode, body)
 	}
 
@@ -123,7 +123,7 @@ func TestAPIBackupAndRestore(t *testing.T) {
 	if j := env.waitJob(auditor, id); j.Status != "failed" || !strings.Contains(j.Error, "shop") || !strings.Contains(j.Error, "exists") {
 		t.Fatalf("restore over an existing database: %+v", j)
 	}
-	_, body = env.apiRequest("GET", "/api/v1/jobs", auditor, "")
+	body = env.ok(env.apiRequest("GET", "/api/v1/jobs", auditor, ""))
 	if !strings.Contains(body, `"type":"restore"`) || !strings.Contains(body, `"type":"backup"`) {
 		t.Fatalf("jobs list: %s", body)
 	}
@@ -144,7 +144,7 @@ func TestFreshConsoleRestoresFromCollectionAlone(t *testing.T) {
 	pg := startShop(t)
 	first := newTestEnv(t)
 	key := first.apiKey("ops", auth.RoleAdmin)
-	first.apiRequest("POST", "/api/v1/clusters", key, fmt.Sprintf(`{"name":"pg","dsn":%q}`, pg.DSN("postgres")))
+	first.wantStatus(http.StatusCreated)(first.apiRequest("POST", "/api/v1/clusters", key, fmt.Sprintf(`{"name":"pg","dsn":%q}`, pg.DSN("postgres"))))
 	id := first.startJob(key, "/api/v1/backups", `{"cluster":"pg","database":"shop","collection":"local"}`)
 	if j := first.waitJob(key, id); j.Status != "succeeded" {
 		t.Fatalf("backup: %+v", j)
@@ -157,10 +157,10 @@ func TestFreshConsoleRestoresFromCollectionAlone(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("register the first console's collection: %d %s", resp.StatusCode, body)
 	}
-	if _, body := second.apiRequest("GET", "/api/v1/collections/shared/backups", key2, ""); !strings.Contains(body, `"database":"shop"`) {
+	if body := second.ok(second.apiRequest("GET", "/api/v1/collections/shared/backups", key2, "")); !strings.Contains(body, `"database":"shop"`) {
 		t.Fatalf("fresh console lists: %s", body)
 	}
-	second.apiRequest("POST", "/api/v1/clusters", key2, fmt.Sprintf(`{"name":"pg","dsn":%q}`, pg.DSN("postgres")))
+	second.wantStatus(http.StatusCreated)(second.apiRequest("POST", "/api/v1/clusters", key2, fmt.Sprintf(`{"name":"pg","dsn":%q}`, pg.DSN("postgres"))))
 	id = second.startJob(key2, "/api/v1/restores", `{"cluster":"pg","collection":"shared","backup":"LATEST","database":"shop","new_db_name":"shop_elsewhere"}`)
 	if j := second.waitJob(key2, id); j.Status != "succeeded" {
 		t.Fatalf("restore by the fresh console: %+v", j)
@@ -185,7 +185,7 @@ func TestS3Collection(t *testing.T) {
 	env := newTestEnv(t)
 	pg := startShop(t)
 	key := env.apiKey("ops", auth.RoleAdmin)
-	env.apiRequest("POST", "/api/v1/clusters", key, fmt.Sprintf(`{"name":"pg","dsn":%q}`, pg.DSN("postgres")))
+	env.wantStatus(http.StatusCreated)(env.apiRequest("POST", "/api/v1/clusters", key, fmt.Sprintf(`{"name":"pg","dsn":%q}`, pg.DSN("postgres"))))
 
 	resp, body := env.apiRequest("POST", "/api/v1/collections", key, fmt.Sprintf(
 		`{"name":"s3","uri":%q,"access_key_id":%q,"secret_access_key":"wrong-secret"}`, s3.URI("backups", "strata"), s3.AccessKey))
@@ -197,7 +197,7 @@ func TestS3Collection(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("add S3 collection: %d %s", resp.StatusCode, body)
 	}
-	if _, body := env.apiRequest("GET", "/api/v1/collections", key, ""); strings.Contains(body, s3.SecretKey) {
+	if body := env.ok(env.apiRequest("GET", "/api/v1/collections", key, "")); strings.Contains(body, s3.SecretKey) {
 		t.Fatal("the S3 secret key came back from the API")
 	}
 

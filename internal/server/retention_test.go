@@ -38,7 +38,7 @@ func TestRetentionPolicyForm(t *testing.T) {
 	auditor := env.client()
 	auditor.login("reader")
 
-	_, page := auditor.get("/collections/local")
+	page := env.ok(auditor.get("/collections/local"))
 	if !strings.Contains(page, "No retention policy") || strings.Contains(page, "Save policy") {
 		t.Fatalf("auditor's retention section: %s", between(page, `id="retention"`, "</section>"))
 	}
@@ -46,7 +46,7 @@ func TestRetentionPolicyForm(t *testing.T) {
 		t.Errorf("auditor saves a policy: %d", resp.StatusCode)
 	}
 
-	admin.get("/collections/local")
+	env.ok(admin.get("/collections/local"))
 	for _, bad := range []struct{ days, count, says string }{
 		{"abc", "", "the number of days to keep must be a whole number"},
 		{"7", "-2", "retention cannot be negative"},
@@ -68,7 +68,7 @@ func TestRetentionPolicyForm(t *testing.T) {
 	if got := env.retention("local"); got != (registry.Retention{KeepDays: 30, KeepCount: 5}) {
 		t.Errorf("stored %+v", got)
 	}
-	_, page = auditor.get("/collections/local")
+	page = env.ok(auditor.get("/collections/local"))
 	if !strings.Contains(page, "keep backups for 30 days, and at least the newest 5 of each database whatever their age") {
 		t.Errorf("policy in words: %s", between(page, `id="retention"`, "</section>"))
 	}
@@ -103,7 +103,7 @@ func TestExpiryPreviewAndExpireNow(t *testing.T) {
 	env.addUser("reader", auth.RoleAuditor)
 	auditor := env.client()
 	auditor.login("reader")
-	_, page := auditor.get("/collections/local/expiry")
+	page := env.ok(auditor.get("/collections/local/expiry"))
 	removed := between(page, "Would be removed now", "Kept")
 	if !strings.Contains(removed, old) || !strings.Contains(removed, "older than 30 days (collection policy)") ||
 		!strings.Contains(page, "newest restorable backup of database shop") || strings.Contains(page, "Expire now") {
@@ -117,7 +117,7 @@ func TestExpiryPreviewAndExpireNow(t *testing.T) {
 	}
 
 	admin := env.adminClient()
-	_, page = admin.get("/collections/local/expiry")
+	page = env.ok(admin.get("/collections/local/expiry"))
 	if !strings.Contains(page, "Expire now") || !strings.Contains(page, `data-confirm="Delete the 1 backup chain(s) listed from local`) {
 		t.Fatalf("admin's preview: %s", between(page, "<main", "</main>"))
 	}
@@ -128,7 +128,7 @@ func TestExpiryPreviewAndExpireNow(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("expire: %d", resp.StatusCode)
 	}
-	_, page = admin.get("/collections/local")
+	page = env.ok(admin.get("/collections/local"))
 	if !strings.Contains(page, "Expiry removed 1 backup chain(s) from local.") {
 		t.Errorf("flash: %s", between(page, `class="flash`, "</div>"))
 	}

@@ -70,7 +70,7 @@ func (c *client) follow(resp *http.Response) (kind, text, body string) {
 	if resp.StatusCode != http.StatusSeeOther {
 		c.env.t.Fatalf("got %d, want a redirect", resp.StatusCode)
 	}
-	_, body = c.get(resp.Header.Get("Location"))
+	body = c.env.ok(c.get(resp.Header.Get("Location")))
 	if m := flashText.FindStringSubmatch(body); m != nil {
 		return m[1], m[2], body
 	}
@@ -88,7 +88,7 @@ func TestScheduleCreateFromTheForm(t *testing.T) {
 	c := env.client()
 	c.login("root")
 
-	_, body := c.get("/schedules")
+	body := env.ok(c.get("/schedules"))
 	if !strings.Contains(body, "No schedules yet") || !strings.Contains(body, `href="/schedules/new"`) {
 		t.Fatalf("empty list: %s", body)
 	}
@@ -141,7 +141,7 @@ func TestScheduleCreateFromTheForm(t *testing.T) {
 		!strings.Contains(body, "https://hooks.example.com…") || !strings.Contains(body, "after 2h without a successful run") {
 		t.Fatalf("schedule page: %s", body)
 	}
-	_, list := c.get("/schedules")
+	list := env.ok(c.get("/schedules"))
 	if !strings.Contains(list, fmt.Sprintf(`href="/schedules/%d"`, sch.ID)) || !strings.Contains(list, "every 15 minutes") || !strings.Contains(list, ">active<") {
 		t.Fatalf("list: %s", list)
 	}
@@ -176,7 +176,7 @@ func TestSchedulePreview(t *testing.T) {
 			t.Errorf("%s: %d %s", q, resp.StatusCode, body)
 		}
 	}
-	_, body := c.get("/schedules/preview?recurrence_kind=15m&first_run=2099-01-01T00:00")
+	body := env.ok(c.get("/schedules/preview?recurrence_kind=15m&first_run=2099-01-01T00:00"))
 	if !strings.Contains(body, "Thu 2099-01-01 00:00 UTC") || strings.Count(body, "<li>") != 5 ||
 		!strings.Contains(body, `<span id="full-default" hx-swap-oob="true">daily at 00:00 UTC</span>`) {
 		t.Fatalf("preview with a first run: %s", body)
@@ -195,11 +195,11 @@ func TestScheduleEditActionsAndHistory(t *testing.T) {
 	c.login("root")
 	f := scheduleForm("shop")
 	f.Set("webhook", secretHook)
-	c.post("/schedules", f)
+	env.wantStatus(http.StatusSeeOther)(c.post("/schedules", f))
 	sch := env.onlySchedule()
 	base := fmt.Sprintf("/schedules/%d", sch.ID)
 
-	_, body := c.get(base + "/edit")
+	body := env.ok(c.get(base + "/edit"))
 	if !strings.Contains(body, `value="shop"`) || !strings.Contains(body, `<option value="15m" selected>`) ||
 		!strings.Contains(body, "A webhook is set (https://hooks.example.com…)") {
 		t.Fatalf("edit form: %s", body)
@@ -218,7 +218,7 @@ func TestScheduleEditActionsAndHistory(t *testing.T) {
 	if got.Label != "shop nightly" || got.Recurrence != "30 2 * * *" || got.FullRecurrence != "@weekly" || got.KeepCount != 7 || got.Webhook != secretHook {
 		t.Fatalf("after edit: %+v", got)
 	}
-	_, body = c.get(base + "/edit")
+	body = env.ok(c.get(base + "/edit"))
 	if !strings.Contains(body, `<option value="daily" selected>`) || !strings.Contains(body, `name="daily_at" value="02:30"`) {
 		t.Fatalf("edit form of a daily schedule: %s", body)
 	}
@@ -232,7 +232,7 @@ func TestScheduleEditActionsAndHistory(t *testing.T) {
 		t.Fatalf("a refused edit was stored: %+v", again)
 	}
 	edit.Set("remove_webhook", "1")
-	c.post(base, edit)
+	env.wantStatus(http.StatusSeeOther)(c.post(base, edit))
 	if got, _ = env.schedules.Get(t.Context(), sch.ID); got.Webhook != "" {
 		t.Fatal("remove webhook kept it")
 	}
@@ -261,7 +261,7 @@ func TestScheduleEditActionsAndHistory(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if _, body := c.get("/schedules"); !strings.Contains(body, "failing") || !strings.Contains(body, fmt.Sprintf(`href="/jobs/%d"`, list[0].ID)) {
+	if body := env.ok(c.get("/schedules")); !strings.Contains(body, "failing") || !strings.Contains(body, fmt.Sprintf(`href="/jobs/%d"`, list[0].ID)) {
 		t.Fatalf("list after a failed run: %s", body)
 	}
 
@@ -305,11 +305,11 @@ func TestScheduleEditActionsAndHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	mbase := fmt.Sprintf("/schedules/%d", m.ID)
-	_, body = c.get(mbase)
+	body = env.ok(c.get(mbase))
 	if strings.Contains(body, mbase+"/drop") || strings.Contains(body, mbase+"/edit") || !strings.Contains(body, "changed on the cluster's page") {
 		t.Fatalf("managed schedule page: %s", body)
 	}
-	if _, body := c.get(mbase + "/edit"); strings.Contains(body, `id="schedule-form"`) || !strings.Contains(body, "not here") {
+	if body := env.ok(c.get(mbase + "/edit")); strings.Contains(body, `id="schedule-form"`) || !strings.Contains(body, "not here") {
 		t.Fatalf("managed edit page: %s", body)
 	}
 	if resp, body := c.post(mbase, scheduleForm("hijack")); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "cannot be edited here") {

@@ -20,7 +20,7 @@ func TestSetupCreatesFirstAdminOnce(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/setup" {
 		t.Fatalf("login before setup: %d %q, want redirect to /setup", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	c.get("/setup")
+	env.ok(c.get("/setup"))
 
 	var wg sync.WaitGroup
 	codes := make(chan int, 8)
@@ -89,7 +89,7 @@ func TestFailedLoginsAreThrottled(t *testing.T) {
 	env.addUser("root", auth.RoleAdmin)
 	c := env.client()
 	for range 5 {
-		c.post("/login", url.Values{"username": {"root"}, "password": {"not the password"}})
+		env.wantStatus(http.StatusUnauthorized)(c.post("/login", url.Values{"username": {"root"}, "password": {"not the password"}}))
 	}
 	resp, body := c.post("/login", url.Values{"username": {"root"}, "password": {testPassword}})
 	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Too many failed attempts") {
@@ -107,14 +107,14 @@ func TestDisablingAUserEndsTheirSession(t *testing.T) {
 	if resp, _ := auditor.get("/audit"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("auditor audit page: %d", resp.StatusCode)
 	}
-	admin.get("/users/" + itoa(eve.ID))
+	env.ok(admin.get("/users/" + itoa(eve.ID)))
 	if resp, body := admin.post("/users/"+itoa(eve.ID)+"/disable", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("disable: %d %s", resp.StatusCode, body)
 	}
 	if resp, _ := auditor.get("/audit"); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("disabled user's session still works: %d", resp.StatusCode)
 	}
-	auditor.get("/login") // the redirect's page: its token is of no session now
+	env.ok(auditor.get("/login")) // the redirect's page: its token is of no session now
 	resp, body := auditor.post("/login", url.Values{"username": {"eve"}, "password": {testPassword}})
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "disabled") {
 		t.Fatalf("disabled user login: %d", resp.StatusCode)
@@ -170,6 +170,9 @@ func TestCSRFIsRequiredAndAudited(t *testing.T) {
 func TestSecurityHeaders(t *testing.T) {
 	env := newTestEnv(t)
 	resp, _ := env.client().get("/login")
+	if resp.StatusCode != http.StatusSeeOther { // to /setup: there are no users yet
+		t.Fatalf("login page before setup: %d, want a redirect", resp.StatusCode)
+	}
 	for k, want := range map[string]string{
 		"X-Content-Type-Options": "nosniff",
 		"X-Frame-Options":        "DENY",
@@ -238,7 +241,7 @@ func TestAPI(t *testing.T) {
 			t.Errorf("audit has no %s; has %v", want, seen)
 		}
 	}
-	_, body = env.apiRequest("GET", "/api/v1/audit?action=USER_CREATED&outcome=ok", auditorKey, "")
+	body = env.ok(env.apiRequest("GET", "/api/v1/audit?action=USER_CREATED&outcome=ok", auditorKey, ""))
 	if !strings.Contains(body, "alice") || strings.Contains(body, "ACCESS_DENIED") {
 		t.Fatalf("filtered audit: %s", body)
 	}
@@ -253,7 +256,7 @@ func TestAuditPageAndExport(t *testing.T) {
 	env.addUser("eve", auth.RoleAuditor)
 	c := env.client()
 	c.login("eve")
-	c.post("/users", url.Values{"username": {"x"}, "password": {testPassword}, "role": {"admin"}}) // refused, audited
+	env.wantStatus(http.StatusForbidden)(c.post("/users", url.Values{"username": {"x"}, "password": {testPassword}, "role": {"admin"}})) // refused, audited
 
 	resp, body := c.get("/audit?outcome=denied")
 	if resp.StatusCode != 200 || !strings.Contains(body, "ACCESS_DENIED") || strings.Contains(body, "<code>LOGIN</code>") {
@@ -277,7 +280,7 @@ func TestAuditPageAndExport(t *testing.T) {
 	if resp, body := c.get("/audit/verify"); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("verify: %d %s", resp.StatusCode, body)
 	}
-	if _, body := c.get("/audit"); !strings.Contains(body, "chain intact") {
+	if body := env.ok(c.get("/audit")); !strings.Contains(body, "chain intact") {
 		t.Fatal("audit page does not show the verified chain")
 	}
 }
@@ -294,8 +297,8 @@ func TestAuditPageShowsABrokenChain(t *testing.T) {
 	if err := env.audit.Checkpoint(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	c.get("/audit/verify")
-	_, body := c.get("/audit")
+	env.wantStatus(http.StatusSeeOther)(c.get("/audit/verify"))
+	body := env.ok(c.get("/audit"))
 	if !strings.Contains(body, "chain intact") || !strings.Contains(body, "Anchored outside the state store: checkpoint file ") {
 		t.Fatalf("intact chain page:\n%s", body)
 	}
@@ -310,7 +313,7 @@ func TestAuditPageShowsABrokenChain(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("verify: %d", resp.StatusCode)
 	}
-	_, body = c.get("/audit")
+	body = env.ok(c.get("/audit"))
 	for _, want := range []string{"chain broken", "The audit chain is broken.", "trigger audit_log_no_delete is missing: the audit log is not append-only",
 		"entry 2 is missing: checkpoint file ", "but the log ends at entry 1: its newest entries were cut"} {
 		if !strings.Contains(body, want) {
@@ -322,8 +325,8 @@ func TestAuditPageShowsABrokenChain(t *testing.T) {
 	if err != nil || len(restored) != 1 {
 		t.Fatalf("RestoreTriggers = %v, %v", restored, err)
 	}
-	c.get("/audit/verify")
-	_, body = c.get("/audit")
+	env.wantStatus(http.StatusSeeOther)(c.get("/audit/verify"))
+	body = env.ok(c.get("/audit"))
 	for _, want := range []string{"The audit log's append-only triggers were restored", "found audit_log_no_delete missing; restored it", "AUDIT_TRIGGERS_RESTORED"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page after the restore lacks %q", want)
@@ -362,7 +365,7 @@ func TestClusterFormErrorsNeverEchoThePassword(t *testing.T) {
 	env.addUser("root", auth.RoleAdmin)
 	c := env.client()
 	c.login("root")
-	c.get("/clusters")
+	env.ok(c.get("/clusters"))
 	for _, tc := range []struct {
 		form url.Values
 		want string
@@ -383,11 +386,11 @@ func TestClusterFormErrorsNeverEchoThePassword(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("valid cluster: %d", resp.StatusCode)
 	}
-	_, body := c.post("/clusters", url.Values{"name": {"PROD"}, "kind": {"postgres"}, "dsn": {"postgres://app@db/postgres"}})
+	body := env.wantStatus(http.StatusBadRequest)(c.post("/clusters", url.Values{"name": {"PROD"}, "kind": {"postgres"}, "dsn": {"postgres://app@db/postgres"}}))
 	if !strings.Contains(body, "already exists") {
 		t.Error("a duplicate name (any case) is not refused with a message")
 	}
-	_, body = c.get("/clusters/prod")
+	body = env.ok(c.get("/clusters/prod"))
 	if strings.Contains(body, "s3cret-pass") || !strings.Contains(body, "stored encrypted") {
 		t.Error("the cluster page shows the password or does not say it is stored")
 	}

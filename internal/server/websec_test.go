@@ -27,8 +27,8 @@ func TestHSTSOnlyOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if got := resp.Header.Get("Strict-Transport-Security"); got != want {
-		t.Errorf("over TLS: Strict-Transport-Security = %q, want %q", got, want)
+	if got := resp.Header.Get("Strict-Transport-Security"); resp.StatusCode != http.StatusOK || got != want {
+		t.Errorf("over TLS: %d, Strict-Transport-Security = %q; want 200 and %q", resp.StatusCode, got, want)
 	}
 
 	req, _ := http.NewRequest(http.MethodGet, env.http.URL+"/login", nil)
@@ -38,8 +38,8 @@ func TestHSTSOnlyOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if got := resp.Header.Get("Strict-Transport-Security"); got != "" {
-		t.Errorf("over plain HTTP: Strict-Transport-Security = %q, want none", got)
+	if got := resp.Header.Get("Strict-Transport-Security"); resp.StatusCode != http.StatusOK || got != "" {
+		t.Errorf("over plain HTTP: %d, Strict-Transport-Security = %q; want 200 and none", resp.StatusCode, got)
 	}
 
 	// Behind a TLS-terminating proxy, with --secure-cookies.
@@ -49,8 +49,8 @@ func TestHSTSOnlyOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if got := resp.Header.Get("Strict-Transport-Security"); got != want {
-		t.Errorf("behind a TLS proxy: Strict-Transport-Security = %q, want %q", got, want)
+	if got := resp.Header.Get("Strict-Transport-Security"); resp.StatusCode != http.StatusOK || got != want {
+		t.Errorf("behind a TLS proxy: %d, Strict-Transport-Security = %q; want 200 and %q", resp.StatusCode, got, want)
 	}
 }
 
@@ -179,8 +179,8 @@ func TestCSRFTokenBoundToSession(t *testing.T) {
 		t.Fatalf("the login page's token after login: %d, want 403", resp.StatusCode)
 	}
 	first := a.csrf
-	a.post("/logout", nil)
-	a.get("/login")
+	env.wantStatus(http.StatusSeeOther)(a.post("/logout", nil))
+	env.ok(a.get("/login"))
 	a.login("root")
 	if resp, _ := a.postRaw("/users", withToken(newUserForm("stale"), first), nil); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("a token of the browser's previous session: %d, want 403", resp.StatusCode)
@@ -256,16 +256,16 @@ func TestStrangerCannotLockOutTheAdmin(t *testing.T) {
 	if device == nil {
 		t.Fatal("no device cookie after login")
 	}
-	admin.post("/logout", nil)
-	admin.get("/login")
+	env.wantStatus(http.StatusSeeOther)(admin.post("/logout", nil))
+	env.ok(admin.get("/login"))
 
 	login := func(c *client, name, password string) int {
 		t.Helper()
 		resp, _ := c.post("/login", url.Values{"username": {name}, "password": {password}})
 		if resp.StatusCode == http.StatusSeeOther {
-			c.get("/")
-			c.post("/logout", nil)
-			c.get("/login")
+			env.ok(c.get("/"))
+			env.wantStatus(http.StatusSeeOther)(c.post("/logout", nil))
+			env.ok(c.get("/login"))
 		}
 		return resp.StatusCode
 	}

@@ -15,39 +15,35 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/stratabackup/strata/internal/testutil"
 	"github.com/stratabackup/strata/internal/testutil/minio"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
 var ctx = context.Background()
 
-// backend opens a new, empty location of one kind for each call.
-type backend struct {
-	name string
-	open func(t *testing.T) *Store
+// openFile opens a new, empty location in a local folder.
+func openFile(t *testing.T) *Store {
+	return mustOpen(t, "file://"+t.TempDir()+"/collection", Credentials{})
 }
 
-// testBackends returns the file backend and an S3 backend on a MinIO server
-// that lives as long as t.
-func testBackends(t *testing.T) []backend {
-	file := backend{"file", func(t *testing.T) *Store {
-		return mustOpen(t, "file://"+t.TempDir()+"/collection", Credentials{})
-	}}
-	// MinIO is started by the parent test so that it outlives the subtests.
+// s3Opener starts a MinIO server that lives as long as t and returns a
+// function that opens a new, empty location on it (a prefix of one bucket)
+// for each call.
+func s3Opener(t *testing.T) func(t *testing.T) *Store {
 	srv := minio.Start(t)
 	srv.CreateBucket(t, "strata")
 	var (
 		mu sync.Mutex
 		n  int
 	)
-	s3 := backend{"s3", func(t *testing.T) *Store {
+	return func(t *testing.T) *Store {
 		mu.Lock()
 		n++
 		prefix := fmt.Sprintf("test%d/collection", n)
 		mu.Unlock()
 		return mustOpen(t, srv.URI("strata", prefix), Credentials{srv.AccessKey, srv.SecretKey})
-	}}
-	return []backend{file, s3}
+	}
 }
 
 func mustOpen(t *testing.T, uri string, creds Credentials) *Store {
@@ -100,18 +96,23 @@ func keys(objs []Object) string {
 	return strings.Join(ks, " ")
 }
 
+// TestBackends runs the same tests on a local folder and on S3; only the
+// s3 subtest starts MinIO.
 func TestBackends(t *testing.T) {
-	for _, b := range testBackends(t) {
-		t.Run(b.name, func(t *testing.T) {
-			t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, b.open(t)) })
-			t.Run("WriteOnce", func(t *testing.T) { testWriteOnce(t, b.open(t)) })
-			t.Run("AbortLeavesNothing", func(t *testing.T) { testAbort(t, b.open(t)) })
-			t.Run("List", func(t *testing.T) { testList(t, b.open(t)) })
-			t.Run("Delete", func(t *testing.T) { testDelete(t, b.open(t)) })
-			t.Run("KeysCannotEscape", func(t *testing.T) { testEscapes(t, b.open(t)) })
-			t.Run("LocationsAreIsolated", func(t *testing.T) { testIsolated(t, b.open) })
-		})
-	}
+	t.Run("file", func(t *testing.T) { testBackend(t, openFile) })
+	t.Run("s3", func(t *testing.T) { testBackend(t, s3Opener(t)) })
+}
+
+// testBackend tests one kind of location; open opens a new, empty one for
+// each call.
+func testBackend(t *testing.T, open func(t *testing.T) *Store) {
+	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, open(t)) })
+	t.Run("WriteOnce", func(t *testing.T) { testWriteOnce(t, open(t)) })
+	t.Run("AbortLeavesNothing", func(t *testing.T) { testAbort(t, open(t)) })
+	t.Run("List", func(t *testing.T) { testList(t, open(t)) })
+	t.Run("Delete", func(t *testing.T) { testDelete(t, open(t)) })
+	t.Run("KeysCannotEscape", func(t *testing.T) { testEscapes(t, open(t)) })
+	t.Run("LocationsAreIsolated", func(t *testing.T) { testIsolated(t, open) })
 }
 
 func testRoundTrip(t *testing.T, s *Store) {
@@ -374,10 +375,10 @@ func TestFileReadOnlyFolder(t *testing.T) {
 	if os.Geteuid() == 0 {
 		chattr, err := exec.LookPath("chattr")
 		if err != nil {
-			t.Skip("running as root without chattr: cannot make a folder read-only")
+			testutil.Need(t, "running as root without chattr: cannot make a folder read-only", "apt-get install e2fsprogs")
 		}
 		if out, err := exec.Command(chattr, "+i", dir).CombinedOutput(); err != nil {
-			t.Skipf("running as root and chattr +i is refused here: %s", out)
+			testutil.Need(t, fmt.Sprintf("running as root and chattr +i is refused here: %s", out), "set TMPDIR to a folder on a file system with the immutable attribute (ext4, xfs, btrfs)")
 		}
 		t.Cleanup(func() { exec.Command(chattr, "-i", dir).Run() })
 	} else {
