@@ -55,9 +55,11 @@ func startConsole(t *testing.T, dataDir, key string, extraArgs ...string) *conso
 	c := &consoleProcess{t: t, cmd: cmd, url: "http://" + addr, key: key}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); logFile.Close() })
 	for i := 0; ; i++ {
-		if resp, err := http.Get(c.url + "/readyz"); err == nil && resp.StatusCode == 200 {
+		if resp, err := http.Get(c.url + "/readyz"); err == nil {
 			resp.Body.Close()
-			return c
+			if resp.StatusCode == http.StatusOK {
+				return c
+			}
 		}
 		if i > 200 {
 			t.Fatalf("console did not start; log in %s", logFile.Name())

@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
 // TestEngineTrackerPauseAndCancel runs jobs whose handler stands in for the
@@ -20,12 +19,7 @@ import (
 // canceled one is reverting while it cleans up, then canceled.
 func TestEngineTrackerPauseAndCancel(t *testing.T) {
 	ctx := t.Context()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), store.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	js := jobs.NewStore(db)
+	js := jobs.NewStore(statestore.Open(t, t.TempDir()))
 
 	reached := make(chan struct{}) // the handler is holding until release
 	release := make(chan struct{})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
 )
 
 // Bucket is an opened location as a backend provides it.
@@ -228,6 +229,25 @@ func (s *Store) list(ctx context.Context, prefix, delim string, limit int) ([]Ob
 	if err := checkPrefix(prefix); err != nil {
 		return nil, err
 	}
+	// A local folder is listed by reading each directory and then looking
+	// at each file; one removed in between (a writer's temporary file,
+	// another console's delete) fails the listing as not found. Listing
+	// again then sees the folder without it.
+	for attempt := 1; ; attempt++ {
+		out, err := s.listOnce(ctx, prefix, delim, limit)
+		if s.loc.Scheme != "file" || gcerrors.Code(err) != gcerrors.NotFound || attempt == listAttempts {
+			if err != nil {
+				return nil, s.wrap("list", prefix, err)
+			}
+			return out, nil
+		}
+	}
+}
+
+// listAttempts bounds the listings of a folder whose files keep vanishing.
+const listAttempts = 5
+
+func (s *Store) listOnce(ctx context.Context, prefix, delim string, limit int) ([]Object, error) {
 	it := s.b.Blob().List(&blob.ListOptions{Prefix: prefix, Delimiter: delim})
 	var out []Object
 	for limit == 0 || len(out) < limit {
@@ -236,7 +256,7 @@ func (s *Store) list(ctx context.Context, prefix, delim string, limit int) ([]Ob
 			break
 		}
 		if err != nil {
-			return nil, s.wrap("list", prefix, err)
+			return nil, err
 		}
 		if tempName.MatchString(strings.TrimSuffix(o.Key, "/")) {
 			continue // an object being written to a local folder
