@@ -115,6 +115,12 @@ func (sc *Scheduler) EnsureManaged(ctx context.Context, clusterName string, by a
 	return m, nil
 }
 
+// ManagedSchedule returns the cluster's managed schedule, or
+// schedule.ErrNotFound.
+func (sc *Scheduler) ManagedSchedule(ctx context.Context, clusterName string) (schedule.Schedule, error) {
+	return sc.store.Managed(ctx, clusterName)
+}
+
 // ManagedSettings is what an admin may set of a cluster's managed backups.
 type ManagedSettings struct {
 	Frequency string // a ManagedFrequencies name

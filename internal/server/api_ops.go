@@ -67,7 +67,7 @@ func toAPICluster(c registry.Cluster) apiCluster {
 }
 
 func (s *Server) apiClustersList(c echo.Context) error {
-	list, err := s.registry.Clusters(c.Request().Context())
+	list, err := s.clusters.List(c.Request().Context())
 	if err != nil {
 		return err
 	}

@@ -58,17 +58,7 @@ func (s *Server) backupForm(c echo.Context, clusterName, database, coll string) 
 // cluster does not answer within a few seconds (the form then asks for the
 // name as text instead of making the user wait).
 func (s *Server) quickDatabases(ctx context.Context, clusterName string) []cluster.Database {
-	cl, err := s.registry.ClusterByName(ctx, clusterName)
-	if err != nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, databaseListTimeout)
-	defer cancel()
-	d, err := s.registry.Driver(ctx, cl.ID)
-	if err != nil {
-		return nil
-	}
-	dbs, err := d.Databases(ctx)
+	dbs, err := s.clusters.Databases(ctx, clusterName, databaseListTimeout)
 	if err != nil {
 		s.log.Info("listing databases for the backup form", "cluster", clusterName, "error", err)
 		return nil

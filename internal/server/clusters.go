@@ -25,7 +25,7 @@ func (s *Server) clustersList(c echo.Context) error {
 }
 
 func (s *Server) renderClusters(c echo.Context, status int, form templates.ClusterForm) error {
-	list, err := s.registry.Clusters(c.Request().Context())
+	list, err := s.clusters.List(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -48,27 +48,8 @@ func (s *Server) clusterCreate(c echo.Context) error {
 // connection string joins it) and audits it, never with the password.
 func (s *Server) addCluster(c echo.Context, name, kindText, dsnText, password string) (registry.Cluster, error) {
 	ev := event{Action: audit.ActionClusterAdded, TargetType: "cluster", TargetID: name, Params: map[string]any{"kind": kindText, "connection": redactDSN(dsnText)}}
-	cl, err := func() (registry.Cluster, error) {
-		kind, err := cluster.ParseKind(kindText)
-		if err != nil {
-			return registry.Cluster{}, err
-		}
-		dsn, err := cluster.ParseDSN(dsnText)
-		if err != nil {
-			return registry.Cluster{}, err
-		}
-		if password != "" {
-			dsn = dsn.WithPassword(password)
-		}
-		return s.registry.AddCluster(c.Request().Context(), name, kind, dsn.ConnString(), identityOf(c).Name)
-	}()
+	cl, err := s.clusters.Add(c.Request().Context(), name, kindText, dsnText, password, actorOf(c, ""), time.Now())
 	s.recordResult(c, ev, err)
-	if err == nil {
-		if _, err := s.scheduler.EnsureManaged(c.Request().Context(), cl.Name, actorOf(c, ""), time.Now()); err != nil {
-			// The next start tries again.
-			s.log.Error("managed backups not set up", "cluster", cl.Name, "error", err)
-		}
-	}
 	return cl, err
 }
 
@@ -81,7 +62,7 @@ func redactDSN(text string) string {
 }
 
 func (s *Server) clusterFromPath(c echo.Context) (registry.Cluster, error) {
-	cl, err := s.registry.ClusterByName(c.Request().Context(), c.Param("name"))
+	cl, err := s.clusters.Get(c.Request().Context(), c.Param("name"))
 	return cl, notFoundIf(err, registry.ErrNotFound)
 }
 
@@ -114,7 +95,7 @@ func (s *Server) slotsView(ctx context.Context, cl registry.Cluster) templates.S
 	v := templates.SlotsView{Thresholds: s.slotWAL}
 	ctx, cancel := context.WithTimeout(ctx, slotListTimeout)
 	defer cancel()
-	slots, err := s.ops.Slots(ctx, cl.Name)
+	slots, err := s.clusters.Slots(ctx, cl.Name)
 	if err != nil {
 		v.Error = s.messageFor(err, "listing replication slots", "cluster", cl.Name)
 		return v
@@ -140,7 +121,7 @@ func (s *Server) clusterTest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	report, err := s.testCluster(c.Request().Context(), cl)
+	report, err := s.clusters.Test(c.Request().Context(), cl, clusterTestTimeout)
 	p := s.pageFor(c, cl.Name, "clusters")
 	if err != nil {
 		msg, ok := userMessage(err)
@@ -152,16 +133,6 @@ func (s *Server) clusterTest(c echo.Context) error {
 	return render(c, http.StatusOK, templates.ClusterTest(p, cl, &report, ""))
 }
 
-func (s *Server) testCluster(ctx context.Context, cl registry.Cluster) (cluster.TestReport, error) {
-	ctx, cancel := context.WithTimeout(ctx, clusterTestTimeout)
-	defer cancel()
-	d, err := s.registry.Driver(ctx, cl.ID)
-	if err != nil {
-		return cluster.TestReport{}, err
-	}
-	return d.Test(ctx)
-}
-
 // clusterRemove drops Strata's replication slots on the cluster and
 // forgets it; the flash says what was left on the cluster and how to drop it.
 func (s *Server) clusterRemove(c echo.Context) error {
@@ -169,7 +140,7 @@ func (s *Server) clusterRemove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.scheduler.RemoveCluster(c.Request().Context(), cl.Name, time.Now())
+	r, err := s.clusters.Remove(c.Request().Context(), cl.Name, time.Now())
 	ev := event{Action: audit.ActionClusterRemoved, TargetType: "cluster", TargetID: cl.Name, Params: removalParams(r)}
 	if err != nil {
 		s.recordResult(c, ev, err)
@@ -241,7 +212,7 @@ func removalMessage(name string, r operations.ClusterRemoval, unreached string) 
 }
 
 func (s *Server) clusterNames(c echo.Context) ([]string, error) {
-	list, err := s.registry.Clusters(c.Request().Context())
+	list, err := s.clusters.List(c.Request().Context())
 	if err != nil {
 		return nil, err
 	}

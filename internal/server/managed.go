@@ -17,8 +17,8 @@ import (
 )
 
 func (s *Server) managedView(ctx context.Context, clusterName string) (templates.ManagedView, error) {
-	v := templates.ManagedView{Cluster: clusterName, Off: !s.scheduler.Managed.Enabled}
-	m, err := s.schedules.Managed(ctx, clusterName)
+	v := templates.ManagedView{Cluster: clusterName, Off: !s.clusters.ManagedEnabled()}
+	m, err := s.clusters.Managed(ctx, clusterName)
 	switch {
 	case errors.Is(err, schedule.ErrNotFound):
 	case err != nil:
@@ -37,7 +37,7 @@ func (s *Server) managedUpdate(c echo.Context) error {
 	}
 	keepDays, _ := strconv.Atoi(c.FormValue("keep_days"))
 	set := operations.ManagedSettings{Frequency: c.FormValue("frequency"), KeepDays: keepDays, Paused: c.FormValue("enabled") == ""}
-	_, err = s.scheduler.SetManaged(c.Request().Context(), cl.Name, set, time.Now())
+	_, err = s.clusters.SetManaged(c.Request().Context(), cl.Name, set, time.Now())
 	s.recordResult(c, event{Action: audit.ActionManagedBackupsChanged, TargetType: "cluster", TargetID: cl.Name,
 		Params: map[string]any{"frequency": set.Frequency, "keep_days": set.KeepDays, "paused": set.Paused}}, err)
 	if err != nil {

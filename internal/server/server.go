@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stratabackup/strata/internal/alerts"
+	"github.com/stratabackup/strata/internal/app/clusters"
 	"github.com/stratabackup/strata/internal/app/status"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
@@ -69,6 +70,7 @@ type Server struct {
 	secure     bool
 	auditChain *auditChecker
 	status     *status.Reader
+	clusters   *clusters.Service
 	slotWAL    slothealth.Thresholds
 	routes     []Route
 }
@@ -105,6 +107,7 @@ func New(o Options) *Server {
 		slotWAL:    o.SlotWAL,
 	}
 	s.status = &status.Reader{Registry: o.Registry, Jobs: o.Jobs, Schedules: o.Schedules, Alerts: s.alerts, Ops: o.Ops, Auth: o.Auth, Audit: o.Audit}
+	s.clusters = clusters.New(o.Registry, o.Ops, o.Scheduler, o.Logger)
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.IPExtractor = ipExtractor(o.TrustedProxies)
