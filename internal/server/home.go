@@ -36,9 +36,7 @@ var standings = map[status.Standing][2]string{
 // clusterStatus is a cluster's line on the home page.
 func (s *Server) clusterStatus(cl status.Cluster) templates.ClusterStatus {
 	st := standings[cl.Standing()]
-	v := templates.ClusterStatus{Name: cl.Name, LastBackup: cl.LastBackup, LastFailed: cl.LastFailed, Running: cl.Running,
-		Schedules: cl.Schedules, NextRun: cl.NextRun, Windows: cl.Windows,
-		State: st[0], StateClass: st[1], Attention: cl.NeedsAttention()}
+	v := templates.ClusterStatus{Cluster: cl, State: st[0], StateClass: st[1], Attention: cl.NeedsAttention()}
 	if cl.WindowErr != nil {
 		v.WindowError = s.messageFor(cl.WindowErr, "reading restore windows for the home page", "collection", cl.WindowCollection)
 	}

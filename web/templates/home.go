@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/alerts"
+	"github.com/stratabackup/strata/internal/app/status"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
@@ -23,14 +24,8 @@ type HomeView struct {
 
 // ClusterStatus is one cluster's line on the home page.
 type ClusterStatus struct {
-	Name        string
-	LastBackup  *jobs.Job // newest succeeded backup job
-	LastFailed  *jobs.Job // newest failed backup job, when newer than the last success
-	Running     int
-	Schedules   []alerts.Status
-	NextRun     time.Time // the soonest next run of its active schedules; zero: none
-	Windows     []operations.DatabaseWindow
-	WindowError string
+	status.Cluster
+	WindowError string // why its windows could not all be read, for users
 	// State is the cluster's standing in a word, StateClass its badge's
 	// class; Attention marks a failing or overdue cluster.
 	State, StateClass string

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/app/status"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
 )
@@ -26,8 +27,8 @@ func TestClusterLastBackup(t *testing.T) {
 		ok   bool
 	}{
 		{"none", ClusterStatus{}, time.Time{}, false},
-		{"not finished", ClusterStatus{LastBackup: &jobs.Job{ID: 1}}, time.Time{}, false},
-		{"finished", ClusterStatus{LastBackup: &jobs.Job{ID: 1, FinishedAt: &done}}, done, true},
+		{"not finished", ClusterStatus{Cluster: status.Cluster{LastBackup: &jobs.Job{ID: 1}}}, time.Time{}, false},
+		{"finished", ClusterStatus{Cluster: status.Cluster{LastBackup: &jobs.Job{ID: 1, FinishedAt: &done}}}, done, true},
 	} {
 		got, ok := tc.c.lastBackupAt()
 		if !got.Equal(tc.at) || ok != tc.ok {
@@ -39,8 +40,8 @@ func TestClusterLastBackup(t *testing.T) {
 func TestClusterNamesCollection(t *testing.T) {
 	shop := operations.DatabaseWindow{Collection: "c1", Database: "shop"}
 	unknown := operations.DatabaseWindow{Database: "crm"}
-	one := ClusterStatus{Windows: []operations.DatabaseWindow{shop}}
-	two := ClusterStatus{Windows: []operations.DatabaseWindow{shop, unknown}}
+	one := ClusterStatus{Cluster: status.Cluster{Windows: []operations.DatabaseWindow{shop}}}
+	two := ClusterStatus{Cluster: status.Cluster{Windows: []operations.DatabaseWindow{shop, unknown}}}
 	if one.namesCollection(shop) {
 		t.Error("a cluster with one window names its collection")
 	}
