@@ -1,4 +1,3 @@
-// Command strata is the Strata backup console: the web server and its admin commands.
 package main
 
 import (

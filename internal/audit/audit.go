@@ -1,4 +1,3 @@
-// Package audit keeps the console's append-only, hash-chained audit log.
 package audit
 
 import (

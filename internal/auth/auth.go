@@ -1,4 +1,3 @@
-// Package auth manages users, roles, passwords, sessions and API keys.
 package auth
 
 import (

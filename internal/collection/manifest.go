@@ -1,4 +1,3 @@
-// Package collection reads and writes Strata's self-describing backup format on a storage location.
 package collection
 
 import "time"

@@ -1,4 +1,3 @@
-// Package config reads the console's settings from flags and STRATA_* environment variables.
 package config
 
 import (

@@ -1,4 +1,3 @@
-// Package operations turns backup and restore requests into jobs and runs those jobs with the engine.
 package operations
 
 import (

@@ -1,4 +1,3 @@
-// Package pgserver runs a local PostgreSQL server from Debian's packages in a folder, for the demo and for tests.
 package pgserver
 
 import (

@@ -1,4 +1,3 @@
-// Package retention decides which backup chains retention policies expire.
 package retention
 
 import (

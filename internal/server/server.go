@@ -1,4 +1,3 @@
-// Package server serves the console's pages and JSON API over Echo.
 package server
 
 import (

@@ -1,4 +1,3 @@
-// Package usererror marks errors whose message is written for the console's users.
 package usererror
 
 import (

@@ -1,4 +1,3 @@
-// Package static embeds the console's CSS, JavaScript and icons.
 package static
 
 import "embed"

@@ -1,5 +1,3 @@
-// Package layers commits small backup layers of any age into a collection,
-// without PostgreSQL, for tests of what is done with backups.
 package layers
 
 import (

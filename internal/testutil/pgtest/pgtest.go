@@ -1,4 +1,3 @@
-// Package pgtest starts a throwaway PostgreSQL server for a test.
 package pgtest
 
 import (

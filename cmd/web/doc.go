@@ -1,0 +1,2 @@
+// Command strata is the Strata backup console: the web server and its admin commands.
+package main

@@ -1,0 +1,2 @@
+// Package auth manages users, roles, passwords, sessions and API keys.
+package auth

@@ -1,0 +1,2 @@
+// Package retention decides which backup chains retention policies expire.
+package retention

@@ -1,0 +1,2 @@
+// Package server serves the console's pages and JSON API over Echo.
+package server

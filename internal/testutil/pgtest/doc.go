@@ -1,0 +1,2 @@
+// Package pgtest starts a throwaway PostgreSQL server for a test.
+package pgtest

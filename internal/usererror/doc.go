@@ -1,0 +1,2 @@
+// Package usererror marks errors whose message is written for the console's users.
+package usererror

@@ -1,0 +1,2 @@
+// Package static embeds the console's CSS, JavaScript and icons.
+package static
