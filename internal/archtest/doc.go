@@ -1,2 +1,2 @@
-// Package archtest checks the import rules between Strata's layers.
+// Package archtest checks the rules of the code's shape: imports between Strata's layers, and package docs.
 package archtest
