@@ -405,8 +405,10 @@ func TestTwoRunnersRunEachJobOnce(t *testing.T) {
 		}
 		return ctl.Boundary(ctx)
 	})
-	startRunner(t, s1, "one", 3, log, h)
-	startRunner(t, s2, "two", 3, log, h)
+	// A lease long enough that no job is adopted from a runner the machine
+	// starves (adoption has its own tests): each job is claimed once.
+	startRunner(t, s1, "one", 3, log, h, WithLease(time.Minute))
+	startRunner(t, s2, "two", 3, log, h, WithLease(time.Minute))
 
 	var ids []int64
 	for i := range 50 {
