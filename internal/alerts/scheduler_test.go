@@ -1,7 +1,6 @@
 package alerts
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -41,7 +40,11 @@ func TestSchedulerHookQueuesJobFailed(t *testing.T) {
 	ops.Register(runner)
 	runner.Start(ctx)
 	t.Cleanup(func() { runner.Stop(context.Background()) })
-	sc := operations.NewScheduler(ops, c.schedules, audit.New(c.db, testAuditKey(t)))
+	key, err := audit.LoadOrCreateKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := operations.NewScheduler(ops, c.schedules, audit.New(c.db, key))
 	sc.OnRunFinished(c.n.RunFinished)
 
 	r := newReceiver(t, always(http.StatusOK))
@@ -88,13 +91,4 @@ func TestSchedulerHookQueuesJobFailed(t *testing.T) {
 	if sch, _ := c.schedules.Get(ctx, s.ID); sch.State.Running {
 		t.Errorf("the run was not recorded: %+v", sch.State)
 	}
-}
-
-// testAuditKey is a fixed audit key.
-func testAuditKey(t *testing.T) audit.Key {
-	key, err := audit.NewKey(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key
 }

@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/stratabackup/strata/internal/usererror"
 	"io"
 	"math"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/stratabackup/strata/internal/usererror"
 
 	"github.com/google/uuid"
 
@@ -74,7 +75,10 @@ type Collection struct {
 // A location holding other objects but no COLLECTION.json is refused with
 // ErrNotACollection; a collection of a newer format is refused too.
 func Open(ctx context.Context, st *storage.Store) (*Collection, error) {
-	for range 2 { // a second round reads a marker written concurrently by someone else
+	// A second round reads a marker written meanwhile by someone else: two
+	// backups opening a new collection at once (the databases of a first
+	// managed run) both find no marker, and one finds the other's.
+	for round := range 2 {
 		m, err := readMarker(ctx, st)
 		if err == nil {
 			return &Collection{st: st, marker: m}, nil
@@ -87,6 +91,9 @@ func Open(ctx context.Context, st *storage.Store) (*Collection, error) {
 			return nil, err
 		}
 		if !empty {
+			if round == 0 {
+				continue
+			}
 			return nil, ErrNotACollection
 		}
 		m = Marker{Format: markerFormat, FormatVersion: FormatVersion, ID: uuid.NewString(), CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}

@@ -199,6 +199,7 @@ func TestCollection(t *testing.T) {
 		t.Run("Abort", func(t *testing.T) { testAbort(t, loc) })
 		t.Run("CommitChecksAndRetries", func(t *testing.T) { testCommitChecks(t, loc) })
 		t.Run("OpenChecksMarker", func(t *testing.T) { testOpenChecksMarker(t, loc) })
+		t.Run("OpenedAtOnce", func(t *testing.T) { testOpenedAtOnce(t, loc) })
 		t.Run("NewerManifestRefused", func(t *testing.T) { testNewerManifest(t, loc) })
 		t.Run("Resolve", func(t *testing.T) { testResolve(t, loc) })
 		t.Run("SameEndClaimedOnce", func(t *testing.T) { testSameEndClaimedOnce(t, loc) })
@@ -597,6 +598,31 @@ func testOpenChecksMarker(t *testing.T, loc location) {
 	}
 	if again := openCollection(t, st3); again.Marker() != c.Marker() {
 		t.Errorf("reopened marker %+v, want %+v", again.Marker(), c.Marker())
+	}
+}
+
+// testOpenedAtOnce: backups that open a new collection at the same time
+// (the databases of a cluster's first managed run) all get the one
+// collection one of them made.
+func testOpenedAtOnce(t *testing.T, loc location) {
+	const openers = 8
+	st, _ := loc.open(t)
+	ids := make([]string, openers)
+	errs := make([]error, openers)
+	var wg sync.WaitGroup
+	for i := range openers {
+		wg.Go(func() {
+			c, err := Open(ctx, st)
+			if errs[i] = err; err == nil {
+				ids[i] = c.Marker().ID
+			}
+		})
+	}
+	wg.Wait()
+	for i := range openers {
+		if errs[i] != nil || ids[i] != ids[0] {
+			t.Errorf("opener %d: collection %q, %v; want %q", i, ids[i], errs[i], ids[0])
+		}
 	}
 }
 

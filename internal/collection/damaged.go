@@ -1,6 +1,7 @@
 package collection
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,6 +18,17 @@ import (
 // Hides first, so a damaged entry never makes a restore leave a layer out.
 type DamagedIndexError struct {
 	Entries []DamagedEntry
+}
+
+// Readable splits what Backups returned for callers that go on past
+// damaged entries: the layers, the damaged entries apart (nil when none),
+// and any other error.
+func Readable(sums []Summary, err error) ([]Summary, *DamagedIndexError, error) {
+	var damaged *DamagedIndexError
+	if errors.As(err, &damaged) {
+		return sums, damaged, nil
+	}
+	return sums, nil, err
 }
 
 // DamagedEntry is one index entry Backups could not use.
@@ -75,26 +87,23 @@ func (e *DamagedIndexError) Chains() (chains []string, known bool) {
 // be read is not what was asked for. It returns nil otherwise, and for a
 // nil e.
 func (e *DamagedIndexError) Hides(chain string, newer bool) error {
-	if e == nil {
-		return nil
-	}
-	for _, d := range e.Entries {
-		// Chain paths are fixed-width times: text order is time order.
-		if d.Chain == "" || d.Chain == chain || newer && d.Chain > chain {
-			return e
-		}
-	}
-	return nil
+	return e.hides(chain, func(DamagedEntry) bool { return newer })
 }
 
 // HidesAt is Hides for a restore to asOf from chain: a newer chain matters
 // only if its full backup ended by then.
 func (e *DamagedIndexError) HidesAt(chain string, asOf time.Time) error {
+	return e.hides(chain, func(d DamagedEntry) bool { return !d.ChainEnd().After(asOf) })
+}
+
+// hides is Hides, where a newer chain's entry counts when counts says so.
+func (e *DamagedIndexError) hides(chain string, counts func(DamagedEntry) bool) error {
 	if e == nil {
 		return nil
 	}
 	for _, d := range e.Entries {
-		if d.Chain == "" || d.Chain == chain || d.Chain > chain && !d.ChainEnd().After(asOf) {
+		// Chain paths are fixed-width times: text order is time order.
+		if d.Chain == "" || d.Chain == chain || d.Chain > chain && counts(d) {
 			return e
 		}
 	}

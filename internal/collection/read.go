@@ -15,11 +15,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/stratabackup/strata/internal/usererror"
-
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/stratabackup/strata/internal/storage"
+	"github.com/stratabackup/strata/internal/usererror"
 )
 
 const (
@@ -214,9 +213,8 @@ func (c *Collection) Resolve(ctx context.Context, spec, database string) (*Manif
 		}
 		return m, nil
 	}
-	sums, err := c.Backups(ctx)
-	var damaged *DamagedIndexError
-	if err != nil && !errors.As(err, &damaged) {
+	sums, damaged, err := Readable(c.Backups(ctx))
+	if err != nil {
 		return nil, err
 	}
 	if database == "" {
@@ -356,11 +354,16 @@ func (r *fileReader) Close() error {
 // committed (no index entry): backups that failed, were canceled, or are
 // being written now.
 func (c *Collection) Incomplete(ctx context.Context) ([]string, error) {
-	sums, err := c.Backups(ctx)
-	var damaged *DamagedIndexError
-	if err != nil && !errors.As(err, &damaged) {
+	sums, damaged, err := Readable(c.Backups(ctx))
+	if err != nil {
 		return nil, err
 	}
+	return c.IncompleteBeside(ctx, sums, damaged)
+}
+
+// IncompleteBeside is Incomplete for a caller that has the layers (and
+// the damaged entries) Backups listed already.
+func (c *Collection) IncompleteBeside(ctx context.Context, sums []Summary, damaged *DamagedIndexError) ([]string, error) {
 	committed := map[string]bool{}
 	for _, s := range sums {
 		committed[s.Path] = true

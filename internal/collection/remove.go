@@ -2,7 +2,6 @@ package collection
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,9 +19,8 @@ func (c *Collection) RemoveChain(ctx context.Context, chain string) ([]string, e
 	if err != nil || lp.kind != KindFull {
 		return nil, fmt.Errorf("%s is not a full backup's path", chain)
 	}
-	sums, err := c.Backups(ctx)
-	var damaged *DamagedIndexError
-	if err != nil && !errors.As(err, &damaged) {
+	sums, damaged, err := Readable(c.Backups(ctx))
+	if err != nil {
 		return nil, err
 	}
 	var layers []string // newest first, as Backups lists them

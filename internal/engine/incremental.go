@@ -53,9 +53,8 @@ const changeBufferBytes = 48 << 20
 // resolveParent finds the chain an incremental extends (p.Chain, or the
 // newest full backup of the database in c) and its last layer.
 func resolveParent(ctx context.Context, p BackupParams, c *collection.Collection) (full, parent *collection.Manifest, err error) {
-	sums, err := c.Backups(ctx)
-	var damaged *collection.DamagedIndexError
-	if err != nil && !errors.As(err, &damaged) {
+	sums, damaged, err := collection.Readable(c.Backups(ctx))
+	if err != nil {
 		return nil, nil, storageError(err)
 	}
 	chain := p.Chain

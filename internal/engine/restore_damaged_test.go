@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stratabackup/strata/internal/collection"
-	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/internal/testutil/layers"
 )
 
@@ -18,7 +16,7 @@ import (
 // entry, and one it could not matter to resolves as before.
 func TestRestoreRefusesWhatDamageHides(t *testing.T) {
 	ctx := context.Background()
-	c := fileCollection(t)
+	c := newTestCollection(t)
 	t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
 	older := layers.Commit(t, c, "shop", t0, "", time.Time{})
 	newer := layers.Commit(t, c, "shop", t0.Add(24*time.Hour), "", time.Time{})
@@ -49,7 +47,7 @@ func TestRestoreRefusesWhatDamageHides(t *testing.T) {
 // backup (saying why) when the chain it would extend may be the damaged one.
 func TestIncrementalAfterDamage(t *testing.T) {
 	ctx := context.Background()
-	c := fileCollection(t)
+	c := newTestCollection(t)
 	t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
 	older := layers.Commit(t, c, "shop", t0, "", time.Time{})
 	newer := layers.Commit(t, c, "shop", t0.Add(24*time.Hour), "", time.Time{})
@@ -62,23 +60,4 @@ func TestIncrementalAfterDamage(t *testing.T) {
 	if _, _, err := resolveParent(ctx, BackupParams{Database: "shop"}, c); !errors.As(err, &broken) || !strings.Contains(broken.reason, key) {
 		t.Fatalf("with the newest chain damaged: %v, want a full backup saying why", err)
 	}
-}
-
-// fileCollection is a new collection in a temporary folder.
-func fileCollection(t *testing.T) *collection.Collection {
-	t.Helper()
-	loc, err := storage.Parse("file://" + t.TempDir() + "/c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := storage.Open(context.Background(), loc, storage.Credentials{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := collection.Open(context.Background(), st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
 }

@@ -96,9 +96,8 @@ func (s *layerSet) cutoff() time.Time {
 // resolveLayers picks the layers for spec ("LATEST" or a layer path) or,
 // when asOf is set, for that moment.
 func resolveLayers(ctx context.Context, src restoreSource, spec, database string, asOf time.Time) (*layerSet, error) {
-	sums, err := src.Backups(ctx)
-	var damaged *collection.DamagedIndexError
-	if err != nil && !errors.As(err, &damaged) {
+	sums, damaged, err := collection.Readable(src.Backups(ctx))
+	if err != nil {
 		return nil, storageError(err)
 	}
 	latest := strings.EqualFold(strings.TrimSpace(spec), "LATEST")

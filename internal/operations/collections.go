@@ -2,7 +2,6 @@ package operations
 
 import (
 	"context"
-	"errors"
 
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/registry"
@@ -61,14 +60,15 @@ func (s *Service) Contents(ctx context.Context, name string, incomplete bool) (C
 		return cc, err
 	}
 	defer coll.Close()
-	cc.Layers, err = coll.Backups(ctx)
-	if damaged := (*collection.DamagedIndexError)(nil); errors.As(err, &damaged) {
-		cc.Damaged, err = damaged.Entries, nil
+	layers, damaged, err := collection.Readable(coll.Backups(ctx))
+	cc.Layers = layers
+	if damaged != nil {
+		cc.Damaged = damaged.Entries
 	}
 	if err != nil || !incomplete {
 		return cc, err
 	}
-	cc.Incomplete, err = coll.Incomplete(ctx)
+	cc.Incomplete, err = coll.IncompleteBeside(ctx, layers, damaged)
 	return cc, err
 }
 

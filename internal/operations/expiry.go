@@ -152,9 +152,8 @@ func (e *Expiry) expire(ctx context.Context, name string, opts ExpireOptions, pl
 		return x, err
 	}
 	defer coll.Close()
-	sums, err := coll.Backups(ctx)
-	var damaged *collection.DamagedIndexError
-	if err != nil && !errors.As(err, &damaged) {
+	sums, damaged, err := collection.Readable(coll.Backups(ctx))
+	if err != nil {
 		return x, err
 	}
 	// A chain with a damaged index entry is left alone, and counted by no
@@ -248,16 +247,12 @@ func (e *Expiry) record(ctx context.Context, coll string, ec ExpiredChain, by au
 	case r.SlotError != nil:
 		by.Message = fmt.Sprintf("replication slot not dropped (%s); run on the cluster: %s", e.userMessage(r.SlotError, coll, ec.Chain), r.SlotSQL)
 	}
-	e.append(ctx, by)
-}
-
-func (e *Expiry) append(ctx context.Context, entry audit.Entry) {
-	appendAudit(ctx, e.audit, e.s.log, entry)
+	appendAudit(ctx, e.audit, e.s.log, by)
 }
 
 // appendAudit audits entry, as the console on its own when it names no
 // actor. An entry that cannot be written is logged: what it records is done.
-func appendAudit(ctx context.Context, log *audit.Log, slog *slog.Logger, entry audit.Entry) {
+func appendAudit(ctx context.Context, log *audit.Log, logger *slog.Logger, entry audit.Entry) {
 	if entry.Actor == "" {
 		entry.Actor, entry.Source, entry.ClientAddr = "strata", audit.SourceScheduler, "local"
 	}
@@ -265,7 +260,7 @@ func appendAudit(ctx context.Context, log *audit.Log, slog *slog.Logger, entry a
 		entry.Outcome = audit.OutcomeOK
 	}
 	if _, err := log.Append(ctx, entry); err != nil {
-		slog.Error("audit entry not written", "error", err, "action", entry.Action, "target", entry.TargetID)
+		logger.Error("audit entry not written", "error", err, "action", entry.Action, "target", entry.TargetID)
 	}
 }
 
@@ -339,7 +334,7 @@ func (e *Expiry) ExpireRemovedCluster(ctx context.Context, rm registry.RemovedMa
 		return x, err
 	}
 	x.Forgotten = true
-	e.append(ctx, audit.Entry{Action: audit.ActionCollectionRemoved, TargetType: "collection", TargetID: rm.Collection.Name,
+	appendAudit(ctx, e.audit, e.s.log, audit.Entry{Action: audit.ActionCollectionRemoved, TargetType: "collection", TargetID: rm.Collection.Name,
 		Params: map[string]any{"reason": "the managed backups of removed cluster " + rm.Cluster + " expired"}})
 	return x, nil
 }

@@ -2,7 +2,6 @@ package operations
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"time"
 
@@ -30,7 +29,7 @@ type RestoreOptions struct {
 	Layers    []collection.Summary // the database's, newest first
 	// Damaged names index entries that could not be used: the layers they
 	// list are not offered.
-	Damaged error
+	Damaged *collection.DamagedIndexError
 
 	Manifest  *collection.Manifest // the last layer the restore reads
 	AsOf      time.Time            // the moment, snapped to a layer's end within its millisecond
@@ -49,13 +48,11 @@ func (s *Service) RestoreOptions(ctx context.Context, q RestoreQuery) (RestoreOp
 		return o, err
 	}
 	defer coll.Close()
-	sums, err := coll.Backups(ctx)
-	if damaged := (*collection.DamagedIndexError)(nil); errors.As(err, &damaged) {
-		o.Damaged, err = damaged, nil
-	}
+	sums, damaged, err := collection.Readable(coll.Backups(ctx))
 	if err != nil {
 		return o, err
 	}
+	o.Damaged = damaged
 	o.Databases, o.Database = collection.Databases(sums), q.Database
 	if !slices.Contains(o.Databases, o.Database) {
 		o.Database = ""
