@@ -37,7 +37,7 @@ func measureHTTP(ctx context.Context, b *bench, db *sql.DB, dataDir string, l *a
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Options{DB: db, Auth: svc, Sessions: sessions, Audit: l,
+	srv := server.New(server.Options{Health: db.PingContext, Auth: svc, Sessions: sessions, Audit: l,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), CookieKeys: [2][]byte{hashKey, blockKey}})
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()

@@ -31,7 +31,7 @@ func apikeyCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	a, err := openApp(ctx, *dataDir, "")
+	a, err := openState(ctx, *dataDir, "")
 	if err != nil {
 		return err
 	}

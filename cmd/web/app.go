@@ -19,8 +19,8 @@ import (
 	"github.com/stratabackup/strata/internal/store"
 )
 
-// app is the state every command works on.
-type app struct {
+// state is the state store every command works on, with its services.
+type state struct {
 	db        *sql.DB
 	auth      *auth.Service
 	audit     *audit.Log
@@ -29,15 +29,15 @@ type app struct {
 	schedules *schedule.Store
 }
 
-// openApp opens the state store of dataDir. auditAnchor, when not empty,
+// openState opens the state store of dataDir. auditAnchor, when not empty,
 // names the registered collection that keeps the audit chain's checkpoints
 // beside the data dir's checkpoint file.
-func openApp(ctx context.Context, dataDir, auditAnchor string) (*app, error) {
+func openState(ctx context.Context, dataDir, auditAnchor string) (*state, error) {
 	db, err := store.Open(ctx, filepath.Join(dataDir, store.FileName))
 	if err != nil {
 		return nil, err
 	}
-	a, err := newApp(ctx, db, dataDir, auditAnchor)
+	a, err := newState(ctx, db, dataDir, auditAnchor)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -45,7 +45,7 @@ func openApp(ctx context.Context, dataDir, auditAnchor string) (*app, error) {
 	return a, nil
 }
 
-func newApp(ctx context.Context, db *sql.DB, dataDir, auditAnchor string) (*app, error) {
+func newState(ctx context.Context, db *sql.DB, dataDir, auditAnchor string) (*state, error) {
 	box, err := secrets.LoadOrCreate(dataDir)
 	if err != nil {
 		return nil, err
@@ -63,7 +63,7 @@ func newApp(ctx context.Context, db *sql.DB, dataDir, auditAnchor string) (*app,
 		}
 		anchors = append(anchors, a)
 	}
-	return &app{db: db, auth: auth.New(db), audit: audit.New(db, key, audit.WithAnchors(anchors...)), registry: reg,
+	return &state{db: db, auth: auth.New(db), audit: audit.New(db, key, audit.WithAnchors(anchors...)), registry: reg,
 		jobs: jobs.NewStore(db), schedules: schedule.NewStore(db, box)}, nil
 }
 
@@ -98,11 +98,11 @@ func collectionAnchor(ctx context.Context, reg *registry.Registry, name string) 
 	return audit.NewStorageAnchor(fmt.Sprintf("collection %s (%s)", coll.Name, coll.URI), open), nil
 }
 
-func (a *app) Close() error { return a.db.Close() }
+func (a *state) Close() error { return a.db.Close() }
 
 // recordCLI audits an action taken from the command line. The actor is the
 // operating-system user: whoever can run this command can read the data dir.
-func (a *app) recordCLI(ctx context.Context, action, targetType, targetID string, params map[string]any, err error) error {
+func (a *state) recordCLI(ctx context.Context, action, targetType, targetID string, params map[string]any, err error) error {
 	e := audit.Entry{Actor: "cli:" + osUser(), Role: string(auth.RoleAdmin), Source: audit.SourceCLI, Action: action,
 		TargetType: targetType, TargetID: targetID, Params: params, Outcome: audit.OutcomeOK, ClientAddr: "local"}
 	if err != nil {

@@ -22,7 +22,7 @@ func auditCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if _, err := parseArgs(fs, args[1:]); err != nil {
 		return err
 	}
-	a, err := openApp(ctx, *dataDir, *anchor)
+	a, err := openState(ctx, *dataDir, *anchor)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func demoCommand(ctx context.Context, args []string, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "stopping the demo PostgreSQL server")
 		pg.Stop(context.Background())
 	}()
-	return serveWith(ctx, cfg, stderr, func(ctx context.Context, a *app) error {
+	return serveWith(ctx, cfg, stderr, func(ctx context.Context, a *state) error {
 		_, err := a.registry.ClusterByName(ctx, demoCluster)
 		if !errors.Is(err, registry.ErrNotFound) {
 			return err

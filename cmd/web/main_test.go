@@ -190,7 +190,7 @@ func TestServeRestoresAuditTriggers(t *testing.T) {
 // with it.
 func TestAuditAnchorCollection(t *testing.T) {
 	dir, remote := t.TempDir(), t.TempDir()
-	a, err := openApp(t.Context(), dir, "")
+	a, err := openState(t.Context(), dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,32 +8,32 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/stratabackup/strata/internal/app/schedules"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/config"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/storage"
 )
 
 // managedOptions are the managed backups' settings from the config.
-func managedOptions(cfg config.Config) (operations.ManagedOptions, error) {
+func managedOptions(cfg config.Config) (schedules.ManagedOptions, error) {
 	root := cfg.ManagedLocation
 	if root == "" {
 		abs, err := filepath.Abs(filepath.Join(cfg.DataDir, "managed"))
 		if err != nil {
-			return operations.ManagedOptions{}, err
+			return schedules.ManagedOptions{}, err
 		}
 		root = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
 	}
 	if _, err := storage.Parse(root); err != nil {
-		return operations.ManagedOptions{}, fmt.Errorf("managed-location: %v", err)
+		return schedules.ManagedOptions{}, fmt.Errorf("managed-location: %v", err)
 	}
-	return operations.ManagedOptions{Enabled: cfg.ManagedBackups, Root: root,
+	return schedules.ManagedOptions{Enabled: cfg.ManagedBackups, Root: root,
 		Credentials: storage.Credentials{AccessKeyID: cfg.ManagedAccessKeyID, SecretAccessKey: cfg.ManagedSecretAccessKey}}, nil
 }
 
 // ensureManaged gives every registered cluster its managed backups (those
 // registered before managed backups were turned on, or by the command line).
-func ensureManaged(ctx context.Context, a *app, sc *operations.Scheduler, log *slog.Logger) {
+func ensureManaged(ctx context.Context, a *state, sc *schedules.Service, log *slog.Logger) {
 	clusters, err := a.registry.Clusters(ctx)
 	if err != nil {
 		log.Warn("managed backups: cannot list clusters", "error", err)

@@ -12,12 +12,12 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/alerts"
+	"github.com/stratabackup/strata/internal/app"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/config"
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/server"
 	"github.com/stratabackup/strata/internal/slothealth"
 )
@@ -43,11 +43,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 // serveWith runs the console; beforeServe, when given, runs once the state
 // store is open (the demo registers its cluster there).
-func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeServe func(context.Context, *app) error) error {
+func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeServe func(context.Context, *state) error) error {
 	log := newLogger(cfg, stderr)
 	slog.SetDefault(log)
 
-	a, err := openApp(ctx, cfg.DataDir, cfg.AuditAnchor)
+	a, err := openState(ctx, cfg.DataDir, cfg.AuditAnchor)
 	if err != nil {
 		return err
 	}
@@ -76,25 +76,25 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	}
 	runner := jobs.NewRunner(a.jobs, runnerOwner(), jobWorkers, log)
 	eng := engine.New(log)
-	ops := operations.New(a.registry, a.jobs, eng, log)
-	ops.ChunkBytes = cfg.ChunkSize
-	ops.Register(runner)
-	scheduler := operations.NewScheduler(ops, a.schedules, a.audit)
-	expiry := operations.NewExpiry(ops, a.schedules, a.audit)
-	expiry.KeepAfterRemoval = cfg.ManagedKeepAfterRemoval
-	if scheduler.Managed, err = managedOptions(cfg); err != nil {
+	managed, err := managedOptions(cfg)
+	if err != nil {
 		return err
 	}
+	notifier := alerts.New(a.db, a.schedules, a.jobs, log)
+	doors := app.New(app.Options{
+		Registry: a.registry, Jobs: a.jobs, Schedules: a.schedules, Audit: a.audit, Auth: a.auth, Alerts: notifier, Engine: eng, Log: log,
+		ChunkBytes: cfg.ChunkSize, Managed: managed, KeepAfterRemoval: cfg.ManagedKeepAfterRemoval,
+	})
+	doors.Register(runner)
 	srv := server.New(server.Options{
-		DB: a.db, Auth: a.auth, Sessions: sessions, Audit: a.audit, Registry: a.registry, Jobs: a.jobs, Runner: runner, Ops: ops,
-		Schedules: a.schedules, Scheduler: scheduler, Expiry: expiry,
+		Health: a.db.PingContext, Auth: a.auth, Sessions: sessions, Audit: a.audit, App: doors, Alerts: notifier, Runner: runner,
 		Logger: log, CookieKeys: [2][]byte{hashKey, blockKey}, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxy,
 		SlotWAL: slothealth.Thresholds{Warn: cfg.SlotWALWarn, Critical: cfg.SlotWALCritical},
 	})
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if err := ops.FailOrphanedPausedBackups(ctx); err != nil {
+	if err := doors.Backups.FailOrphanedPausedBackups(ctx); err != nil {
 		return err
 	}
 	runner.Start(ctx)
@@ -113,12 +113,11 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 			log.Error("audit checkpoint not written", "error", err)
 		}
 	})
-	ensureManaged(ctx, a, scheduler, log)
-	notifier := alerts.New(a.db, a.schedules, a.jobs, log)
-	scheduler.OnRunFinished(notifier.RunFinished)
+	ensureManaged(ctx, a, doors.Schedules, log)
+	doors.Scheduler.OnRunFinished(notifier.RunFinished)
 	go notifier.Loop(ctx, alerts.CheckEvery)
-	go scheduler.Run(ctx, schedulerTick)
-	go expiry.Run(ctx, expiryEvery)
+	go doors.Scheduler.Run(ctx, schedulerTick)
+	go doors.Expiry.Run(ctx, expiryEvery)
 	go every(ctx, refusalFlushEvery, func() {
 		// Not cut short by shutdown: a summary taken from the limiter must be written.
 		if err := srv.Refusals().Flush(context.WithoutCancel(ctx)); err != nil {

@@ -46,7 +46,7 @@ func userCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return err
 	}
 
-	a, err := openApp(ctx, *dataDir, "")
+	a, err := openState(ctx, *dataDir, "")
 	if err != nil {
 		return err
 	}

@@ -8,10 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/app/backups"
+	"github.com/stratabackup/strata/internal/app/clusters"
+	"github.com/stratabackup/strata/internal/app/scheduler"
+	"github.com/stratabackup/strata/internal/app/schedules"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/secrets"
 )
@@ -35,16 +38,17 @@ func TestSchedulerHookQueuesJobFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ops := operations.New(reg, c.jobs, engine.New(logger), logger)
+	b := backups.New(reg, c.jobs, engine.New(logger), logger)
 	runner := jobs.NewRunner(c.jobs, "test", 1, logger, jobs.WithPollInterval(20*time.Millisecond))
-	ops.Register(runner)
+	b.Register(runner)
 	runner.Start(ctx)
 	t.Cleanup(func() { runner.Stop(context.Background()) })
 	key, err := audit.LoadOrCreateKey(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := operations.NewScheduler(ops, c.schedules, audit.New(c.db, key))
+	cl := clusters.New(reg, c.jobs, schedules.New(c.schedules, reg, c.jobs, audit.New(c.db, key), logger), logger)
+	sc := scheduler.New(c.schedules, c.jobs, b, cl, logger)
 	sc.OnRunFinished(c.n.RunFinished)
 
 	r := newReceiver(t, always(http.StatusOK))

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -140,4 +141,20 @@ func typedPassword(s string) string {
 		}
 	}
 	return ""
+}
+
+// FuzzDatabaseName: a name accepted for new_db_name or into_db is one
+// PostgreSQL takes whole: at most 63 bytes of UTF-8, without NUL.
+func FuzzDatabaseName(f *testing.F) {
+	f.Add("shop_restored")
+	f.Add(strings.Repeat("é", 32))
+	f.Fuzz(func(t *testing.T, name string) {
+		if err := CheckDatabaseName("new_db_name", name); err != nil {
+			testutil.UserError(t, err, name)
+			return
+		}
+		if len(name) > 63 || strings.ContainsRune(name, 0) || !utf8.ValidString(name) {
+			t.Fatalf("database name %q accepted", name)
+		}
+	})
 }

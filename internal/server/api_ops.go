@@ -11,8 +11,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/app/backups"
+	"github.com/stratabackup/strata/internal/app/restores"
 	"github.com/stratabackup/strata/internal/collection"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/storage"
 )
@@ -67,7 +68,7 @@ func toAPICluster(c registry.Cluster) apiCluster {
 }
 
 func (s *Server) apiClustersList(c echo.Context) error {
-	list, err := s.clusters.List(c.Request().Context())
+	list, err := s.app.Clusters.List(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -105,7 +106,7 @@ func toAPICollection(rc registry.Collection) apiCollection {
 }
 
 func (s *Server) apiCollectionsList(c echo.Context) error {
-	list, err := s.registry.Collections(c.Request().Context())
+	list, err := s.app.Collections.List(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func (s *Server) apiCollectionBackups(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cc, err := s.ops.Contents(c.Request().Context(), rc.Name, false)
+	cc, err := s.app.Collections.Contents(c.Request().Context(), rc.Name, false)
 	if err != nil {
 		return apiError(err)
 	}
@@ -173,7 +174,7 @@ type apiLayer struct {
 }
 
 func (s *Server) apiBackupCreate(c echo.Context) error {
-	var req operations.BackupRequest
+	var req backups.Request
 	if err := bindJSON(c, &req, `{"cluster":"prod","database":"shop","collection":"local"}`); err != nil {
 		return err
 	}
@@ -185,7 +186,7 @@ func (s *Server) apiBackupCreate(c echo.Context) error {
 }
 
 func (s *Server) apiRestoreCreate(c echo.Context) error {
-	var req operations.RestoreRequest
+	var req restores.Request
 	if err := bindJSON(c, &req, `{"cluster":"prod","collection":"local","backup":"LATEST","database":"shop","new_db_name":"shop_copy"}`); err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/app/schedules"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/usererror"
 )
@@ -58,8 +58,8 @@ type apiLastResult struct {
 	FinishedAt *time.Time `json:"finished_at"`
 }
 
-func toAPISchedule(sch schedule.Schedule, o operations.ScheduleOverview) apiSchedule {
-	req := operations.ScheduleRequestOf(sch)
+func toAPISchedule(sch schedule.Schedule, o schedules.Overview) apiSchedule {
+	req := schedules.RequestOf(sch)
 	a := apiSchedule{ID: sch.ID, Label: sch.Label, Cluster: sch.Cluster, Database: sch.Database, Tables: req.Tables,
 		Collection: sch.Collection, Recurrence: sch.Recurrence, RecurrenceWords: o.Words,
 		FullBackup: req.FullBackup, FullBackupWords: o.FullWords, RevisionHistory: sch.RevisionHistory,
@@ -88,7 +88,7 @@ func toAPISchedule(sch schedule.Schedule, o operations.ScheduleOverview) apiSche
 }
 
 func (s *Server) apiScheduleJSON(c echo.Context, status int, sch schedule.Schedule) error {
-	o, err := s.scheduler.Overview(c.Request().Context(), sch, time.Now(), nextRunsShown)
+	o, err := s.app.Schedules.Overview(c.Request().Context(), sch, time.Now(), nextRunsShown)
 	if err != nil {
 		return err
 	}
@@ -97,14 +97,14 @@ func (s *Server) apiScheduleJSON(c echo.Context, status int, sch schedule.Schedu
 
 func (s *Server) apiSchedulesList(c echo.Context) error {
 	ctx := c.Request().Context()
-	list, err := s.schedules.List(ctx)
+	list, err := s.app.Schedules.List(ctx)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
 	out := make([]apiSchedule, 0, len(list))
 	for _, sch := range list {
-		o, err := s.scheduler.Overview(ctx, sch, now, nextRunsShown)
+		o, err := s.app.Schedules.Overview(ctx, sch, now, nextRunsShown)
 		if err != nil {
 			return err
 		}
@@ -147,7 +147,7 @@ type apiScheduleIn struct {
 const apiScheduleExample = `{"label":"shop every 15 minutes","cluster":"prod","database":"shop","collection":"local","recurrence":"*/15 * * * *"}`
 
 // applyTo sets the fields the body has.
-func (in apiScheduleIn) applyTo(r *operations.ScheduleRequest) error {
+func (in apiScheduleIn) applyTo(r *schedules.Request) error {
 	set(&r.Label, in.Label)
 	set(&r.Cluster, in.Cluster)
 	set(&r.Database, in.Database)
@@ -192,7 +192,7 @@ func (s *Server) apiScheduleCreate(c echo.Context) error {
 	if err := bindJSON(c, &in, apiScheduleExample); err != nil {
 		return err
 	}
-	var req operations.ScheduleRequest
+	var req schedules.Request
 	err := in.applyTo(&req)
 	sch, err := s.createSchedule(c, req, err)
 	if err != nil {

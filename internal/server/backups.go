@@ -10,10 +10,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/app/backups"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/jobs"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/web/templates"
 )
 
@@ -58,7 +58,7 @@ func (s *Server) backupForm(c echo.Context, clusterName, database, coll string) 
 // cluster does not answer within a few seconds (the form then asks for the
 // name as text instead of making the user wait).
 func (s *Server) quickDatabases(ctx context.Context, clusterName string) []cluster.Database {
-	dbs, err := s.clusters.Databases(ctx, clusterName, databaseListTimeout)
+	dbs, err := s.app.Clusters.Databases(ctx, clusterName, databaseListTimeout)
 	if err != nil {
 		s.log.Info("listing databases for the backup form", "cluster", clusterName, "error", err)
 		return nil
@@ -71,8 +71,8 @@ const databaseListTimeout = 3 * time.Second
 // backupRequest reads the "Back up now" form. The form hides the tables of
 // an incremental (it covers its chain's tables) and the revision history of
 // a full backup (only incrementals keep one), so hidden values are dropped.
-func backupRequest(c echo.Context) operations.BackupRequest {
-	req := operations.BackupRequest{Cluster: c.FormValue("cluster"), Database: c.FormValue("database"),
+func backupRequest(c echo.Context) backups.Request {
+	req := backups.Request{Cluster: c.FormValue("cluster"), Database: c.FormValue("database"),
 		Collection: c.FormValue("collection"), Incremental: formBool(c.FormValue("incremental"))}
 	if req.Incremental {
 		req.RevisionHistory = formBool(c.FormValue("revision_history"))
@@ -110,8 +110,8 @@ func (s *Server) backupCreate(c echo.Context) error {
 	return s.redirectWithFlash(c, fmt.Sprintf("/jobs/%d", job.ID), "ok", "Backup started.")
 }
 
-func (s *Server) startBackup(c echo.Context, req operations.BackupRequest) (jobs.Job, error) {
-	job, err := s.ops.StartBackup(c.Request().Context(), req, identityOf(c).Name)
+func (s *Server) startBackup(c echo.Context, req backups.Request) (jobs.Job, error) {
+	job, err := s.app.Backups.Start(c.Request().Context(), req, identityOf(c).Name)
 	ev := event{Action: audit.ActionBackupStarted, TargetType: "job", TargetID: itoaID(job.ID),
 		Params: map[string]any{"cluster": req.Cluster, "database": req.Database, "tables": req.Tables, "collection": req.Collection,
 			"incremental": req.Incremental, "chain": req.Chain, "revision_history": req.RevisionHistory}}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/app/schedules"
 	"github.com/stratabackup/strata/internal/testutil/browser"
 )
 
@@ -16,7 +16,7 @@ import (
 func TestBrowserDamageIsShown(t *testing.T) {
 	env := newTestEnv(t)
 	env.addCluster("pg", "postgres://postgres@127.0.0.1:1/postgres")
-	sch, err := env.scheduler.CreateSchedule(t.Context(), operations.ScheduleRequest{Label: "nightly", Cluster: "pg", Database: "shop",
+	sch, err := env.app.Schedules.Create(t.Context(), schedules.Request{Label: "nightly", Cluster: "pg", Database: "shop",
 		Collection: "local", Recurrence: "@daily", IgnoreExistingBackups: true}, "root", time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +28,7 @@ func TestBrowserDamageIsShown(t *testing.T) {
 		`DROP TRIGGER audit_log_no_update`,
 		`UPDATE audit_log SET actor = 'someone-else' WHERE id = 1`,
 	} {
-		if _, err := env.srv.db.Exec(q); err != nil {
+		if _, err := env.db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
 	}

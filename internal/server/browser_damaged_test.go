@@ -16,7 +16,7 @@ import (
 // damaged entry; removing its chain from the page clears it.
 func TestBrowserDamagedIndexEntry(t *testing.T) {
 	env := newTestEnv(t)
-	coll, err := env.ops.OpenCollection(t.Context(), "local")
+	coll, err := env.registry.OpenCollection(t.Context(), "local")
 	if err != nil {
 		t.Fatal(err)
 	}

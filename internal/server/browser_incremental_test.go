@@ -11,8 +11,8 @@ import (
 
 	"github.com/go-rod/rod"
 
+	"github.com/stratabackup/strata/internal/app/backups"
 	"github.com/stratabackup/strata/internal/auth"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/testutil/browser"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
 )
@@ -141,7 +141,7 @@ func changeShop(t *testing.T, pg *pgtest.Server) (digest string, between time.Ti
 }
 
 // jobResult reads the result of the job whose page p shows.
-func jobResult(t *testing.T, env *testEnv, p *rod.Page) operations.BackupResult {
+func jobResult(t *testing.T, env *testEnv, p *rod.Page) backups.Result {
 	t.Helper()
 	id, err := strconv.ParseInt(path.Base(p.MustInfo().URL), 10, 64)
 	if err != nil {
@@ -151,7 +151,7 @@ func jobResult(t *testing.T, env *testEnv, p *rod.Page) operations.BackupResult 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res operations.BackupResult
+	var res backups.Result
 	if err := json.Unmarshal(j.Result, &res); err != nil {
 		t.Fatalf("job %d result %s: %v", id, j.Result, err)
 	}

@@ -18,7 +18,7 @@ import (
 // engine and jobs tests cancel work while it runs.)
 func TestBrowserPauseResumeCancel(t *testing.T) {
 	env := newTestEnv(t)
-	env.ops.ChunkBytes = 64 << 10 // many chunks, so there is time to act between them
+	env.app.Backups.ChunkBytes = 64 << 10 // many chunks, so there is time to act between them
 	pg := pgtest.Start(t)
 	pg.CreateDatabase(t, "big")
 	pg.Exec(t, "big", `CREATE TABLE items (id bigint PRIMARY KEY, payload text);
@@ -78,7 +78,7 @@ func TestBrowserPauseResumeCancel(t *testing.T) {
 	}
 	browser.Screenshot(t, p, "canceled")
 
-	coll, err := env.ops.OpenCollection(t.Context(), "local")
+	coll, err := env.registry.OpenCollection(t.Context(), "local")
 	if err != nil {
 		t.Fatal(err)
 	}

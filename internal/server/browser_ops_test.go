@@ -7,10 +7,10 @@ import (
 
 	"github.com/go-rod/rod"
 
+	"github.com/stratabackup/strata/internal/app/schedules"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/cluster"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/testutil/browser"
 )
 
@@ -24,8 +24,8 @@ func TestBrowserBackupBrowseRestore(t *testing.T) {
 	if _, err := env.registry.AddCluster(t.Context(), "pg", cluster.KindPostgres, pg.DSN("postgres"), "test"); err != nil {
 		t.Fatal(err)
 	}
-	env.scheduler.Managed = operations.ManagedOptions{Enabled: true, Root: "file://" + env.dataDir + "/managed"}
-	if _, err := env.scheduler.EnsureManaged(t.Context(), "pg", audit.Entry{}, time.Now()); err != nil {
+	env.app.Schedules.Managed = schedules.ManagedOptions{Enabled: true, Root: "file://" + env.dataDir + "/managed"}
+	if _, err := env.app.Schedules.EnsureManaged(t.Context(), "pg", audit.Entry{}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	b := browser.New(t)

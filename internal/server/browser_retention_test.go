@@ -13,7 +13,7 @@ import (
 // expiry, and expires through the confirmation dialog.
 func TestBrowserRetention(t *testing.T) {
 	env := newTestEnv(t)
-	coll, err := env.ops.OpenCollection(t.Context(), "local")
+	coll, err := env.registry.OpenCollection(t.Context(), "local")
 	if err != nil {
 		t.Fatal(err)
 	}

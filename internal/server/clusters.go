@@ -10,9 +10,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/app/clusters"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/cluster"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/slothealth"
 	"github.com/stratabackup/strata/web/templates"
@@ -25,7 +25,7 @@ func (s *Server) clustersList(c echo.Context) error {
 }
 
 func (s *Server) renderClusters(c echo.Context, status int, form templates.ClusterForm) error {
-	list, err := s.clusters.List(c.Request().Context())
+	list, err := s.app.Clusters.List(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (s *Server) clusterCreate(c echo.Context) error {
 // connection string joins it) and audits it, never with the password.
 func (s *Server) addCluster(c echo.Context, name, kindText, dsnText, password string) (registry.Cluster, error) {
 	ev := event{Action: audit.ActionClusterAdded, TargetType: "cluster", TargetID: name, Params: map[string]any{"kind": kindText, "connection": redactDSN(dsnText)}}
-	cl, err := s.clusters.Add(c.Request().Context(), name, kindText, dsnText, password, actorOf(c, ""), time.Now())
+	cl, err := s.app.Clusters.Add(c.Request().Context(), name, kindText, dsnText, password, actorOf(c, ""), time.Now())
 	s.recordResult(c, ev, err)
 	return cl, err
 }
@@ -62,7 +62,7 @@ func redactDSN(text string) string {
 }
 
 func (s *Server) clusterFromPath(c echo.Context) (registry.Cluster, error) {
-	cl, err := s.clusters.Get(c.Request().Context(), c.Param("name"))
+	cl, err := s.app.Clusters.Get(c.Request().Context(), c.Param("name"))
 	return cl, notFoundIf(err, registry.ErrNotFound)
 }
 
@@ -95,7 +95,7 @@ func (s *Server) slotsView(ctx context.Context, cl registry.Cluster) templates.S
 	v := templates.SlotsView{Thresholds: s.slotWAL}
 	ctx, cancel := context.WithTimeout(ctx, slotListTimeout)
 	defer cancel()
-	slots, err := s.clusters.Slots(ctx, cl.Name)
+	slots, err := s.app.Clusters.Slots(ctx, cl.Name)
 	if err != nil {
 		v.Error = s.messageFor(err, "listing replication slots", "cluster", cl.Name)
 		return v
@@ -121,7 +121,7 @@ func (s *Server) clusterTest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	report, err := s.clusters.Test(c.Request().Context(), cl, clusterTestTimeout)
+	report, err := s.app.Clusters.Test(c.Request().Context(), cl, clusterTestTimeout)
 	p := s.pageFor(c, cl.Name, "clusters")
 	if err != nil {
 		msg, ok := userMessage(err)
@@ -140,7 +140,7 @@ func (s *Server) clusterRemove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.clusters.Remove(c.Request().Context(), cl.Name, time.Now())
+	r, err := s.app.Clusters.Remove(c.Request().Context(), cl.Name, time.Now())
 	ev := event{Action: audit.ActionClusterRemoved, TargetType: "cluster", TargetID: cl.Name, Params: removalParams(r)}
 	if err != nil {
 		s.recordResult(c, ev, err)
@@ -159,7 +159,7 @@ func (s *Server) clusterRemove(c echo.Context) error {
 }
 
 // removalParams is what the audit log keeps of a removal's slot cleanup.
-func removalParams(r operations.ClusterRemoval) map[string]any {
+func removalParams(r clusters.Removal) map[string]any {
 	left := make([]string, 0, len(r.Slots.Left))
 	for _, l := range r.Slots.Left {
 		left = append(left, l.Name+" (database "+l.Database+")")
@@ -168,7 +168,7 @@ func removalParams(r operations.ClusterRemoval) map[string]any {
 }
 
 // removalNote is the audit message of a removal that left slots behind.
-func removalNote(r operations.ClusterRemoval, unreached string) string {
+func removalNote(r clusters.Removal, unreached string) string {
 	switch {
 	case unreached != "":
 		return "replication slots not dropped: " + unreached
@@ -185,10 +185,10 @@ const maxLeftInFlash = 5
 // removalMessage is the flash after a removal: what happened to the
 // cluster's replication slots, and the SQL for those left behind.
 // unreached is why the cluster could not be reached, if it could not.
-func removalMessage(name string, r operations.ClusterRemoval, unreached string) (kind, text string) {
+func removalMessage(name string, r clusters.Removal, unreached string) (kind, text string) {
 	const stays = " Its backups stay in their collections."
 	const why = " A slot left behind makes the server keep WAL until it is dropped."
-	find, drop := operations.ManualSlotCleanup()
+	find, drop := clusters.ManualSlotCleanup()
 	switch {
 	case unreached != "":
 		return "error", "Cluster " + name + " removed, but Strata could not reach it to drop its replication slots: " + unreached + "." + why +
@@ -212,7 +212,7 @@ func removalMessage(name string, r operations.ClusterRemoval, unreached string) 
 }
 
 func (s *Server) clusterNames(c echo.Context) ([]string, error) {
-	list, err := s.clusters.List(c.Request().Context())
+	list, err := s.app.Clusters.List(c.Request().Context())
 	if err != nil {
 		return nil, err
 	}

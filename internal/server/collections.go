@@ -18,7 +18,7 @@ func (s *Server) collectionsList(c echo.Context) error {
 }
 
 func (s *Server) renderCollections(c echo.Context, status int, form templates.CollectionForm) error {
-	list, err := s.registry.Collections(c.Request().Context())
+	list, err := s.app.Collections.List(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -41,13 +41,13 @@ func (s *Server) collectionCreate(c echo.Context) error {
 // addCollection checks the location can be used and registers it; the audit
 // entry names the redacted location, never a key.
 func (s *Server) addCollection(c echo.Context, name, uri string, creds storage.Credentials) (registry.Collection, error) {
-	rc, err := s.ops.AddCollection(c.Request().Context(), name, uri, creds, identityOf(c).Name)
+	rc, err := s.app.Collections.Add(c.Request().Context(), name, uri, creds, identityOf(c).Name)
 	s.recordResult(c, event{Action: audit.ActionCollectionAdded, TargetType: "collection", TargetID: name, Params: map[string]any{"location": storage.Redact(uri)}}, err)
 	return rc, err
 }
 
 func (s *Server) collectionFromPath(c echo.Context) (registry.Collection, error) {
-	rc, err := s.registry.CollectionByName(c.Request().Context(), c.Param("name"))
+	rc, err := s.app.Collections.Get(c.Request().Context(), c.Param("name"))
 	return rc, notFoundIf(err, registry.ErrNotFound)
 }
 
@@ -65,10 +65,10 @@ func (s *Server) renderCollection(c echo.Context, status int, rc registry.Collec
 	ctx := c.Request().Context()
 	v := templates.CollectionView{Collection: rc, Retention: s.retentionView(c, rc, form)}
 	var err error
-	if v.ManagedFor, v.KeptUntil, err = s.expiry.ManagedExpiry(ctx, rc.Name); err != nil {
+	if v.ManagedFor, v.KeptUntil, err = s.app.Expiry.ManagedExpiry(ctx, rc.Name); err != nil {
 		return err
 	}
-	cc, err := s.ops.Contents(ctx, rc.Name, true)
+	cc, err := s.app.Collections.Contents(ctx, rc.Name, true)
 	v.Chains, v.Damaged, v.Incomplete = chainsOf(cc.Layers), cc.Damaged, cc.Incomplete
 	if err != nil {
 		msg, ok := userMessage(err)
@@ -86,7 +86,7 @@ func (s *Server) backupShow(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	m, err := s.ops.Backup(ctx, rc.Name, c.QueryParam("path"))
+	m, err := s.app.Collections.Backup(ctx, rc.Name, c.QueryParam("path"))
 	if err != nil {
 		if msg, ok := userMessage(err); ok {
 			return echo.NewHTTPError(http.StatusNotFound, msg)
@@ -105,7 +105,7 @@ func (s *Server) chainRemove(c echo.Context) error {
 	}
 	chain := c.FormValue("chain")
 	back := "/collections/" + url.PathEscape(rc.Name)
-	r, err := s.ops.RemoveChain(c.Request().Context(), rc.Name, chain)
+	r, err := s.app.Collections.RemoveChain(c.Request().Context(), rc.Name, chain)
 	ev := event{Action: audit.ActionChainRemoved, TargetType: "collection", TargetID: rc.Name, Params: map[string]any{
 		"chain": chain, "database": r.Database, "layers": r.Layers, "replication_slot": r.Slot, "slot_dropped": r.Slot != "" && r.SlotError == nil,
 	}}
@@ -127,7 +127,7 @@ func (s *Server) chainRemove(c echo.Context) error {
 }
 
 func (s *Server) collectionNames(c echo.Context) ([]string, error) {
-	list, err := s.registry.Collections(c.Request().Context())
+	list, err := s.app.Collections.List(c.Request().Context())
 	if err != nil {
 		return nil, err
 	}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/app/schedules"
 	"github.com/stratabackup/strata/internal/auth"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/schedule"
 )
 
@@ -128,7 +128,7 @@ func populatedEnv(t testing.TB) (*testEnv, schedule.Schedule, auth.User) {
 	env.addCluster("pg", "postgres://postgres@127.0.0.1:1/postgres")
 	env.addUser("root", auth.RoleAdmin)
 	bob := env.addUser("bob", auth.RoleAuditor)
-	sch, err := env.scheduler.CreateSchedule(context.Background(), operations.ScheduleRequest{Label: "s", Cluster: "pg", Database: "shop",
+	sch, err := env.app.Schedules.Create(context.Background(), schedules.Request{Label: "s", Cluster: "pg", Database: "shop",
 		Collection: "local", Recurrence: "@daily", IgnoreExistingBackups: true}, "root", time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +177,7 @@ func (e *testEnv) stateDump() string {
 		`SELECT * FROM settings ORDER BY 1`, `SELECT id, type, cluster, payload, created_by FROM jobs ORDER BY id`, `SELECT * FROM clusters ORDER BY id`,
 		`SELECT * FROM collections ORDER BY id`, `SELECT * FROM schedules ORDER BY id`, `SELECT * FROM webhook_deliveries ORDER BY id`,
 	} {
-		rows, err := e.srv.db.Query(q)
+		rows, err := e.db.Query(q)
 		if err != nil {
 			e.t.Fatal(err)
 		}

@@ -15,7 +15,7 @@ func (s *Server) healthz(c echo.Context) error {
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	if err := s.db.PingContext(ctx); err != nil {
+	if err := s.health(ctx); err != nil {
 		s.log.Warn("readiness: state store unreachable", "error", err)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "state store unreachable"})
 	}

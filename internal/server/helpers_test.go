@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,11 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/alerts"
+	"github.com/stratabackup/strata/internal/app"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
@@ -35,9 +37,9 @@ type testEnv struct {
 	audit     *audit.Log
 	registry  *registry.Registry
 	jobs      *jobs.Store
-	ops       *operations.Service
 	schedules *schedule.Store
-	scheduler *operations.Scheduler
+	app       *app.App
+	db        *sql.DB
 	dataDir   string
 }
 
@@ -71,20 +73,19 @@ func newTestEnv(t testing.TB) *testEnv {
 	}
 	js := jobs.NewStore(db)
 	runner := jobs.NewRunner(js, "test", 2, logger, jobs.WithPollInterval(50*time.Millisecond))
-	ops := operations.New(reg, js, engine.New(logger), logger)
-	ops.Register(runner)
+	schedules := schedule.NewStore(db, box)
+	notifier := alerts.New(db, schedules, js, logger)
+	doors := app.New(app.Options{Registry: reg, Jobs: js, Schedules: schedules, Audit: log, Auth: svc, Alerts: notifier,
+		Engine: engine.New(logger), Log: logger, KeepAfterRemoval: 30 * 24 * time.Hour})
+	doors.Register(runner)
 	runner.Start(ctx)
 	t.Cleanup(func() { runner.Stop(context.Background()) })
-	schedules := schedule.NewStore(db, box)
-	scheduler := operations.NewScheduler(ops, schedules, log)
-	expiry := operations.NewExpiry(ops, schedules, log)
-	expiry.KeepAfterRemoval = 30 * 24 * time.Hour
-	srv := New(Options{DB: db, Auth: svc, Sessions: sessions, Audit: log, Registry: reg, Jobs: js, Runner: runner, Ops: ops,
-		Schedules: schedules, Scheduler: scheduler, Expiry: expiry, Logger: logger, CookieKeys: [2][]byte{hashKey, blockKey}})
+	srv := New(Options{Health: db.PingContext, Auth: svc, Sessions: sessions, Audit: log, App: doors, Alerts: notifier, Runner: runner,
+		Logger: logger, CookieKeys: [2][]byte{hashKey, blockKey}})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return &testEnv{t: t, srv: srv, http: hs, auth: svc, audit: log, registry: reg, jobs: js, ops: ops,
-		schedules: schedules, scheduler: scheduler, dataDir: dir}
+	return &testEnv{t: t, srv: srv, http: hs, auth: svc, audit: log, registry: reg, jobs: js,
+		schedules: schedules, app: doors, db: db, dataDir: dir}
 }
 
 func (e *testEnv) addUser(name string, role auth.Role) auth.User {

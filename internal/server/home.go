@@ -12,7 +12,7 @@ import (
 
 func (s *Server) home(c echo.Context) error {
 	now := time.Now().UTC()
-	h, err := s.status.Home(c.Request().Context(), now)
+	h, err := s.app.Status.Home(c.Request().Context(), now)
 	if err != nil {
 		return err
 	}

@@ -40,13 +40,13 @@ func (s *Server) identityView(ctx context.Context, clusterName string) templates
 	v := templates.IdentityView{Cluster: clusterName}
 	ctx, cancel := context.WithTimeout(ctx, identityListTimeout)
 	defer cancel()
-	dbs, err := s.clusters.BackupDatabases(ctx, clusterName)
+	dbs, err := s.app.Clusters.BackupDatabases(ctx, clusterName)
 	if err != nil {
 		v.Error = s.messageFor(err, "listing a cluster's databases", "cluster", clusterName)
 		return v
 	}
 	for _, db := range dbs {
-		tables, err := s.clusters.TablesWithoutIdentity(ctx, clusterName, db)
+		tables, err := s.app.Clusters.TablesWithoutIdentity(ctx, clusterName, db)
 		switch {
 		case err != nil:
 			v.Databases = append(v.Databases, templates.IdentityDatabase{Name: db,
@@ -87,7 +87,7 @@ func (s *Server) clusterIdentitySet(c echo.Context) error {
 func (s *Server) setReplicaIdentityFull(c echo.Context, clusterName, db string, tables []string) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), identitySetTimeout)
 	defer cancel()
-	err := s.clusters.SetReplicaIdentityFull(ctx, clusterName, db, tables)
+	err := s.app.Clusters.SetReplicaIdentityFull(ctx, clusterName, db, tables)
 	s.recordResult(c, event{Action: audit.ActionReplicaIdentityChanged, TargetType: "cluster", TargetID: clusterName,
 		Params: map[string]any{"database": db, "tables": tables, "replica_identity": "full"}}, err)
 	return err
@@ -127,7 +127,7 @@ func (s *Server) apiTablesWithoutIdentity(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), identityListTimeout)
 	defer cancel()
 	db := c.Param("db")
-	tables, err := s.clusters.TablesWithoutIdentity(ctx, cl.Name, db)
+	tables, err := s.app.Clusters.TablesWithoutIdentity(ctx, cl.Name, db)
 	if err != nil {
 		return apiError(err)
 	}

@@ -9,10 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/app/backups"
+	"github.com/stratabackup/strata/internal/app/restores"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/jobs"
-	"github.com/stratabackup/strata/internal/operations"
 )
 
 // formJob posts a form that starts a job and returns the job it redirects to.
@@ -49,13 +50,13 @@ func TestIncrementalForms(t *testing.T) {
 	env.addCluster("pg", pg.DSN("postgres"))
 	token := env.apiKey("reader", auth.RoleAuditor)
 	c := env.adminClient()
-	wait := func(j jobs.Job) operations.BackupResult {
+	wait := func(j jobs.Job) backups.Result {
 		t.Helper()
 		if got := env.waitJob(token, j.ID); got.Status != "succeeded" {
 			t.Fatalf("job %d: %+v", j.ID, got)
 		}
 		j, _ = env.jobs.Get(t.Context(), j.ID)
-		var res operations.BackupResult
+		var res backups.Result
 		json.Unmarshal(j.Result, &res)
 		return res
 	}
@@ -69,7 +70,7 @@ func TestIncrementalForms(t *testing.T) {
 	// page says why. The tables field, hidden for an incremental, is left out.
 	j := c.formJob("/backups", url.Values{"cluster": {"pg"}, "database": {"shop"}, "collection": {"local"},
 		"incremental": {"1"}, "revision_history": {"1"}, "tables": {"public.orders"}})
-	if req := payload[operations.BackupRequest](t, j); !req.Incremental || !req.RevisionHistory || len(req.Tables) != 0 {
+	if req := payload[backups.Request](t, j); !req.Incremental || !req.RevisionHistory || len(req.Tables) != 0 {
 		t.Fatalf("incremental form payload: %+v", req)
 	}
 	if res := wait(j); res.Type != "full" || !strings.Contains(res.FullReason, "no full backup") {
@@ -85,7 +86,7 @@ func TestIncrementalForms(t *testing.T) {
 	if res := wait(j); res.Type != "incremental" || res.Changes == 0 {
 		t.Fatalf("incremental: %+v", res)
 	}
-	coll, _ := env.ops.OpenCollection(t.Context(), "local")
+	coll, _ := env.registry.OpenCollection(t.Context(), "local")
 	sums, _ := coll.Backups(t.Context())
 	if len(sums) != 2 || sums[0].Kind != collection.KindIncremental || !sums[0].RevisionHistory {
 		t.Fatalf("layers: %+v", sums)
@@ -121,7 +122,7 @@ func TestIncrementalForms(t *testing.T) {
 	// A point in time: the picker's UTC value reaches the job as RFC 3339.
 	j = c.formJob("/restores", with("point", "time", "as_of_system_time", between.Format("2006-01-02T15:04:05.000"),
 		"new_db_name", "shop_pit", "confirm", "shop_pit"))
-	req := payload[operations.RestoreRequest](t, j)
+	req := payload[restores.Request](t, j)
 	if req.AsOfSystemTime != between.Format(time.RFC3339Nano) || req.Backup != inc.Path || req.NewDBName != "shop_pit" {
 		t.Fatalf("point-in-time payload: %+v", req)
 	}
@@ -133,19 +134,19 @@ func TestIncrementalForms(t *testing.T) {
 	// The millisecond of the full backup's end means that end exactly.
 	j = c.formJob("/restores", with("point", "time", "as_of_system_time", fullEnd.Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000"),
 		"new_db_name", "shop_full", "confirm", "shop_full"))
-	if req := payload[operations.RestoreRequest](t, j); req.AsOfSystemTime != fullEnd.Format(time.RFC3339Nano) {
+	if req := payload[restores.Request](t, j); req.AsOfSystemTime != fullEnd.Format(time.RFC3339Nano) {
 		t.Fatalf("as of the full backup's end: %+v, want %s", req, fullEnd.Format(time.RFC3339Nano))
 	}
 	wait(j)
 
 	// A chosen layer and the latest.
 	j = c.formJob("/restores", with("point", "layer", "backup", inc.Path, "new_db_name", "shop_layer", "confirm", "shop_layer"))
-	if req := payload[operations.RestoreRequest](t, j); req.Backup != inc.Path || req.AsOfSystemTime != "" {
+	if req := payload[restores.Request](t, j); req.Backup != inc.Path || req.AsOfSystemTime != "" {
 		t.Fatalf("layer payload: %+v", req)
 	}
 	wait(j)
 	j = c.formJob("/restores", with("point", "latest", "backup", sums[1].Path, "new_db_name", "shop_latest", "confirm", "shop_latest"))
-	if req := payload[operations.RestoreRequest](t, j); req.Backup != inc.Path || req.AsOfSystemTime != "" {
+	if req := payload[restores.Request](t, j); req.Backup != inc.Path || req.AsOfSystemTime != "" {
 		t.Fatalf("latest payload: %+v", req)
 	}
 	wait(j)
@@ -173,7 +174,7 @@ func TestIncrementalForms(t *testing.T) {
 	// A full backup from the form drops the revision history it cannot keep.
 	j = c.formJob("/backups", url.Values{"cluster": {"pg"}, "database": {"shop"}, "collection": {"local"},
 		"incremental": {"0"}, "revision_history": {"1"}, "tables": {"public.orders"}})
-	if req := payload[operations.BackupRequest](t, j); req.Incremental || req.RevisionHistory || len(req.Tables) != 1 {
+	if req := payload[backups.Request](t, j); req.Incremental || req.RevisionHistory || len(req.Tables) != 1 {
 		t.Fatalf("full form payload: %+v", req)
 	}
 	wait(j)

@@ -54,7 +54,7 @@ func (s *Server) jobsList(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	list, next, err := s.jobs.List(ctx, f, before, jobsPageSize)
+	list, next, err := s.app.Jobs.List(ctx, f, before, jobsPageSize)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (s *Server) jobFromPath(c echo.Context) (jobs.Job, error) {
 	if err != nil {
 		return jobs.Job{}, err
 	}
-	j, err := s.jobs.Get(c.Request().Context(), id)
+	j, err := s.app.Jobs.Get(c.Request().Context(), id)
 	return j, notFoundIf(err, jobs.ErrNotFound)
 }
 
@@ -102,13 +102,13 @@ func (s *Server) jobControl(c echo.Context, action string) (jobs.Job, error) {
 	var done string
 	switch action {
 	case "pause":
-		j, err = s.jobs.Pause(ctx, id)
+		j, err = s.app.Jobs.Pause(ctx, id)
 		done = audit.ActionJobPause
 	case "resume":
-		j, err = s.jobs.Resume(ctx, id)
+		j, err = s.app.Jobs.Resume(ctx, id)
 		done = audit.ActionJobResume
 	case "cancel":
-		j, err = s.jobs.Cancel(ctx, id)
+		j, err = s.app.Jobs.Cancel(ctx, id)
 		done = audit.ActionJobCancel
 	}
 	if errors.Is(err, jobs.ErrNotFound) {
@@ -200,7 +200,7 @@ func (s *Server) apiJobsList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, next, err := s.jobs.List(c.Request().Context(), f, before, 100)
+	list, next, err := s.app.Jobs.List(c.Request().Context(), f, before, 100)
 	if err != nil {
 		return err
 	}

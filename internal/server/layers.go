@@ -4,8 +4,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stratabackup/strata/internal/app/restores"
 	"github.com/stratabackup/strata/internal/collection"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/usererror"
 	"github.com/stratabackup/strata/web/templates"
 )
@@ -42,7 +42,7 @@ func parseUTC(v string) (time.Time, error) {
 	if !ok {
 		return time.Time{}, usererror.Errorf("%q is not a date and time: write it like 2026-11-23T14:05:00.000 (UTC)", strings.TrimSpace(v))
 	}
-	if err := operations.CheckAsOf(t); err != nil {
+	if err := restores.CheckAsOf(t); err != nil {
 		return time.Time{}, err
 	}
 	return t, nil

@@ -10,15 +10,15 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/app/schedules"
 	"github.com/stratabackup/strata/internal/audit"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/web/templates"
 )
 
 func (s *Server) managedView(ctx context.Context, clusterName string) (templates.ManagedView, error) {
-	v := templates.ManagedView{Cluster: clusterName, Off: !s.clusters.ManagedEnabled()}
-	m, err := s.clusters.Managed(ctx, clusterName)
+	v := templates.ManagedView{Cluster: clusterName, Off: !s.app.Clusters.ManagedEnabled()}
+	m, err := s.app.Clusters.Managed(ctx, clusterName)
 	switch {
 	case errors.Is(err, schedule.ErrNotFound):
 	case err != nil:
@@ -36,8 +36,8 @@ func (s *Server) managedUpdate(c echo.Context) error {
 		return err
 	}
 	keepDays, _ := strconv.Atoi(c.FormValue("keep_days"))
-	set := operations.ManagedSettings{Frequency: c.FormValue("frequency"), KeepDays: keepDays, Paused: c.FormValue("enabled") == ""}
-	_, err = s.clusters.SetManaged(c.Request().Context(), cl.Name, set, time.Now())
+	set := schedules.ManagedSettings{Frequency: c.FormValue("frequency"), KeepDays: keepDays, Paused: c.FormValue("enabled") == ""}
+	_, err = s.app.Clusters.SetManaged(c.Request().Context(), cl.Name, set, time.Now())
 	s.recordResult(c, event{Action: audit.ActionManagedBackupsChanged, TargetType: "cluster", TargetID: cl.Name,
 		Params: map[string]any{"frequency": set.Frequency, "keep_days": set.KeepDays, "paused": set.Paused}}, err)
 	if err != nil {

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stratabackup/strata/internal/app/schedules"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
-	"github.com/stratabackup/strata/internal/operations"
 )
 
 // TestManagedBackupsForm: a cluster registered from the console gets its
@@ -18,7 +18,7 @@ import (
 // nothing is saved; an auditor sees the section but cannot change it.
 func TestManagedBackupsForm(t *testing.T) {
 	e := newTestEnv(t)
-	e.scheduler.Managed = operations.ManagedOptions{Enabled: true, Root: "file://" + e.dataDir + "/managed"}
+	e.app.Schedules.Managed = schedules.ManagedOptions{Enabled: true, Root: "file://" + e.dataDir + "/managed"}
 	e.addUser("root", auth.RoleAdmin)
 	e.addUser("ann", auth.RoleAuditor)
 	admin := e.client()

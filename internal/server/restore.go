@@ -11,14 +11,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/app/restores"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/jobs"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/web/templates"
 )
 
-func (s *Server) startRestore(c echo.Context, req operations.RestoreRequest) (jobs.Job, error) {
-	job, err := s.ops.StartRestore(c.Request().Context(), req, identityOf(c).Name)
+func (s *Server) startRestore(c echo.Context, req restores.Request) (jobs.Job, error) {
+	job, err := s.app.Restores.Start(c.Request().Context(), req, identityOf(c).Name)
 	ev := event{Action: audit.ActionRestoreStarted, TargetType: "job", TargetID: itoaID(job.ID), Params: map[string]any{
 		"cluster": req.Cluster, "collection": req.Collection, "backup": req.Backup, "database": req.Database, "tables": req.Tables,
 		"new_db_name": req.NewDBName, "into_db": req.IntoDB, "skip_missing_foreign_keys": req.SkipMissingForeignKeys,
@@ -127,7 +127,7 @@ func (s *Server) fillWizardStep(ctx context.Context, w templates.RestoreWizard) 
 		w.Step, w.Error = "source", "Add a collection first: there is nothing to restore from."
 		return w, nil
 	}
-	q := operations.RestoreQuery{Collection: w.Collection, Database: w.Database, Resolve: w.Step != "source", CheckTables: w.Step != "source" && w.Step != "scope"}
+	q := restores.Query{Collection: w.Collection, Database: w.Database, Resolve: w.Step != "source", CheckTables: w.Step != "source" && w.Step != "scope"}
 	var asOfErr error
 	switch w.Point {
 	case pointLayer:
@@ -143,7 +143,7 @@ func (s *Server) fillWizardStep(ctx context.Context, w templates.RestoreWizard) 
 	if w.Scope == "tables" {
 		q.Tables = w.Tables
 	}
-	o, err := s.ops.RestoreOptions(ctx, q)
+	o, err := s.app.Restores.Options(ctx, q)
 	w.Databases, w.Database, w.Chains = o.Databases, o.Database, chainsOf(o.Layers)
 	if o.Damaged != nil && w.Step == "source" {
 		// The backups listed can be chosen; a restore that a damaged
@@ -217,8 +217,8 @@ func (s *Server) renderWizard(c echo.Context, status int, w templates.RestoreWiz
 
 // restoreRequest is the restore a filled wizard asks for: a layer, the
 // latest, or a moment in RFC 3339 (UTC, with Z).
-func restoreRequest(w templates.RestoreWizard) operations.RestoreRequest {
-	req := operations.RestoreRequest{
+func restoreRequest(w templates.RestoreWizard) restores.Request {
+	req := restores.Request{
 		Cluster: w.Cluster, Collection: w.Collection, Backup: "LATEST", Database: w.Database,
 		SkipMissingForeignKeys: w.SkipFK, SkipMissingSequences: w.SkipSeq, SkipMissingViews: w.SkipViews,
 	}

@@ -10,9 +10,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/app/expiry"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/usererror"
 	"github.com/stratabackup/strata/web/templates"
@@ -32,9 +32,9 @@ func (s *Server) retentionView(c echo.Context, rc registry.Collection, form temp
 	ctx := c.Request().Context()
 	v := templates.RetentionView{Form: form}
 	var err error
-	if v.Policies, err = s.expiry.Policies(ctx, rc); err == nil && form.Error == "" {
+	if v.Policies, err = s.app.Expiry.Policies(ctx, rc); err == nil && form.Error == "" {
 		var own registry.Retention
-		own, err = s.registry.CollectionRetention(ctx, rc.ID)
+		own, err = s.app.Collections.Retention(ctx, rc.ID)
 		v.Form = templates.RetentionForm{KeepDays: strconv.Itoa(own.KeepDays), KeepCount: strconv.Itoa(own.KeepCount)}
 	}
 	if err != nil {
@@ -52,13 +52,13 @@ func (s *Server) retentionSave(c echo.Context) error {
 	}
 	form := templates.RetentionForm{KeepDays: strings.TrimSpace(c.FormValue("keep_days")), KeepCount: strings.TrimSpace(c.FormValue("keep_count"))}
 	ctx := c.Request().Context()
-	before, err := s.registry.CollectionRetention(ctx, rc.ID)
+	before, err := s.app.Collections.Retention(ctx, rc.ID)
 	if err != nil {
 		return err
 	}
 	ret, err := parseRetention(form)
 	if err == nil {
-		err = s.registry.SetCollectionRetention(ctx, rc.ID, ret)
+		err = s.app.Collections.SetRetention(ctx, rc.ID, ret)
 	}
 	s.recordResult(c, event{Action: audit.ActionRetentionChanged, TargetType: "collection", TargetID: rc.Name, Params: map[string]any{
 		"keep_days": ret.KeepDays, "keep_count": ret.KeepCount, "was_keep_days": before.KeepDays, "was_keep_count": before.KeepCount,
@@ -100,7 +100,7 @@ func (s *Server) expiryPreview(c echo.Context) error {
 		return err
 	}
 	v := templates.ExpiryView{Collection: rc.Name}
-	v.Expiration, err = s.expiry.Expire(c.Request().Context(), rc.Name, time.Now(), operations.ExpireOptions{DryRun: true})
+	v.Expiration, err = s.app.Expiry.Expire(c.Request().Context(), rc.Name, time.Now(), expiry.Options{DryRun: true})
 	if err != nil {
 		msg, ok := userMessage(err)
 		if !ok {
@@ -123,7 +123,7 @@ func (s *Server) expireNow(c echo.Context) error {
 	if err != nil || len(form["chain"]) == 0 {
 		return s.redirectWithFlash(c, back+"/expiry", "error", "Nothing was confirmed for removal: preview expiry and use Expire now there.")
 	}
-	x, err := s.expiry.Expire(c.Request().Context(), rc.Name, time.Now(), operations.ExpireOptions{Only: form["chain"], By: actorOf(c, "")})
+	x, err := s.app.Expiry.Expire(c.Request().Context(), rc.Name, time.Now(), expiry.Options{Only: form["chain"], By: actorOf(c, "")})
 	if err != nil {
 		msg, ok := userMessage(err)
 		if !ok {

@@ -91,7 +91,7 @@ func TestExpiryPreviewAndExpireNow(t *testing.T) {
 	if err := env.registry.SetCollectionRetention(ctx, rc.ID, registry.Retention{KeepDays: 30}); err != nil {
 		t.Fatal(err)
 	}
-	coll, err := env.ops.OpenCollection(ctx, "local")
+	coll, err := env.registry.OpenCollection(ctx, "local")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,10 +11,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/stratabackup/strata/internal/app/backups"
+	"github.com/stratabackup/strata/internal/app/schedules"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/jobs"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/usererror"
 	"github.com/stratabackup/strata/web/templates"
@@ -54,19 +55,19 @@ func (s *Server) scheduleFromPath(c echo.Context) (schedule.Schedule, error) {
 	if err != nil {
 		return schedule.Schedule{}, err
 	}
-	sch, err := s.schedules.Get(c.Request().Context(), id)
+	sch, err := s.app.Schedules.Get(c.Request().Context(), id)
 	return sch, notFoundIf(err, schedule.ErrNotFound)
 }
 
 // scheduleView is a schedule with where it stands now.
 func (s *Server) scheduleView(c echo.Context, sch schedule.Schedule, now time.Time) (templates.ScheduleView, error) {
-	o, err := s.scheduler.Overview(c.Request().Context(), sch, now, nextRunsShown)
+	o, err := s.app.Schedules.Overview(c.Request().Context(), sch, now, nextRunsShown)
 	return templates.ScheduleView{Schedule: sch, Overview: o}, err
 }
 
 func (s *Server) schedulesList(c echo.Context) error {
 	ctx := c.Request().Context()
-	list, err := s.schedules.List(ctx)
+	list, err := s.app.Schedules.List(ctx)
 	if err != nil {
 		return err
 	}
@@ -108,13 +109,13 @@ func (s *Server) scheduleShow(c echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, "before must be a job id (a positive whole number)")
 		}
 	}
-	list, next, err := s.jobs.List(c.Request().Context(), jobs.Filter{ScheduleID: sch.ID}, before, historyPageSize)
+	list, next, err := s.app.Jobs.List(c.Request().Context(), jobs.Filter{ScheduleID: sch.ID}, before, historyPageSize)
 	if err != nil {
 		return err
 	}
 	h := templates.ScheduleHistory{Next: next, Paged: before > 0, Now: now}
 	for _, j := range list {
-		h.Runs = append(h.Runs, templates.ScheduleRun{Job: j, Kind: operations.BackupKind(j)})
+		h.Runs = append(h.Runs, templates.ScheduleRun{Job: j, Kind: backups.Kind(j)})
 	}
 	return render(c, http.StatusOK, templates.SchedulePage(s.pageFor(c, sch.Label, "schedules"), v, h))
 }
@@ -216,16 +217,16 @@ func whenOf(sch schedule.Schedule, now time.Time) templates.ScheduleWhen {
 	rec, err := schedule.Parse(sch.Recurrence)
 	switch {
 	case sch.FullRecurrence == "":
-		w.FullKind, w.FullCron = operations.FullBackupAlways, ""
+		w.FullKind, w.FullCron = schedules.FullBackupAlways, ""
 	case err == nil && len(sch.Tables) == 0 && sch.FullRecurrence == schedule.DefaultFullCadence(rec, now):
-		w.FullKind, w.FullCron = operations.FullBackupDefault, ""
+		w.FullKind, w.FullCron = schedules.FullBackupDefault, ""
 	}
 	return w
 }
 
 // newWhen is the form's choice for a new schedule.
 func newWhen() templates.ScheduleWhen {
-	return templates.ScheduleWhen{Kind: "hourly", DailyAt: "02:00", WeeklyDay: "0", WeeklyAt: "03:00", FullKind: operations.FullBackupDefault}
+	return templates.ScheduleWhen{Kind: "hourly", DailyAt: "02:00", WeeklyDay: "0", WeeklyAt: "03:00", FullKind: schedules.FullBackupDefault}
 }
 
 // firstRunOf reads the first run, a UTC datetime-local value.
@@ -243,15 +244,15 @@ func firstRunOf(v string) (time.Time, error) {
 // fullBackupOf is the form's full backup choice as a request's.
 func fullBackupOf(w templates.ScheduleWhen) (string, error) {
 	switch w.FullKind {
-	case operations.FullBackupAlways:
-		return operations.FullBackupAlways, nil
+	case schedules.FullBackupAlways:
+		return schedules.FullBackupAlways, nil
 	case kindCron:
 		if strings.TrimSpace(w.FullCron) == "" {
 			return "", usererror.New("write the full backup cadence as a cron expression or macro such as @weekly, or choose the default or every run")
 		}
 		return w.FullCron, nil
 	}
-	return operations.FullBackupDefault, nil
+	return schedules.FullBackupDefault, nil
 }
 
 // wholeNumber reads an optional count ("" is 0).
@@ -282,8 +283,8 @@ func alertAfterOf(v string) (time.Duration, error) {
 }
 
 // requestOf turns the form into a request; webhook is the typed one.
-func requestOf(f templates.ScheduleForm, webhook string) (operations.ScheduleRequest, error) {
-	req := operations.ScheduleRequest{Label: f.Label, Cluster: f.Cluster, Database: f.Database,
+func requestOf(f templates.ScheduleForm, webhook string) (schedules.Request, error) {
+	req := schedules.Request{Label: f.Label, Cluster: f.Cluster, Database: f.Database,
 		Tables: strings.Split(f.Tables, "\n"), Collection: f.Collection, RevisionHistory: f.RevisionHistory,
 		OnFailure: f.OnFailure, OnPreviousRunning: f.OnPreviousRunning, IgnoreExistingBackups: f.IgnoreExistingBackups,
 		Webhook: webhook}
@@ -412,15 +413,15 @@ func (s *Server) scheduleCreate(c echo.Context) error {
 
 // createSchedule creates a schedule from req (unless reading it failed
 // with reqErr) and audits the attempt, without the webhook.
-func (s *Server) createSchedule(c echo.Context, req operations.ScheduleRequest, reqErr error) (schedule.Schedule, error) {
+func (s *Server) createSchedule(c echo.Context, req schedules.Request, reqErr error) (schedule.Schedule, error) {
 	var sch schedule.Schedule
 	err := reqErr
 	if err == nil {
-		sch, err = s.scheduler.CreateSchedule(c.Request().Context(), req, identityOf(c).Name, time.Now())
+		sch, err = s.app.Schedules.Create(c.Request().Context(), req, identityOf(c).Name, time.Now())
 	}
 	params := scheduleParams(req)
 	if err == nil {
-		params = scheduleParams(operations.ScheduleRequestOf(sch))
+		params = scheduleParams(schedules.RequestOf(sch))
 		params["first_run"] = sch.State.NextRun
 	}
 	s.recordResult(c, event{Action: audit.ActionScheduleCreated, TargetType: "schedule", TargetID: itoaID(sch.ID), Params: params}, err)
@@ -429,7 +430,7 @@ func (s *Server) createSchedule(c echo.Context, req operations.ScheduleRequest, 
 
 // scheduleParams is what the audit log keeps of a schedule: everything but
 // the webhook, of which only whether there is one.
-func scheduleParams(r operations.ScheduleRequest) map[string]any {
+func scheduleParams(r schedules.Request) map[string]any {
 	p := map[string]any{"label": r.Label, "cluster": r.Cluster, "database": r.Database, "tables": r.Tables,
 		"collection": r.Collection, "recurrence": r.Recurrence, "full_backup": r.FullBackup, "revision_history": r.RevisionHistory,
 		"on_execution_failure": r.OnFailure, "on_previous_running": r.OnPreviousRunning,
@@ -479,7 +480,7 @@ func (s *Server) scheduleUpdate(c echo.Context) error {
 	}
 	f := readScheduleForm(c)
 	webhook := c.FormValue("webhook")
-	sch, err := s.updateSchedule(c, id, func(r *operations.ScheduleRequest) error {
+	sch, err := s.updateSchedule(c, id, func(r *schedules.Request) error {
 		next, err := requestOf(f, webhook)
 		if err != nil {
 			return err
@@ -515,9 +516,9 @@ func (s *Server) scheduleUpdate(c echo.Context) error {
 
 // updateSchedule edits schedule id and audits the attempt with the
 // schedule as edited, without the webhook.
-func (s *Server) updateSchedule(c echo.Context, id int64, edit func(*operations.ScheduleRequest) error) (schedule.Schedule, error) {
-	var tried operations.ScheduleRequest
-	sch, err := s.scheduler.UpdateSchedule(c.Request().Context(), id, func(r *operations.ScheduleRequest) error {
+func (s *Server) updateSchedule(c echo.Context, id int64, edit func(*schedules.Request) error) (schedule.Schedule, error) {
+	var tried schedules.Request
+	sch, err := s.app.Schedules.Update(c.Request().Context(), id, func(r *schedules.Request) error {
 		err := edit(r)
 		tried = *r
 		return err
@@ -527,7 +528,7 @@ func (s *Server) updateSchedule(c echo.Context, id int64, edit func(*operations.
 	}
 	params := scheduleParams(tried)
 	if err == nil {
-		params = scheduleParams(operations.ScheduleRequestOf(sch))
+		params = scheduleParams(schedules.RequestOf(sch))
 	}
 	s.recordResult(c, event{Action: audit.ActionScheduleUpdated, TargetType: "schedule", TargetID: itoaID(id), Params: params}, err)
 	return sch, err
@@ -565,22 +566,22 @@ func (s *Server) doScheduleAction(c echo.Context, a scheduleActionKind) (schedul
 	params := map[string]any{}
 	switch a {
 	case actionPause, actionResume:
-		sch, err = s.scheduler.SetPaused(ctx, id, a == actionPause, now)
+		sch, err = s.app.Schedules.SetPaused(ctx, id, a == actionPause, now)
 	case actionRun:
-		if err = s.scheduler.RunNow(ctx, id, now); err == nil {
+		if err = s.app.Scheduler.RunNow(ctx, id, now); err == nil {
 			s.runner.Wake()
 		}
 		if !errors.Is(err, schedule.ErrNotFound) {
 			var gerr error
-			sch, gerr = s.schedules.Get(ctx, id)
+			sch, gerr = s.app.Schedules.Get(ctx, id)
 			err = errors.Join(err, gerr)
 		}
 	case actionDuplicate:
-		if sch, err = s.scheduler.Duplicate(ctx, id, identityOf(c).Name, now); err == nil {
+		if sch, err = s.app.Schedules.Duplicate(ctx, id, identityOf(c).Name, now); err == nil {
 			params["copy_id"], params["copy_label"] = sch.ID, sch.Label
 		}
 	case actionDrop:
-		sch, err = s.scheduler.DeleteSchedule(ctx, id)
+		sch, err = s.app.Schedules.Delete(ctx, id)
 	}
 	if errors.Is(err, schedule.ErrNotFound) {
 		return sch, errNotFound

@@ -1,7 +1,7 @@
 package server
 
 import (
-	"database/sql"
+	"context"
 	"log/slog"
 	"net"
 
@@ -9,30 +9,22 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stratabackup/strata/internal/alerts"
-	"github.com/stratabackup/strata/internal/app/clusters"
-	"github.com/stratabackup/strata/internal/app/status"
+	"github.com/stratabackup/strata/internal/app"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
-	"github.com/stratabackup/strata/internal/jobs"
-	"github.com/stratabackup/strata/internal/operations"
-	"github.com/stratabackup/strata/internal/registry"
-	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/slothealth"
 )
 
 // Options wires the server to the rest of the console.
 type Options struct {
-	DB             *sql.DB
+	// Health says whether the console can serve: its state store answers.
+	Health         func(context.Context) error
 	Auth           *auth.Service
 	Sessions       *auth.Sessions
 	Audit          *audit.Log
-	Registry       *registry.Registry
-	Jobs           *jobs.Store
+	App            *app.App
+	Alerts         *alerts.Notifier
 	Runner         Waker
-	Ops            *operations.Service
-	Schedules      *schedule.Store
-	Scheduler      *operations.Scheduler
-	Expiry         *operations.Expiry
 	Logger         *slog.Logger
 	CookieKeys     [2][]byte // the session hash and block keys: the flash cookie, and keys derived for CSRF tokens and device cookies
 	SecureCookies  bool
@@ -49,18 +41,13 @@ type Waker interface{ Wake() }
 // Server is the console's HTTP handler.
 type Server struct {
 	echo       *echo.Echo
-	db         *sql.DB
+	health     func(context.Context) error
 	auth       *auth.Service
 	sessions   *auth.Sessions
 	audit      *audit.Log
 	refusals   *audit.Refusals
-	registry   *registry.Registry
-	jobs       *jobs.Store
+	app        *app.App
 	runner     Waker
-	ops        *operations.Service
-	schedules  *schedule.Store
-	scheduler  *operations.Scheduler
-	expiry     *operations.Expiry
 	alerts     *alerts.Notifier
 	log        *slog.Logger
 	flash      *securecookie.SecureCookie
@@ -68,8 +55,6 @@ type Server struct {
 	devices    *auth.Devices
 	secure     bool
 	auditChain *auditChecker
-	status     *status.Reader
-	clusters   *clusters.Service
 	slotWAL    slothealth.Thresholds
 	routes     []Route
 }
@@ -84,19 +69,14 @@ func New(o Options) *Server {
 	}
 	s := &Server{
 		echo:       echo.New(),
-		db:         o.DB,
+		health:     o.Health,
 		auth:       o.Auth,
 		sessions:   o.Sessions,
 		audit:      o.Audit,
 		refusals:   audit.NewRefusals(o.Audit, nil),
-		registry:   o.Registry,
-		jobs:       o.Jobs,
+		app:        o.App,
 		runner:     o.Runner,
-		ops:        o.Ops,
-		schedules:  o.Schedules,
-		scheduler:  o.Scheduler,
-		expiry:     o.Expiry,
-		alerts:     alerts.New(o.DB, o.Schedules, o.Jobs, o.Logger),
+		alerts:     o.Alerts,
 		log:        o.Logger,
 		flash:      securecookie.New(o.CookieKeys[0], o.CookieKeys[1]),
 		csrf:       auth.NewCSRF(o.CookieKeys[0], o.SecureCookies),
@@ -105,8 +85,6 @@ func New(o Options) *Server {
 		auditChain: newAuditChecker(o.Audit, o.Logger),
 		slotWAL:    o.SlotWAL,
 	}
-	s.status = &status.Reader{Registry: o.Registry, Jobs: o.Jobs, Schedules: o.Schedules, Alerts: s.alerts, Ops: o.Ops, Auth: o.Auth, Audit: o.Audit}
-	s.clusters = clusters.New(o.Registry, o.Ops, o.Scheduler, o.Logger)
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.IPExtractor = ipExtractor(o.TrustedProxies)

@@ -35,14 +35,14 @@ func TestOneUnreadableScheduleWedgesNothing(t *testing.T) {
 		fmt.Sscanf(body[strings.Index(body, `"id":`)+5:], "%d", &id)
 		ids[label] = id
 	}
-	if _, err := env.srv.db.Exec(`UPDATE schedules SET next_run = '10000-01-01T00:00:00.000000000Z' WHERE id = ?`, ids["bad"]); err != nil {
+	if _, err := env.db.Exec(`UPDATE schedules SET next_run = '10000-01-01T00:00:00.000000000Z' WHERE id = ?`, ids["bad"]); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.srv.db.Exec(`UPDATE schedules SET next_run = '2000-01-01T00:00:00.000000000Z' WHERE id = ?`, ids["good"]); err != nil {
+	if _, err := env.db.Exec(`UPDATE schedules SET next_run = '2000-01-01T00:00:00.000000000Z' WHERE id = ?`, ids["good"]); err != nil {
 		t.Fatal(err)
 	}
 
-	if err := env.scheduler.Tick(ctx, time.Now()); err != nil {
+	if err := env.app.Scheduler.Tick(ctx, time.Now()); err != nil {
 		t.Fatalf("tick: %v", err)
 	}
 	if list, _, err := env.jobs.List(ctx, jobs.Filter{ScheduleID: ids["good"]}, 0, 10); err != nil || len(list) != 1 {

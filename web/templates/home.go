@@ -4,10 +4,10 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/alerts"
+	"github.com/stratabackup/strata/internal/app/collections"
 	"github.com/stratabackup/strata/internal/app/status"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/jobs"
-	"github.com/stratabackup/strata/internal/operations"
 )
 
 // HomeView is the home page's summary.
@@ -43,7 +43,7 @@ func (c ClusterStatus) lastBackupAt() (time.Time, bool) {
 
 // namesCollection tells whether the cluster's line names the collection
 // of window w: when the cluster has several windows and w's is known.
-func (c ClusterStatus) namesCollection(w operations.DatabaseWindow) bool {
+func (c ClusterStatus) namesCollection(w collections.DatabaseWindow) bool {
 	return len(c.Windows) > 1 && w.Collection != ""
 }
 

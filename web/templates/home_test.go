@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/app/collections"
 	"github.com/stratabackup/strata/internal/app/status"
 	"github.com/stratabackup/strata/internal/jobs"
-	"github.com/stratabackup/strata/internal/operations"
 )
 
 func TestClusterRowClass(t *testing.T) {
@@ -38,10 +38,10 @@ func TestClusterLastBackup(t *testing.T) {
 }
 
 func TestClusterNamesCollection(t *testing.T) {
-	shop := operations.DatabaseWindow{Collection: "c1", Database: "shop"}
-	unknown := operations.DatabaseWindow{Database: "crm"}
-	one := ClusterStatus{Cluster: status.Cluster{Windows: []operations.DatabaseWindow{shop}}}
-	two := ClusterStatus{Cluster: status.Cluster{Windows: []operations.DatabaseWindow{shop, unknown}}}
+	shop := collections.DatabaseWindow{Collection: "c1", Database: "shop"}
+	unknown := collections.DatabaseWindow{Database: "crm"}
+	one := ClusterStatus{Cluster: status.Cluster{Windows: []collections.DatabaseWindow{shop}}}
+	two := ClusterStatus{Cluster: status.Cluster{Windows: []collections.DatabaseWindow{shop, unknown}}}
 	if one.namesCollection(shop) {
 		t.Error("a cluster with one window names its collection")
 	}

@@ -1,7 +1,7 @@
 package templates
 
 import (
-	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/app/schedules"
 	"github.com/stratabackup/strata/internal/schedule"
 )
 
@@ -15,7 +15,7 @@ type ManagedView struct {
 
 // frequencyLabel names how often the managed backups run. Schedule must be set.
 func (v ManagedView) frequencyLabel() string {
-	return operations.ManagedFrequencyOf(v.Schedule.Recurrence).Label
+	return schedules.ManagedFrequencyOf(v.Schedule.Recurrence).Label
 }
 
 // fullCadence says how often the managed backups are full backups.

@@ -1,7 +1,7 @@
 package templates
 
 import (
-	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/app/expiry"
 	"github.com/stratabackup/strata/internal/retention"
 )
 
@@ -22,7 +22,7 @@ type RetentionForm struct {
 // ExpiryView is a preview of what expiry would do to a collection now.
 type ExpiryView struct {
 	Collection string
-	Expiration operations.Expiration
+	Expiration expiry.Expiration
 	Error      string // the collection could not be read
 }
 

@@ -3,8 +3,8 @@ package templates
 import (
 	"time"
 
+	"github.com/stratabackup/strata/internal/app/schedules"
 	"github.com/stratabackup/strata/internal/jobs"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/retention"
 	"github.com/stratabackup/strata/internal/schedule"
 )
@@ -12,7 +12,7 @@ import (
 // ScheduleView is a schedule with where it stands.
 type ScheduleView struct {
 	Schedule schedule.Schedule
-	Overview operations.ScheduleOverview
+	Overview schedules.Overview
 }
 
 // SchedulesView is the schedule list.
@@ -99,11 +99,11 @@ func scheduleRunsURL(id, before int64) string { return pageURL(schedulePath(id, 
 // scheduleStatusClass is the badge class of a schedule's status.
 func scheduleStatusClass(status string) string {
 	switch status {
-	case operations.ScheduleActive:
+	case schedules.Active:
 		return "status-succeeded"
-	case operations.ScheduleRunning:
+	case schedules.Running:
 		return "status-running"
-	case operations.ScheduleUnreadable:
+	case schedules.Unreadable:
 		return "status-failed"
 	}
 	return "status-paused"

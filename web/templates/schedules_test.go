@@ -3,7 +3,7 @@ package templates
 import (
 	"testing"
 
-	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/app/schedules"
 	"github.com/stratabackup/strata/internal/schedule"
 )
 
@@ -39,11 +39,11 @@ func TestScheduleForm(t *testing.T) {
 
 func TestScheduleWords(t *testing.T) {
 	for status, want := range map[string]string{
-		operations.ScheduleActive:     "status-succeeded",
-		operations.ScheduleRunning:    "status-running",
-		operations.ScheduleUnreadable: "status-failed",
-		operations.SchedulePaused:     "status-paused",
-		"":                            "status-paused",
+		schedules.Active:     "status-succeeded",
+		schedules.Running:    "status-running",
+		schedules.Unreadable: "status-failed",
+		schedules.Paused:     "status-paused",
+		"":                   "status-paused",
 	} {
 		if got := scheduleStatusClass(status); got != want {
 			t.Errorf("scheduleStatusClass(%q) = %q, want %q", status, got, want)

@@ -5,27 +5,28 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/stratabackup/strata/internal/app/jobrun"
+	"github.com/stratabackup/strata/internal/app/schedules"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/engine"
-	"github.com/stratabackup/strata/internal/operations"
+	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
 )
 
-// Service is the door to clusters. Much of what it does still lives in
-// operations (slots, replica identity, managed backups, removal) and
-// moves here as issue 12 goes on.
+// Service is the door to clusters: registration with managed backups,
+// what they hold, Strata's replication slots on them, and removal.
 type Service struct {
-	reg   *registry.Registry
-	ops   *operations.Service
-	sched *operations.Scheduler
-	log   *slog.Logger
+	reg       *registry.Registry
+	jobs      *jobs.Store
+	schedules *schedules.Service
+	log       *slog.Logger
 }
 
 // New returns the door to the clusters of reg.
-func New(reg *registry.Registry, ops *operations.Service, sched *operations.Scheduler, log *slog.Logger) *Service {
-	return &Service{reg: reg, ops: ops, sched: sched, log: log}
+func New(reg *registry.Registry, js *jobs.Store, sch *schedules.Service, log *slog.Logger) *Service {
+	return &Service{reg: reg, jobs: js, schedules: sch, log: log}
 }
 
 // List returns the registered clusters, by name.
@@ -56,7 +57,7 @@ func (s *Service) Add(ctx context.Context, name, kindText, dsnText, password str
 	if err != nil {
 		return cl, err
 	}
-	if _, err := s.sched.EnsureManaged(ctx, cl.Name, by, now); err != nil {
+	if _, err := s.schedules.EnsureManaged(ctx, cl.Name, by, now); err != nil {
 		s.log.Error("managed backups not set up", "cluster", cl.Name, "error", err)
 	}
 	return cl, nil
@@ -89,43 +90,118 @@ func (s *Service) Databases(ctx context.Context, name string, timeout time.Durat
 	return d.Databases(ctx)
 }
 
-// Remove drops Strata's replication slots on the cluster as far as it
-// can, stops its managed backups (kept for their retention after
-// removal) and forgets it.
-func (s *Service) Remove(ctx context.Context, name string, now time.Time) (operations.ClusterRemoval, error) {
-	return s.sched.RemoveCluster(ctx, name, now)
+// Removal is what removing a cluster did on the cluster itself.
+type Removal struct {
+	Slots engine.SlotCleanup
+	// SlotsError says why Strata could not drop the cluster's slots at all
+	// (it could not reach it); they may all remain.
+	SlotsError error
 }
 
-// Slots lists Strata's replication slots on the cluster.
+// Remove drops Strata's replication slots on the cluster, with their
+// publications, as far as it can, then forgets the cluster (a slot of a
+// cluster Strata no longer backs up would keep WAL on it for ever) and
+// stops its managed backups, whose collection is kept for its retention
+// after removal. Its backups stay in their collections. It refuses while a
+// job of the cluster is unfinished: a backup's slot is inactive until the
+// backup ends, so it would be dropped under it, or created after the
+// cleanup and never dropped.
+func (s *Service) Remove(ctx context.Context, name string, now time.Time) (Removal, error) {
+	c, err := s.reg.ClusterByName(ctx, name)
+	if err != nil {
+		return Removal{}, err
+	}
+	if err := jobrun.RefuseUnfinished(ctx, s.jobs, c.Name, "remove the cluster"); err != nil {
+		return Removal{}, err
+	}
+	dsn, err := s.reg.ConnString(ctx, c.ID)
+	if err != nil {
+		return Removal{}, err
+	}
+	var r Removal
+	dctx, cancel := context.WithTimeout(ctx, cluster.SlotDropTimeout)
+	r.Slots, r.SlotsError = engine.DropStrataSlots(dctx, dsn)
+	cancel()
+	r.SlotsError = cluster.Unreachable(r.SlotsError)
+	if err := s.reg.RemoveCluster(ctx, c.ID); err != nil {
+		return r, err
+	}
+	return r, s.schedules.ReleaseManaged(ctx, name, now)
+}
+
+// ManualSlotCleanup says what to run on a cluster where Strata left
+// replication slots: find lists them, drop drops one (named <slot>), its
+// publication with it, connected to the slot's database.
+func ManualSlotCleanup() (find, drop string) {
+	return engine.ListSlotsSQL, engine.LeftSlot{Name: "<slot>", SlotLeft: true}.DropSQL()
+}
+
+// Slots lists Strata's replication slots on the cluster. Errors are for
+// users: an unreachable cluster says so.
 func (s *Service) Slots(ctx context.Context, name string) ([]engine.Slot, error) {
-	return s.ops.Slots(ctx, name)
+	dsn, err := s.reg.ClusterDSN(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	slots, err := engine.StrataSlots(ctx, dsn.ConnString())
+	return slots, cluster.Unreachable(err)
 }
 
 // ManagedEnabled says whether clusters get managed backups.
-func (s *Service) ManagedEnabled() bool { return s.sched.Managed.Enabled }
+func (s *Service) ManagedEnabled() bool { return s.schedules.Managed.Enabled }
 
 // Managed returns the cluster's managed schedule, or schedule.ErrNotFound.
 func (s *Service) Managed(ctx context.Context, name string) (schedule.Schedule, error) {
-	return s.sched.ManagedSchedule(ctx, name)
+	return s.schedules.ManagedSchedule(ctx, name)
 }
 
 // SetManaged changes the cluster's managed backups.
-func (s *Service) SetManaged(ctx context.Context, name string, set operations.ManagedSettings, now time.Time) (schedule.Schedule, error) {
-	return s.sched.SetManaged(ctx, name, set, now)
+func (s *Service) SetManaged(ctx context.Context, name string, set schedules.ManagedSettings, now time.Time) (schedule.Schedule, error) {
+	return s.schedules.SetManaged(ctx, name, set, now)
 }
 
 // BackupDatabases names the databases of the cluster that Strata can back up.
 func (s *Service) BackupDatabases(ctx context.Context, name string) ([]string, error) {
-	return s.ops.ClusterDatabases(ctx, name)
+	c, err := s.reg.ClusterByName(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.reg.Driver(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	dbs, err := d.Databases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(dbs))
+	for i, db := range dbs {
+		names[i] = db.Name
+	}
+	return names, nil
 }
 
-// TablesWithoutIdentity lists the tables of database db whose changes an
-// incremental backup cannot capture (no replica identity).
+// TablesWithoutIdentity names ("schema.table") the tables of database db
+// of the cluster that have no replica identity: incrementals copy them
+// whole, and a point-in-time restore stops only at a layer's end for them.
+// Errors are for users: an unreachable cluster says so.
 func (s *Service) TablesWithoutIdentity(ctx context.Context, name, db string) ([]string, error) {
-	return s.ops.TablesWithoutIdentity(ctx, name, db)
+	dsn, err := s.reg.ClusterDSN(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	tables, err := engine.TablesWithoutIdentity(ctx, dsn.ForDatabase(db))
+	return tables, cluster.Unreachable(err)
 }
 
-// SetReplicaIdentityFull gives tables of database db REPLICA IDENTITY FULL.
+// SetReplicaIdentityFull sets REPLICA IDENTITY FULL on tables of database
+// db of the cluster, all or none: each must still be without a replica
+// identity. The next incremental of each of the database's chains adds
+// them to its publication.
 func (s *Service) SetReplicaIdentityFull(ctx context.Context, name, db string, tables []string) error {
-	return s.ops.SetReplicaIdentityFull(ctx, name, db, tables)
+	dsn, err := s.reg.ClusterDSN(ctx, name)
+	if err != nil {
+		return err
+	}
+	return cluster.Unreachable(engine.SetReplicaIdentityFull(ctx, dsn.ForDatabase(db), tables))
 }

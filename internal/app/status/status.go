@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/alerts"
+	"github.com/stratabackup/strata/internal/app/backups"
+	"github.com/stratabackup/strata/internal/app/collections"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/jobs"
-	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
 )
@@ -34,7 +35,7 @@ type Cluster struct {
 	Running    int
 	Schedules  []alerts.Status
 	NextRun    time.Time // the soonest next run of its active schedules; zero: none
-	Windows    []operations.DatabaseWindow
+	Windows    []collections.DatabaseWindow
 	// WindowErr says why collection WindowCollection, which the windows
 	// come from, could not be read.
 	WindowErr        error
@@ -78,13 +79,13 @@ func (c Cluster) NeedsAttention() bool { return c.Standing() <= Overdue }
 
 // Reader reads the home page's model.
 type Reader struct {
-	Registry  *registry.Registry
-	Jobs      *jobs.Store
-	Schedules *schedule.Store
-	Alerts    *alerts.Notifier
-	Ops       *operations.Service
-	Auth      *auth.Service
-	Audit     *audit.Log
+	Registry    *registry.Registry
+	Jobs        *jobs.Store
+	Schedules   *schedule.Store
+	Alerts      *alerts.Notifier
+	Collections *collections.Service
+	Auth        *auth.Service
+	Audit       *audit.Log
 }
 
 // windowTimeout keeps slow storage from holding up the home page.
@@ -173,7 +174,7 @@ func (r *Reader) clusters(ctx context.Context, now time.Time) ([]Cluster, []aler
 			case jobs.StatusRunning, jobs.StatusPauseRequested, jobs.StatusCancelRequested, jobs.StatusReverting:
 				c.Running++
 			case jobs.StatusSucceeded:
-				var res operations.BackupResult
+				var res backups.Result
 				if j.Type == jobs.TypeBackup && json.Unmarshal(j.Result, &res) == nil && res.Collection != "" &&
 					!slices.Contains(collections, res.Collection) {
 					collections = append(collections, res.Collection)
@@ -202,7 +203,7 @@ func (r *Reader) clusters(ctx context.Context, now time.Time) ([]Cluster, []aler
 	}
 	// Each collection is read once, however many clusters it serves.
 	wctx, cancel := context.WithTimeout(ctx, windowTimeout)
-	windows, failed := r.Ops.RestoreWindows(wctx, toRead)
+	windows, failed := r.Collections.RestoreWindows(wctx, toRead)
 	cancel()
 	for i := range out {
 		out[i].Windows = windows[out[i].Name]

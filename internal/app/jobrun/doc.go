@@ -1,0 +1,2 @@
+// Package jobrun runs cluster work as jobs: a job's Control as the engine's Tracker, the engine's pause and cancel as the job's, and the refusal of work while a cluster's jobs are unfinished.
+package jobrun

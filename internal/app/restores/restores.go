@@ -1,0 +1,192 @@
+package restores
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stratabackup/strata/internal/app/jobrun"
+	"github.com/stratabackup/strata/internal/cluster"
+	"github.com/stratabackup/strata/internal/engine"
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/registry"
+	"github.com/stratabackup/strata/internal/usererror"
+)
+
+// Service starts restores and runs their jobs.
+type Service struct {
+	reg    *registry.Registry
+	jobs   *jobs.Store
+	engine *engine.Engine
+}
+
+// New returns the service; Register its handler with the job runner.
+func New(reg *registry.Registry, js *jobs.Store, eng *engine.Engine) *Service {
+	return &Service{reg: reg, jobs: js, engine: eng}
+}
+
+// Register adds the restore handler to a job runner.
+func (s *Service) Register(r *jobs.Runner) { r.Register(jobs.TypeRestore, handler{s}) }
+
+// Request asks to restore a backup: a whole database under a new name,
+// or some tables into an existing database.
+type Request struct {
+	Cluster                string   `json:"cluster"`
+	Collection             string   `json:"collection"`
+	Backup                 string   `json:"backup"` // "LATEST" or a backup path
+	Database               string   `json:"database"`
+	Tables                 []string `json:"tables,omitempty"`
+	NewDBName              string   `json:"new_db_name,omitempty"`
+	IntoDB                 string   `json:"into_db,omitempty"`
+	SkipMissingForeignKeys bool     `json:"skip_missing_foreign_keys,omitempty"`
+	SkipMissingSequences   bool     `json:"skip_missing_sequences,omitempty"`
+	SkipMissingViews       bool     `json:"skip_missing_views,omitempty"`
+	// AsOfSystemTime restores the database as it was at this moment
+	// (RFC 3339), within a chain's revision history or at a layer's end.
+	AsOfSystemTime string `json:"as_of_system_time,omitempty"`
+}
+
+// asOf parses AsOfSystemTime; zero when empty.
+func (r Request) asOf() (time.Time, error) {
+	if strings.TrimSpace(r.AsOfSystemTime) == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(r.AsOfSystemTime))
+	if err != nil {
+		return time.Time{}, usererror.Errorf("as_of_system_time %q is not an RFC 3339 time: write it like 2026-11-23T14:05:00Z", r.AsOfSystemTime)
+	}
+	if err := CheckAsOf(t); err != nil {
+		return time.Time{}, err
+	}
+	return t.UTC(), nil
+}
+
+// CheckAsOf refuses a moment to restore to that no backup can cover, by
+// its year in UTC: before 1990, or after 9999, which RFC 3339 cannot
+// write (the restore job would not read it back). Year 1 matters most: it
+// is Go's zero time, which means "no moment" (LATEST), so taken as given
+// it would restore the newest backup without a word.
+func CheckAsOf(t time.Time) error {
+	switch t = t.UTC(); {
+	case t.Year() < 1990:
+		return usererror.Errorf("%s is before any backup could have been taken: give a moment a backup covers, or leave it out for the latest backup", t.Format(time.RFC3339))
+	case t.Year() > 9999:
+		return usererror.Errorf("%s is after the year 9999: give a moment a backup covers, or leave it out for the latest backup", t.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// Target is the database the restore writes to.
+func (r Request) Target() string {
+	if len(r.Tables) > 0 {
+		return r.IntoDB
+	}
+	return r.NewDBName
+}
+
+// Start validates the request against the backup it names and queues its job.
+func (s *Service) Start(ctx context.Context, req Request, actor string) (jobs.Job, error) {
+	req.Tables = cluster.CleanTables(req.Tables)
+	req.NewDBName, req.IntoDB = strings.TrimSpace(req.NewDBName), strings.TrimSpace(req.IntoDB)
+	if req.Backup == "" {
+		req.Backup = "LATEST"
+	}
+	switch {
+	case req.Cluster == "":
+		return jobs.Job{}, usererror.New("choose the cluster to restore to")
+	case req.Collection == "":
+		return jobs.Job{}, usererror.New("choose the collection that holds the backup")
+	case len(req.Tables) == 0 && req.IntoDB != "":
+		return jobs.Job{}, usererror.New("into_db restores chosen tables: name them, or use new_db_name to restore the whole database")
+	case len(req.Tables) > 0 && req.IntoDB == "":
+		return jobs.Job{}, usererror.New("a table restore needs into_db: the existing database to restore the tables into")
+	case len(req.Tables) > 0 && req.NewDBName != "":
+		return jobs.Job{}, usererror.New("new_db_name restores a whole database; for chosen tables use into_db")
+	}
+	if err := cluster.CheckTarget(req.Database, req.Tables); err != nil {
+		return jobs.Job{}, err
+	}
+	if err := cluster.CheckDatabaseName("new_db_name", req.NewDBName); err != nil {
+		return jobs.Job{}, err
+	}
+	if err := cluster.CheckDatabaseName("into_db", req.IntoDB); err != nil {
+		return jobs.Job{}, err
+	}
+	if _, err := s.reg.ClusterByName(ctx, req.Cluster); errors.Is(err, registry.ErrNotFound) {
+		return jobs.Job{}, usererror.Errorf("no cluster named %q", req.Cluster)
+	} else if err != nil {
+		return jobs.Job{}, err
+	}
+	coll, err := s.reg.OpenCollection(ctx, req.Collection)
+	if err != nil {
+		return jobs.Job{}, err
+	}
+	defer coll.Close()
+	asOf, err := req.asOf()
+	if err != nil {
+		return jobs.Job{}, err
+	}
+	point, err := engine.ResolveRestorePoint(ctx, coll, req.Backup, req.Database, asOf)
+	if err != nil {
+		return jobs.Job{}, err
+	}
+	if err := point.Check(req.Tables); err != nil {
+		return jobs.Job{}, err
+	}
+	m := point.Manifest
+	req.Backup, req.Database = m.Path, m.Database // pin LATEST to what it means now
+	from := m.Path
+	if !asOf.IsZero() {
+		req.AsOfSystemTime = asOf.Format(time.RFC3339Nano)
+		from += " as of " + asOf.Format("2006-01-02 15:04:05.000000 UTC")
+	}
+	if len(req.Tables) == 0 && req.NewDBName == "" {
+		req.NewDBName = m.Database
+	}
+	what := "database " + m.Database + " as " + req.NewDBName
+	if len(req.Tables) > 0 {
+		what = fmt.Sprintf("%d table(s) of %s into %s", len(req.Tables), m.Database, req.IntoDB)
+	}
+	return s.jobs.Create(ctx, jobs.NewJob{
+		Type: jobs.TypeRestore, Cluster: req.Cluster, CreatedBy: actor, Payload: req,
+		Description: fmt.Sprintf("Restore of %s from %s/%s", what, req.Collection, from),
+	})
+}
+
+type handler struct{ s *Service }
+
+func (h handler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control) error {
+	var req Request
+	if err := json.Unmarshal(job.Payload, &req); err != nil {
+		return fmt.Errorf("restore job %d: bad payload: %w", job.ID, err)
+	}
+	coll, err := h.s.reg.OpenCollection(ctx, req.Collection)
+	if err != nil {
+		return err
+	}
+	defer coll.Close()
+	target, err := h.s.reg.ClusterDSN(ctx, req.Cluster)
+	if err != nil {
+		return err
+	}
+	asOf, err := req.asOf()
+	if err != nil {
+		return err
+	}
+	res, err := h.s.engine.Restore(ctx, engine.RestoreParams{
+		JobID:     strconv.FormatInt(job.ID, 10),
+		AsOf:      asOf,
+		TargetDSN: target.ForDatabase,
+		Backup:    req.Backup, Database: req.Database, Tables: req.Tables, NewDBName: req.NewDBName, IntoDB: req.IntoDB,
+		SkipMissingForeignKeys: req.SkipMissingForeignKeys, SkipMissingSequences: req.SkipMissingSequences,
+		SkipMissingViews: req.SkipMissingViews, Resume: job.Checkpoint,
+	}, coll, jobrun.Tracker{Control: ctl})
+	if err != nil {
+		return jobrun.Outcome(err)
+	}
+	return ctl.SetResult(res)
+}
