@@ -69,8 +69,17 @@ func TestBrowserPauseResumeCancel(t *testing.T) {
 	}
 
 	// Cancel a paused backup: it releases the held snapshot and removes its files.
+	// The page polls the job every 2 s and replaces its buttons: the
+	// confirmation is given only after a poll replaced the form it asks
+	// about, as it is when a user takes a few seconds to decide (which once
+	// sent nothing at all).
 	p = startPaused()
 	p.MustElementR("button", "^Cancel job$").MustClick()
+	p.MustElement("#confirm-dialog[open]")
+	p.MustEval(`() => { window.askedAbout = document.querySelector('form[action$="/cancel"]') }`)
+	if err := p.Timeout(10*time.Second).Wait(rod.Eval(`() => document.querySelector('form[action$="/cancel"]') !== window.askedAbout`)); err != nil {
+		t.Fatalf("the job page did not poll while the dialog was open: %v", err)
+	}
 	p.MustElementR("#confirm-dialog button", "Confirm").MustClick()
 	if _, err := p.Timeout(20*time.Second).ElementR("#job-status", "^canceled$"); err != nil {
 		j, _ := env.jobs.Get(t.Context(), 2)

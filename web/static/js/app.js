@@ -51,6 +51,14 @@
     var dialog = document.getElementById("confirm-dialog");
     dialog.close();
     if (answer.dataset.confirmAnswer === "yes" && pending) {
+      // A page that polls (a job's progress) may have replaced the form
+      // while the dialog was open, and a form out of the page submits
+      // nothing: put it back, hidden, and send it. The server checks the
+      // action against what the object is now.
+      if (!pending.isConnected) {
+        pending.hidden = true;
+        document.body.appendChild(pending);
+      }
       pending.dataset.confirmed = "yes";
       pending.requestSubmit();
     }
