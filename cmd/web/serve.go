@@ -15,6 +15,7 @@ import (
 	"github.com/stratabackup/strata/internal/app"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/config"
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
@@ -82,7 +83,7 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	}
 	notifier := alerts.New(a.db, a.schedules, a.jobs, log)
 	doors := app.New(app.Options{
-		Registry: a.registry, Jobs: a.jobs, Schedules: a.schedules, Audit: a.audit, Auth: a.auth, Alerts: notifier, Engine: eng, Log: log,
+		Registry: a.registry, Jobs: a.jobs, Schedules: a.schedules, Audit: a.audit, Auth: a.auth, Alerts: notifier, Engines: cluster.Engines{cluster.KindPostgres: eng}, Log: log,
 		ChunkBytes: cfg.ChunkSize, Managed: managed, KeepAfterRemoval: cfg.ManagedKeepAfterRemoval,
 	})
 	doors.Register(runner)

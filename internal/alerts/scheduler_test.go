@@ -13,6 +13,7 @@ import (
 	"github.com/stratabackup/strata/internal/app/scheduler"
 	"github.com/stratabackup/strata/internal/app/schedules"
 	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
@@ -38,7 +39,8 @@ func TestSchedulerHookQueuesJobFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	b := backups.New(reg, c.jobs, engine.New(logger), logger)
+	engines := cluster.Engines{cluster.KindPostgres: engine.New(logger)}
+	b := backups.New(reg, c.jobs, engines, logger)
 	runner := jobs.NewRunner(c.jobs, "test", 1, logger, jobs.WithPollInterval(20*time.Millisecond))
 	b.Register(runner)
 	runner.Start(ctx)
@@ -47,7 +49,7 @@ func TestSchedulerHookQueuesJobFailed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl := clusters.New(reg, c.jobs, schedules.New(c.schedules, reg, c.jobs, audit.New(c.db, key), logger), logger)
+	cl := clusters.New(reg, c.jobs, engines, schedules.New(c.schedules, reg, c.jobs, audit.New(c.db, key), logger), logger)
 	sc := scheduler.New(c.schedules, c.jobs, b, cl, logger)
 	sc.OnRunFinished(c.n.RunFinished)
 

@@ -16,7 +16,7 @@ import (
 	"github.com/stratabackup/strata/internal/app/status"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
-	"github.com/stratabackup/strata/internal/engine"
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
@@ -30,7 +30,7 @@ type Options struct {
 	Audit     *audit.Log
 	Auth      *auth.Service
 	Alerts    *alerts.Notifier
-	Engine    *engine.Engine
+	Engines   cluster.Engines
 	Log       *slog.Logger
 
 	// ChunkBytes is the target size of a backup data file; 0 means the engine's default.
@@ -62,15 +62,15 @@ func New(o Options) *App {
 		o.Log = slog.Default()
 	}
 	a := &App{
-		Backups:     backups.New(o.Registry, o.Jobs, o.Engine, o.Log),
-		Restores:    restores.New(o.Registry, o.Jobs, o.Engine),
-		Collections: collections.New(o.Registry, o.Jobs, o.Log),
+		Backups:     backups.New(o.Registry, o.Jobs, o.Engines, o.Log),
+		Restores:    restores.New(o.Registry, o.Jobs, o.Engines),
+		Collections: collections.New(o.Registry, o.Jobs, o.Engines, o.Log),
 		Schedules:   schedules.New(o.Schedules, o.Registry, o.Jobs, o.Audit, o.Log),
 		Jobs:        &Jobs{store: o.Jobs},
 	}
 	a.Backups.ChunkBytes = o.ChunkBytes
 	a.Schedules.Managed = o.Managed
-	a.Clusters = clusters.New(o.Registry, o.Jobs, a.Schedules, o.Log)
+	a.Clusters = clusters.New(o.Registry, o.Jobs, o.Engines, a.Schedules, o.Log)
 	a.Scheduler = scheduler.New(o.Schedules, o.Jobs, a.Backups, a.Clusters, o.Log)
 	a.Expiry = expiry.New(o.Registry, o.Jobs, a.Collections, o.Schedules, o.Audit, o.Log)
 	a.Expiry.KeepAfterRemoval = o.KeepAfterRemoval

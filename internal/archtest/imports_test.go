@@ -30,9 +30,13 @@ var rules = []struct {
 		},
 	},
 	{
+		pkg:       module + "/internal/app",
+		why:       "the application layer reaches clusters through each kind's cluster.Driver, so a new kind is a new driver, not a change of every door",
+		forbidden: []string{module + "/internal/engine"},
+	},
+	{
 		pkg:       module + "/internal/server",
-		direct:    true,
-		why:       "handlers call the application layer, which drives the engine",
+		why:       "handlers call the application layer, which reaches clusters through their drivers",
 		forbidden: []string{module + "/internal/engine"},
 	},
 }

@@ -1,8 +1,6 @@
 package cluster
 
 import (
-	"context"
-	"fmt"
 	"strings"
 
 	"github.com/stratabackup/strata/internal/usererror"
@@ -14,7 +12,7 @@ type Kind string
 // The kinds of cluster Strata knows.
 const (
 	KindPostgres  Kind = "postgres"
-	KindCockroach Kind = "cockroach" // not supported yet: ParseKind and Open refuse it
+	KindCockroach Kind = "cockroach" // not supported yet: ParseKind and Engines.Driver refuse it
 )
 
 // ParseKind reads a kind as typed in a form or an API call.
@@ -32,33 +30,6 @@ func ParseKind(s string) (Kind, error) {
 }
 
 var errCockroachNotYet = usererror.New("CockroachDB clusters are not supported yet: only postgres clusters can be registered")
-
-// Driver inspects a cluster. It holds no connection between calls: each
-// call connects and disconnects.
-type Driver interface {
-	// Test connects and reports what Strata can do with the cluster.
-	Test(ctx context.Context) (TestReport, error)
-	// Databases lists the databases a backup can include, with their sizes.
-	Databases(ctx context.Context) ([]Database, error)
-}
-
-// Open returns the driver for a cluster of kind at connString, a full
-// connection string (password included). It checks the connection string
-// but does not connect.
-func Open(kind Kind, connString string) (Driver, error) {
-	switch kind {
-	case KindPostgres:
-		dsn, err := ParseDSN(connString)
-		if err != nil {
-			return nil, err
-		}
-		return newPostgres(dsn), nil
-	case KindCockroach:
-		return nil, errCockroachNotYet
-	default:
-		return nil, fmt.Errorf("cluster: unknown kind %q", kind)
-	}
-}
 
 // Database is a database on a cluster.
 type Database struct {

@@ -20,7 +20,11 @@ const (
 	inspectTimeout = 30 * time.Second
 )
 
-// postgres is the driver for PostgreSQL clusters.
+// InspectPostgres returns what inspects the PostgreSQL cluster at dsn, a
+// full connection string; the PostgreSQL engine's driver is built on it.
+func InspectPostgres(dsn DSN) Inspector { return newPostgres(dsn) }
+
+// postgres inspects PostgreSQL clusters.
 type postgres struct {
 	dsn            DSN
 	connectTimeout time.Duration

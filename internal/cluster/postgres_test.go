@@ -46,10 +46,7 @@ func TestPostgresTestAsSuperuser(t *testing.T) {
 		t.Errorf("databases = %+v, want postgres and no templates", r.Databases)
 	}
 
-	driver, err := Open(KindPostgres, s.DSN("postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	driver := inspect(t, s.DSN("postgres"))
 	dbs, err := driver.Databases(context.Background())
 	if err != nil || !slices.Equal(dbs, r.Databases) {
 		t.Errorf("Databases() = %+v, %v; want %+v", dbs, err, r.Databases)
@@ -155,10 +152,7 @@ func TestPostgresConnectTimeout(t *testing.T) {
 
 func testCluster(t *testing.T, dsn string) TestReport {
 	t.Helper()
-	driver, err := Open(KindPostgres, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	driver := inspect(t, dsn)
 	r, err := driver.Test(context.Background())
 	if err != nil {
 		t.Fatalf("Test(): %v", err)
@@ -168,11 +162,8 @@ func testCluster(t *testing.T, dsn string) TestReport {
 
 func assertTestFails(t *testing.T, dsn, want string) error {
 	t.Helper()
-	driver, err := Open(KindPostgres, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = driver.Test(context.Background())
+	driver := inspect(t, dsn)
+	_, err := driver.Test(context.Background())
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Test() on %s = %v, want %q", dsn, err, want)
 	}
@@ -210,4 +201,14 @@ func closedPort(t *testing.T) int {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	return port
+}
+
+// inspect is the PostgreSQL inspector of the cluster at dsn.
+func inspect(t *testing.T, dsn string) Inspector {
+	t.Helper()
+	d, err := ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return InspectPostgres(d)
 }

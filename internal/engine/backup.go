@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
 )
 
@@ -84,10 +85,10 @@ var afterSnapshot func()
 // new layer of c, or continues a paused one (p.Resume). Everything — the
 // schema dump, every table's rows and the catalog — is read under one
 // snapshot; the manifest is written last, so a backup that does not finish
-// is never restorable. It returns ErrPauseRequested (the snapshot is
-// kept for the resume) or ErrCancelRequested (partial files removed)
+// is never restorable. It returns cluster.ErrPauseRequested (the snapshot is
+// kept for the resume) or cluster.ErrCancelRequested (partial files removed)
 // when t asks for either at a chunk boundary.
-func (e *Engine) Backup(ctx context.Context, p BackupParams, c *collection.Collection, t Tracker) (*collection.Manifest, error) {
+func (e *Engine) Backup(ctx context.Context, p BackupParams, c *collection.Collection, t cluster.Tracker) (*collection.Manifest, error) {
 	if p.Parallel <= 0 {
 		p.Parallel = defaultParallel
 	}
@@ -118,12 +119,12 @@ func (e *Engine) Backup(ctx context.Context, p BackupParams, c *collection.Colle
 	switch {
 	case err == nil:
 		return m, nil
-	case errors.Is(err, ErrPauseRequested) && run.inc != nil && run.inc.capturing:
+	case errors.Is(err, cluster.ErrPauseRequested) && run.inc != nil && run.inc.capturing:
 		// A layer paused while reading the slot starts over on resume:
 		// nothing was confirmed, so the slot hands out the same changes.
 		run.fail(ctx, t, err)
 		return nil, err
-	case errors.Is(err, ErrPauseRequested):
+	case errors.Is(err, cluster.ErrPauseRequested):
 		e.hold(p.JobID, run)
 		return nil, err
 	default:
@@ -134,7 +135,7 @@ func (e *Engine) Backup(ctx context.Context, p BackupParams, c *collection.Colle
 // startFull starts a full backup, with a new snapshot when another backup
 // into the collection ended in the same hundredth of a second and took the
 // folder the backup would be named.
-func (e *Engine) startFull(ctx context.Context, p BackupParams, c *collection.Collection, t Tracker) (*backupRun, error) {
+func (e *Engine) startFull(ctx context.Context, p BackupParams, c *collection.Collection, t cluster.Tracker) (*backupRun, error) {
 	for attempt := 1; ; attempt++ {
 		run, err := e.startBackup(ctx, p, c, t)
 		if !errors.Is(err, collection.ErrLayerTaken) || attempt == 3 {
@@ -151,7 +152,7 @@ func (e *Engine) startFull(ctx context.Context, p BackupParams, c *collection.Co
 
 // startBackup connects, takes the snapshot, reads the catalog under it and
 // begins the layer.
-func (e *Engine) startBackup(ctx context.Context, p BackupParams, c *collection.Collection, t Tracker) (*backupRun, error) {
+func (e *Engine) startBackup(ctx context.Context, p BackupParams, c *collection.Collection, t cluster.Tracker) (*backupRun, error) {
 	run := &backupRun{e: e, p: p, startedAt: time.Now().UTC()}
 	t.Progress("connecting", 0, 0, 0, 0)
 	meta, err := connectSource(ctx, p.DSN, "strata backup")
@@ -198,7 +199,7 @@ func (e *Engine) startBackup(ctx context.Context, p BackupParams, c *collection.
 // (the console restarted, or the snapshot was released) the backup cannot
 // go on: mixing rows read under two snapshots would make an inconsistent
 // backup. Then the partial files and the slot are removed and the job fails.
-func (e *Engine) resumeBackup(ctx context.Context, p BackupParams, c *collection.Collection, t Tracker) (*backupRun, error) {
+func (e *Engine) resumeBackup(ctx context.Context, p BackupParams, c *collection.Collection, t cluster.Tracker) (*backupRun, error) {
 	var cp backupCheckpoint
 	if err := json.Unmarshal(p.Resume, &cp); err != nil {
 		return nil, fmt.Errorf("backup checkpoint: %w", err)
@@ -221,7 +222,7 @@ func (e *Engine) resumeBackup(ctx context.Context, p BackupParams, c *collection
 			run.snap.release(context.WithoutCancel(ctx), e, true)
 		}
 		cause := errSnapshotLost
-		if err := t.Boundary(ctx); errors.Is(err, ErrCancelRequested) {
+		if err := t.Boundary(ctx); errors.Is(err, cluster.ErrCancelRequested) {
 			cause = err // a paused job canceled after a restart: just clean up
 		}
 		return nil, e.discardCheckpoint(ctx, p, c, t, cp, cause)
@@ -233,7 +234,7 @@ func (e *Engine) resumeBackup(ctx context.Context, p BackupParams, c *collection
 	// A canceled paused job is run again only to clean up; a job paused
 	// again before doing anything keeps its snapshot.
 	if err := t.Boundary(ctx); err != nil {
-		if errors.Is(err, ErrPauseRequested) {
+		if errors.Is(err, cluster.ErrPauseRequested) {
 			e.hold(p.JobID, run)
 			return nil, err
 		}
@@ -244,8 +245,8 @@ func (e *Engine) resumeBackup(ctx context.Context, p BackupParams, c *collection
 
 // discardCheckpoint removes what a backup that cannot continue left: its
 // partial files and its slot.
-func (e *Engine) discardCheckpoint(ctx context.Context, p BackupParams, c *collection.Collection, t Tracker, cp backupCheckpoint, cause error) error {
-	if errors.Is(cause, ErrCancelRequested) {
+func (e *Engine) discardCheckpoint(ctx context.Context, p BackupParams, c *collection.Collection, t cluster.Tracker, cp backupCheckpoint, cause error) error {
+	if errors.Is(cause, cluster.ErrCancelRequested) {
 		t.Reverting()
 	}
 	cctx, cancel := cleanupContext(ctx)
@@ -269,8 +270,8 @@ func (e *Engine) discardCheckpoint(ctx context.Context, p BackupParams, c *colle
 
 // fail removes the backup's partial work after err: the layer's files (no
 // manifest was written, so nothing of it is restorable) and the slot.
-func (r *backupRun) fail(ctx context.Context, t Tracker, err error) error {
-	if errors.Is(err, ErrCancelRequested) {
+func (r *backupRun) fail(ctx context.Context, t cluster.Tracker, err error) error {
+	if errors.Is(err, cluster.ErrCancelRequested) {
 		t.Reverting()
 	}
 	if errors.Is(err, errSnapshotLost) {
@@ -303,7 +304,7 @@ func (r *backupRun) index() {
 	}
 }
 
-func (r *backupRun) checkpoint(t Tracker) error {
+func (r *backupRun) checkpoint(t cluster.Tracker) error {
 	return t.Checkpoint(backupCheckpoint{
 		Layer: r.layer.Path(), Kind: r.layer.Kind(), Slot: r.snap.slot, Snapshot: r.snap.name,
 		Chunks: r.plan, Files: r.files, Warnings: r.dumpWarnings,
@@ -321,7 +322,7 @@ func (r *backupRun) finished(name string) bool {
 }
 
 // execute does what is left of the backup: schema, data, sequences, commit.
-func (r *backupRun) execute(ctx context.Context, t Tracker) (*collection.Manifest, error) {
+func (r *backupRun) execute(ctx context.Context, t cluster.Tracker) (*collection.Manifest, error) {
 	if r.inc != nil {
 		// An incremental's schema dump overlaps its capture: both read
 		// under the layer's snapshot, and the dump is a fixed cost that
@@ -369,7 +370,7 @@ func (r *backupRun) execute(ctx context.Context, t Tracker) (*collection.Manifes
 // withSchema dumps the schema and the large objects (unless an earlier run
 // did) while work runs, and records the dumps, even when work stops for a
 // pause.
-func (r *backupRun) withSchema(ctx context.Context, t Tracker, work func() error) error {
+func (r *backupRun) withSchema(ctx context.Context, t cluster.Tracker, work func() error) error {
 	type dump struct {
 		file string
 		run  func(context.Context, *collection.Layer, string, string, int) (collection.FileInfo, []string, error)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
 )
 
@@ -25,7 +26,7 @@ type chunkResult struct {
 // whether to go on. On pause it lets the chunks in flight finish (and
 // checkpoints them) and stops; on cancel or any error it stops the workers
 // at once.
-func (r *backupRun) copyData(ctx context.Context, t Tracker) error {
+func (r *backupRun) copyData(ctx context.Context, t cluster.Tracker) error {
 	var pending []chunk
 	for _, ch := range r.plan {
 		if !r.finished(ch.fileName()) {
@@ -59,10 +60,10 @@ func (r *backupRun) copyData(ctx context.Context, t Tracker) error {
 
 	var stop error // why no more chunks are handed out
 	stopWith := func(err error) {
-		if stop == nil || errors.Is(stop, ErrPauseRequested) {
+		if stop == nil || errors.Is(stop, cluster.ErrPauseRequested) {
 			stop = err // a failure while pausing wins over the pause
 		}
-		if !errors.Is(err, ErrPauseRequested) {
+		if !errors.Is(err, cluster.ErrPauseRequested) {
 			stopWorkers()
 		}
 	}

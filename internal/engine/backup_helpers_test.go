@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/pgserver"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
@@ -28,8 +29,8 @@ type fakeTracker struct {
 	mu          sync.Mutex
 	checkpoints []json.RawMessage
 	boundaries  int
-	pauseAt     int            // Boundary call (1-based) that returns ErrPauseRequested
-	cancelAt    int            // Boundary call that returns ErrCancelRequested
+	pauseAt     int            // Boundary call (1-based) that returns cluster.ErrPauseRequested
+	cancelAt    int            // Boundary call that returns cluster.ErrCancelRequested
 	onBoundary  func(n int)    // runs at every Boundary call
 	phases      map[string]int // Progress calls per phase
 	reverting   bool
@@ -65,9 +66,9 @@ func (f *fakeTracker) Boundary(ctx context.Context) error {
 	}
 	switch n {
 	case f.pauseAt:
-		return ErrPauseRequested
+		return cluster.ErrPauseRequested
 	case f.cancelAt:
-		return ErrCancelRequested
+		return cluster.ErrCancelRequested
 	}
 	return ctx.Err()
 }

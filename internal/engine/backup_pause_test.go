@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/pgserver"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
 )
@@ -32,7 +33,7 @@ func TestBackupPauseAndResume(t *testing.T) {
 
 			tr1 := &fakeTracker{pauseAt: 4} // boundary 1 follows the schema dump
 			_, err := e.Backup(context.Background(), p, c, tr1)
-			if !errors.Is(err, ErrPauseRequested) {
+			if !errors.Is(err, cluster.ErrPauseRequested) {
 				t.Fatalf("want pause, got %v", err)
 			}
 			var cp backupCheckpoint
@@ -105,7 +106,7 @@ func TestBackupResumeWithoutSnapshotFails(t *testing.T) {
 	e := New(nil)
 	p := smallChunks(params(s, "fixture"))
 	tr := &fakeTracker{pauseAt: 3}
-	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, ErrPauseRequested) {
+	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, cluster.ErrPauseRequested) {
 		t.Fatalf("want pause, got %v", err)
 	}
 	// The console restarts: the held connections die with it, the slot stays.
@@ -131,7 +132,7 @@ func TestBackupResumeAfterSnapshotConnectionDropped(t *testing.T) {
 	e := New(nil)
 	p := smallChunks(params(s, "fixture"))
 	tr := &fakeTracker{pauseAt: 2}
-	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, ErrPauseRequested) {
+	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, cluster.ErrPauseRequested) {
 		t.Fatalf("want pause, got %v", err)
 	}
 	// The server ends the session holding the snapshot while paused.
@@ -151,7 +152,7 @@ func TestBackupCancel(t *testing.T) {
 	e := New(nil)
 	tr := &fakeTracker{cancelAt: 3}
 	_, err := e.Backup(context.Background(), smallChunks(params(s, "fixture")), c, tr)
-	if !errors.Is(err, ErrCancelRequested) {
+	if !errors.Is(err, cluster.ErrCancelRequested) {
 		t.Fatalf("want cancel, got %v", err)
 	}
 	if !tr.reverting {
@@ -169,12 +170,12 @@ func TestBackupCancelWhilePaused(t *testing.T) {
 	e := New(nil)
 	p := smallChunks(params(s, "fixture"))
 	tr := &fakeTracker{pauseAt: 1} // right after the schema dump
-	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, ErrPauseRequested) {
+	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, cluster.ErrPauseRequested) {
 		t.Fatalf("want pause, got %v", err)
 	}
 	p.Resume, p.Attempt = tr.lastCheckpoint(t), 2
 	_, err := e.Backup(context.Background(), p, c, &fakeTracker{cancelAt: 1})
-	if !errors.Is(err, ErrCancelRequested) {
+	if !errors.Is(err, cluster.ErrCancelRequested) {
 		t.Fatalf("want cancel, got %v", err)
 	}
 	if got := slots(t, s); len(got) != 0 {
@@ -234,7 +235,7 @@ func TestBackupPausedSnapshotSurvivesIdleTimeouts(t *testing.T) {
 	e := New(nil)
 	p := smallChunks(params(s, "fixture"))
 	tr := &fakeTracker{pauseAt: 2}
-	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, ErrPauseRequested) {
+	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, cluster.ErrPauseRequested) {
 		t.Fatalf("want pause, got %v", err)
 	}
 	time.Sleep(3 * time.Second)
@@ -256,7 +257,7 @@ func TestBackupPausedTooLong(t *testing.T) {
 	MaxPausedSnapshot = 200 * time.Millisecond
 	p := smallChunks(params(s, "fixture"))
 	tr := &fakeTracker{pauseAt: 2}
-	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, ErrPauseRequested) {
+	if _, err := e.Backup(context.Background(), p, c, tr); !errors.Is(err, cluster.ErrPauseRequested) {
 		t.Fatalf("want pause, got %v", err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -277,7 +278,7 @@ func TestReleaseHeldDropsSlots(t *testing.T) {
 	c := newTestCollection(t)
 	e := New(nil)
 	tr := &fakeTracker{pauseAt: 1}
-	if _, err := e.Backup(context.Background(), params(s, "fixture"), c, tr); !errors.Is(err, ErrPauseRequested) {
+	if _, err := e.Backup(context.Background(), params(s, "fixture"), c, tr); !errors.Is(err, cluster.ErrPauseRequested) {
 		t.Fatalf("want pause, got %v", err)
 	}
 	e.ReleaseHeld(context.Background())

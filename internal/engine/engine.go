@@ -1,37 +1,11 @@
 package engine
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"sync"
 
 	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/internal/usererror"
-)
-
-// Tracker is how the engine reports progress and checkpoints to what runs
-// it (a job) and learns that the user asked to pause or cancel.
-type Tracker interface {
-	// Progress reports the phase and the amounts done so far; totals may be estimates.
-	Progress(phase string, bytesDone, bytesTotal, rowsDone, rowsTotal int64)
-	// Checkpoint durably records the resume state (JSON-encodable).
-	Checkpoint(v any) error
-	// Boundary is called between chunks. It returns ErrPauseRequested or
-	// ErrCancelRequested when the user asked for either, and the engine
-	// then stops: keeping what it needs to resume (pause), or removing its
-	// partial work (cancel).
-	Boundary(ctx context.Context) error
-	// Reverting is called when the engine, told to cancel, begins removing
-	// its partial work.
-	Reverting()
-}
-
-// Returned by Tracker.Boundary, and then by Backup and Restore (wrapped or
-// not): the user asked to pause or cancel.
-var (
-	ErrPauseRequested  = errors.New("engine: pause requested")
-	ErrCancelRequested = errors.New("engine: cancel requested")
 )
 
 // Engine runs backups and restores. One Engine serves the whole console: it

@@ -25,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
 )
 
@@ -142,7 +143,7 @@ func checkSlot(ctx context.Context, src sourceInfo, meta *pgx.Conn, full, parent
 // startIncremental begins an incremental layer: it checks the chain, adds
 // new tables to the publication, takes the layer's snapshot and reads the
 // catalog under it.
-func (e *Engine) startIncremental(ctx context.Context, p BackupParams, c *collection.Collection, t Tracker) (*backupRun, error) {
+func (e *Engine) startIncremental(ctx context.Context, p BackupParams, c *collection.Collection, t cluster.Tracker) (*backupRun, error) {
 	full, parent, err := resolveParent(ctx, p, c)
 	if err != nil {
 		return nil, err
@@ -269,7 +270,7 @@ func (e *Engine) syncChainPublication(ctx context.Context, meta *pgx.Conn, full 
 
 // captureLayer reads the layer's changes from the chain's slot into change
 // files, one series per table, holding at most changeBufferBytes in memory.
-func (r *backupRun) captureLayer(ctx context.Context, t Tracker) error {
+func (r *backupRun) captureLayer(ctx context.Context, t cluster.Tracker) error {
 	inc := r.inc
 	w := newChangeWriter(ctx, r.layer, r.p.ChunkBytes)
 	pending := map[uint32][]*change{}
@@ -337,7 +338,7 @@ func (r *backupRun) captureLayer(ctx context.Context, t Tracker) error {
 		if stream != nil {
 			stream.Close(context.WithoutCancel(ctx))
 		}
-		if errors.Is(err, ErrPauseRequested) || errors.Is(err, ErrCancelRequested) || userError(err) != nil {
+		if errors.Is(err, cluster.ErrPauseRequested) || errors.Is(err, cluster.ErrCancelRequested) || userError(err) != nil {
 			return err
 		}
 		return sourceError(err, "read changes from the chain's replication slot "+inc.spec.Slot, "")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
 )
@@ -359,7 +360,7 @@ func TestIncrementalPausedWhileCapturingStartsOver(t *testing.T) {
 	e := New(nil)
 	p := BackupParams{JobID: "pz-inc", DSN: s.DSN("pz"), Database: "pz", Cluster: "test", Incremental: true}
 	tr := &fakeTracker{pauseAt: 1} // as the capture begins
-	if _, err := e.Backup(ctx, p, c, tr); !errors.Is(err, ErrPauseRequested) {
+	if _, err := e.Backup(ctx, p, c, tr); !errors.Is(err, cluster.ErrPauseRequested) {
 		t.Fatalf("want a pause, got %v", err)
 	}
 	if inc, _ := c.Incomplete(ctx); len(inc) != 0 {

@@ -30,6 +30,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
 )
 
@@ -490,7 +491,7 @@ func writeCopyText(buf *bytes.Buffer, v []byte) {
 
 // replay applies the incremental layers' changes to every restored table,
 // Parallel tables at a time, largest first.
-func (r *restoreRun) replay(ctx context.Context, t Tracker) error {
+func (r *restoreRun) replay(ctx context.Context, t cluster.Tracker) error {
 	var todo []*tableSource
 	var total int64
 	size := map[*tableSource]int64{}

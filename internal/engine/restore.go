@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/usererror"
 )
@@ -29,22 +30,6 @@ type RestoreParams struct {
 	// Resume is the checkpoint of a previous run of this job (paused,
 	// interrupted or crashed), nil for a new restore.
 	Resume json.RawMessage
-}
-
-// RestoreResult is what a finished restore reports.
-type RestoreResult struct {
-	Database           string   `json:"database"` // the target database
-	Tables             int      `json:"tables"`   // tables whose rows were loaded
-	Rows               int64    `json:"rows"`
-	Bytes              int64    `json:"bytes"` // COPY text bytes loaded
-	CreatedRoles       []string `json:"created_roles,omitempty"`
-	SkippedForeignKeys []string `json:"skipped_foreign_keys,omitempty"`
-	SkippedViews       []string `json:"skipped_views,omitempty"`
-	SkippedDefaults    []string `json:"skipped_defaults,omitempty"`
-	LargeObjects       int64    `json:"large_objects,omitempty"`
-	// Warnings say what was not restored as of the restore's point, or at
-	// all, and why.
-	Warnings []string `json:"warnings,omitempty"`
 }
 
 // restoreSource is what a restore reads from a collection.
@@ -98,15 +83,15 @@ type restoreCheckpoint struct {
 // post-data); sequence values and materialized views.
 //
 // A pause stops at the next data file or phase and returns
-// ErrPauseRequested; Restore with the checkpoint continues there. A
-// cancel (ErrCancelRequested) or a failure removes what the restore
+// cluster.ErrPauseRequested; Restore with the checkpoint continues there. A
+// cancel (cluster.ErrCancelRequested) or a failure removes what the restore
 // created; an interruption (ctx canceled: the console is stopping) keeps it
 // for the resume.
-func (e *Engine) Restore(ctx context.Context, p RestoreParams, c *collection.Collection, t Tracker) (*RestoreResult, error) {
+func (e *Engine) Restore(ctx context.Context, p RestoreParams, c *collection.Collection, t cluster.Tracker) (*cluster.RestoreResult, error) {
 	return e.restore(ctx, p, c, t)
 }
 
-func (e *Engine) restore(ctx context.Context, p RestoreParams, src restoreSource, t Tracker) (*RestoreResult, error) {
+func (e *Engine) restore(ctx context.Context, p RestoreParams, src restoreSource, t cluster.Tracker) (*cluster.RestoreResult, error) {
 	if p.Parallel <= 0 {
 		p.Parallel = defaultParallel
 	}
@@ -123,7 +108,7 @@ func (e *Engine) restore(ctx context.Context, p RestoreParams, src restoreSource
 }
 
 // execute runs the phases that are left.
-func (r *restoreRun) execute(ctx context.Context, t Tracker) error {
+func (r *restoreRun) execute(ctx context.Context, t cluster.Tracker) error {
 	if r.resumed {
 		// A job canceled while paused comes back here to clean up.
 		if err := t.Boundary(ctx); err != nil {
@@ -132,7 +117,7 @@ func (r *restoreRun) execute(ctx context.Context, t Tracker) error {
 	}
 	steps := []struct {
 		phase string
-		run   func(context.Context, Tracker) error
+		run   func(context.Context, cluster.Tracker) error
 	}{
 		{phaseCreate, r.create},
 		{phaseSchema, r.schema},
@@ -169,11 +154,11 @@ func (r *restoreRun) execute(ctx context.Context, t Tracker) error {
 // stop handles a restore that ends early: a pause keeps everything for the
 // resume, as does an interruption; a cancel or a failure removes what the
 // restore created.
-func (r *restoreRun) stop(ctx context.Context, t Tracker, err error) error {
+func (r *restoreRun) stop(ctx context.Context, t cluster.Tracker, err error) error {
 	switch {
-	case errors.Is(err, ErrPauseRequested):
+	case errors.Is(err, cluster.ErrPauseRequested):
 		return err
-	case errors.Is(err, ErrCancelRequested):
+	case errors.Is(err, cluster.ErrCancelRequested):
 		t.Reverting()
 		cctx, cancel := cleanupContext(ctx)
 		defer cancel()
@@ -199,7 +184,7 @@ func (r *restoreRun) stop(ctx context.Context, t Tracker, err error) error {
 }
 
 // checkpoint saves the resume state.
-func (r *restoreRun) checkpoint(t Tracker) error {
+func (r *restoreRun) checkpoint(t cluster.Tracker) error {
 	if err := t.Checkpoint(r.cp); err != nil {
 		return &checkpointError{err}
 	}
@@ -218,8 +203,8 @@ func (e *checkpointError) Unwrap() error { return e.err }
 var errSimulatedCrash = errors.New("simulated crash")
 
 // result is the finished restore's report.
-func (r *restoreRun) result() *RestoreResult {
-	res := &RestoreResult{
+func (r *restoreRun) result() *cluster.RestoreResult {
+	res := &cluster.RestoreResult{
 		Database: r.target, Tables: len(r.tables), Rows: r.totalRows, Bytes: r.totalBytes,
 		CreatedRoles:       r.cp.CreatedRoles,
 		SkippedForeignKeys: r.plan.SkippedForeignKeys,

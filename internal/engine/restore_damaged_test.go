@@ -36,7 +36,7 @@ func TestRestoreRefusesWhatDamageHides(t *testing.T) {
 		switch {
 		case tc.refused && (userError(err) == nil || !strings.Contains(userError(err).Error(), damagedKey)):
 			t.Errorf("%s: %v, want a message naming the damaged entry", tc.name, err)
-		case !tc.refused && (err != nil || point.Manifest.Path != older):
+		case !tc.refused && (err != nil || point.Manifest().Path != older):
 			t.Errorf("%s: %v, %v", tc.name, point, err)
 		}
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
 )
 
@@ -86,7 +87,7 @@ CREATE TABLE IF NOT EXISTS `+progressSchema+`.progress (
 // loadData loads every data file not loaded yet, Parallel at a time. A
 // lost connection is retried a few times: the progress table makes
 // running the phase again safe.
-func (r *restoreRun) loadData(ctx context.Context, t Tracker) error {
+func (r *restoreRun) loadData(ctx context.Context, t cluster.Tracker) error {
 	var err error
 	for attempt := 0; ; attempt++ {
 		err = r.loadDataOnce(ctx, t)
@@ -104,7 +105,7 @@ func (r *restoreRun) loadData(ctx context.Context, t Tracker) error {
 	return err
 }
 
-func (r *restoreRun) loadDataOnce(ctx context.Context, t Tracker) error {
+func (r *restoreRun) loadDataOnce(ctx context.Context, t cluster.Tracker) error {
 	files := 0
 	for _, tb := range r.tables {
 		files += len(r.sources[tb.OID].files.Files)
@@ -183,7 +184,7 @@ func (r *restoreRun) loadDataOnce(ctx context.Context, t Tracker) error {
 					if err = r.checkpoint(t); err == nil {
 						err = t.Boundary(ctx)
 					}
-					if errors.Is(err, ErrPauseRequested) || errors.Is(err, ErrCancelRequested) {
+					if errors.Is(err, cluster.ErrPauseRequested) || errors.Is(err, cluster.ErrCancelRequested) {
 						if stop == nil {
 							stop = err
 						}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
 )
 
@@ -26,7 +27,7 @@ func (r *restoreRun) largeObjects() *collection.Manifest {
 // restoreLargeObjects loads the large objects. pg_restore runs with
 // --clean: each large object is unlinked first if it exists, so a run
 // interrupted halfway (a crash, a pause) is simply run again.
-func (r *restoreRun) restoreLargeObjects(ctx context.Context, t Tracker) error {
+func (r *restoreRun) restoreLargeObjects(ctx context.Context, t cluster.Tracker) error {
 	m := r.largeObjects()
 	if m == nil {
 		return nil

@@ -411,12 +411,11 @@ func findTable(m *collection.Manifest, oid uint32) *collection.Table {
 }
 
 // RestorePoint is what a restore to a backup or a moment reads.
-type RestorePoint struct {
-	// Manifest is the last layer the restore reads: LATEST pinned to what
-	// it means now.
-	Manifest *collection.Manifest
-	set      *layerSet
-}
+type RestorePoint struct{ set *layerSet }
+
+// Manifest is the last layer the restore reads: LATEST pinned to what it
+// means now.
+func (p *RestorePoint) Manifest() *collection.Manifest { return p.set.last() }
 
 // ResolveRestorePoint finds what a restore of database as backup spec
 // ("LATEST" or a layer path) or, with asOf set, as of that moment reads,
@@ -430,7 +429,7 @@ func ResolveRestorePoint(ctx context.Context, c *collection.Collection, spec, da
 	if _, err := set.sources(); err != nil {
 		return nil, err
 	}
-	return &RestorePoint{Manifest: set.last(), set: set}, nil
+	return &RestorePoint{set: set}, nil
 }
 
 // Check refuses a restore of tables ("schema.table" as stored; none: the

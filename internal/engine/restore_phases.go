@@ -8,11 +8,12 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/stratabackup/strata/internal/cluster"
 )
 
 // create makes the roles the schema names that the target lacks and, for a
 // whole-database restore, the new database.
-func (r *restoreRun) create(ctx context.Context, t Tracker) error {
+func (r *restoreRun) create(ctx context.Context, t cluster.Tracker) error {
 	t.Progress("schema", 0, r.totalBytes, 0, r.totalRows)
 	admin, err := r.connectAdmin(ctx)
 	if err != nil {
@@ -120,7 +121,7 @@ func (r *restoreRun) createRoles(ctx context.Context, admin *pgx.Conn) ([]string
 // whole-database restore does not (one transaction's locks on thousands of
 // tables can exhaust the lock table), and a resume starts it again in a
 // new database.
-func (r *restoreRun) schema(ctx context.Context, t Tracker) error {
+func (r *restoreRun) schema(ctx context.Context, t cluster.Tracker) error {
 	t.Progress("schema", 0, r.totalBytes, 0, r.totalRows)
 	applied := false
 	if !r.whole {
@@ -231,7 +232,7 @@ ORDER BY 1, 2, 3`, name)
 // The progress table goes first: the data is loaded, and post-data creates
 // the database's event triggers, which would fire on dropping it (and one
 // that refuses drops would fail the restore).
-func (r *restoreRun) postData(ctx context.Context, t Tracker) error {
+func (r *restoreRun) postData(ctx context.Context, t cluster.Tracker) error {
 	t.Progress("indexes", r.totalBytes, r.totalBytes, r.totalRows, r.totalRows)
 	c, err := r.connect(ctx, r.target)
 	if err != nil {
@@ -250,7 +251,7 @@ func (r *restoreRun) postData(ctx context.Context, t Tracker) error {
 
 // finish sets the sequences and fills the materialized views (a schema-only
 // dump has no REFRESH for them).
-func (r *restoreRun) finish(ctx context.Context, t Tracker) error {
+func (r *restoreRun) finish(ctx context.Context, t cluster.Tracker) error {
 	t.Progress("sequences", r.totalBytes, r.totalBytes, r.totalRows, r.totalRows)
 	c, err := r.connect(ctx, r.target)
 	if err != nil {

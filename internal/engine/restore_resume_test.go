@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
 )
@@ -22,7 +23,7 @@ func pauseWhen(cond func(cp restoreCheckpoint) bool) func(int, restoreCheckpoint
 	return func(_ int, cp restoreCheckpoint) error {
 		if !done && cond(cp) {
 			done = true
-			return ErrPauseRequested
+			return cluster.ErrPauseRequested
 		}
 		return nil
 	}
@@ -50,7 +51,7 @@ func TestRestorePauseResume(t *testing.T) {
 		p := restoreParams(s, m, "pause", "paused")
 		p.Backup, p.Resume = "LATEST", resume
 		_, err := e.Restore(ctx, p, c, tr)
-		if !errors.Is(err, ErrPauseRequested) {
+		if !errors.Is(err, cluster.ErrPauseRequested) {
 			t.Fatalf("run %d: %v, want a pause", i+1, err)
 		}
 		resume = tr.last()
@@ -185,7 +186,7 @@ func TestRestoreCancel(t *testing.T) {
 	cancelAt := func(files int) func(int, restoreCheckpoint) error {
 		return func(_ int, cp restoreCheckpoint) error {
 			if cp.Phase == phaseData && cp.FilesDone >= files {
-				return ErrCancelRequested
+				return cluster.ErrCancelRequested
 			}
 			return nil
 		}
@@ -195,7 +196,7 @@ func TestRestoreCancel(t *testing.T) {
 		before := databaseNames(t, s)
 		tr := &restoreTracker{onBoundary: cancelAt(3)}
 		_, err := e.Restore(ctx, restoreParams(s, m, "c1", "canceled"), c, tr)
-		if !errors.Is(err, ErrCancelRequested) || !tr.reverting {
+		if !errors.Is(err, cluster.ErrCancelRequested) || !tr.reverting {
 			t.Fatalf("restore: %v (reverting %v), want a cancel", err, tr.reverting)
 		}
 		if after := databaseNames(t, s); !slices.Equal(before, after) {
@@ -206,13 +207,13 @@ func TestRestoreCancel(t *testing.T) {
 	t.Run("canceled while paused", func(t *testing.T) {
 		before := databaseNames(t, s)
 		tr := &restoreTracker{onBoundary: pauseWhen(func(cp restoreCheckpoint) bool { return cp.FilesDone >= 2 })}
-		if _, err := e.Restore(ctx, restoreParams(s, m, "c2", "canceled2"), c, tr); !errors.Is(err, ErrPauseRequested) {
+		if _, err := e.Restore(ctx, restoreParams(s, m, "c2", "canceled2"), c, tr); !errors.Is(err, cluster.ErrPauseRequested) {
 			t.Fatalf("restore: %v, want a pause", err)
 		}
 		p := restoreParams(s, m, "c2", "canceled2")
 		p.Resume = tr.last()
-		tr2 := &restoreTracker{onBoundary: func(int, restoreCheckpoint) error { return ErrCancelRequested }}
-		if _, err := e.Restore(ctx, p, c, tr2); !errors.Is(err, ErrCancelRequested) {
+		tr2 := &restoreTracker{onBoundary: func(int, restoreCheckpoint) error { return cluster.ErrCancelRequested }}
+		if _, err := e.Restore(ctx, p, c, tr2); !errors.Is(err, cluster.ErrCancelRequested) {
 			t.Fatalf("resume: %v, want a cancel", err)
 		}
 		if after := databaseNames(t, s); !slices.Equal(before, after) {
@@ -226,7 +227,7 @@ func TestRestoreCancel(t *testing.T) {
 		before := relations(t, s, "keep")
 		tr := &restoreTracker{onBoundary: cancelAt(2)}
 		_, err := e.Restore(ctx, tableRestore(s, m, "c3", "keep", "app.orders", "app.customers", "app.kitchen_sink"), c, tr)
-		if !errors.Is(err, ErrCancelRequested) {
+		if !errors.Is(err, cluster.ErrCancelRequested) {
 			t.Fatalf("restore: %v, want a cancel", err)
 		}
 		if after := relations(t, s, "keep"); !slices.Equal(before, after) {

@@ -19,24 +19,6 @@ const SlotPrefix = "strata_"
 
 const slotsAppName = "strata (replication slots)"
 
-// ListSlotsSQL lists Strata's slots, for users who drop them by hand.
-const ListSlotsSQL = `SELECT slot_name, database FROM pg_replication_slots WHERE slot_name LIKE 'strata\_%'`
-
-// Slot is one of Strata's replication slots on a cluster, as the server
-// reports it.
-type Slot struct {
-	Name              string
-	Database          string
-	Active            bool   // a session is reading from it now
-	WALStatus         string // reserved, extended, unreserved or lost
-	RestartLSN        string // the oldest WAL the slot needs; "" once invalidated
-	ConfirmedFlushLSN string // how far its reader confirmed it has read
-	RetainedBytes     int64  // WAL the server keeps for the slot: current LSN − restart_lsn
-	LagBytes          int64  // WAL not confirmed yet: current LSN − confirmed_flush_lsn
-	SafeWALSize       *int64 // WAL that may still be written before the slot is at risk; nil when max_slot_wal_keep_size is unlimited
-	Lost              bool   // the server removed WAL the slot needs: its changes cannot be read any more
-}
-
 // On a standby (PostgreSQL 16 keeps logical slots there) the current
 // position is the replayed one: pg_current_wal_lsn() fails in recovery.
 const slotsQuery = `
@@ -55,7 +37,7 @@ ORDER BY s.database, s.slot_name`
 // database, connecting once with dsn (the cluster's registered connection).
 // Temporary slots (an incremental backup's snapshot) are left out: they go
 // with the session that made them.
-func StrataSlots(ctx context.Context, dsn string) ([]Slot, error) {
+func StrataSlots(ctx context.Context, dsn string) ([]cluster.Slot, error) {
 	c, err := connect(ctx, dsn, slotsAppName)
 	if err != nil {
 		return nil, err
@@ -64,13 +46,13 @@ func StrataSlots(ctx context.Context, dsn string) ([]Slot, error) {
 	return listSlots(ctx, c)
 }
 
-func listSlots(ctx context.Context, c *pgx.Conn) ([]Slot, error) {
+func listSlots(ctx context.Context, c *pgx.Conn) ([]cluster.Slot, error) {
 	rows, err := c.Query(ctx, slotsQuery)
 	if err != nil {
 		return nil, fmt.Errorf("engine: list replication slots: %w", err)
 	}
-	slots, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Slot, error) {
-		var s Slot
+	slots, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (cluster.Slot, error) {
+		var s cluster.Slot
 		err := row.Scan(&s.Name, &s.Database, &s.Active, &s.WALStatus, &s.RestartLSN, &s.ConfirmedFlushLSN,
 			&s.RetainedBytes, &s.LagBytes, &s.SafeWALSize, &s.Lost)
 		return s, err
@@ -81,52 +63,27 @@ func listSlots(ctx context.Context, c *pgx.Conn) ([]Slot, error) {
 	return slots, nil
 }
 
-// SlotCleanup is what [DropStrataSlots] did.
-type SlotCleanup struct {
-	Dropped []string   // slots dropped together with their publication
-	Left    []LeftSlot // what it could not drop
-}
-
-// LeftSlot is a Strata slot, or only its publication, that a cleanup left
-// on the cluster.
-type LeftSlot struct {
-	Name     string
-	Database string
-	SlotLeft bool   // false when only the publication is left
-	Reason   string // why, for the user
-}
-
-// DropSQL is the SQL that drops what is left, to run connected to
-// l.Database.
-func (l LeftSlot) DropSQL() string {
-	sql := "DROP PUBLICATION IF EXISTS " + pgx.Identifier{l.Name}.Sanitize() + ";"
-	if l.SlotLeft {
-		sql = "SELECT pg_drop_replication_slot(" + quoteLiteral(l.Name) + "); " + sql
-	}
-	return sql
-}
-
 // DropStrataSlots drops every inactive Strata replication slot on the
 // cluster and the publication of the same name in the slot's database. A
 // slot a session is reading from (an incremental backup running) is left.
 // It connects with dsn, then to each database that had a slot; what it
 // could not drop is in Left with the reason. The error is for a cluster it
 // could not list the slots of at all.
-func DropStrataSlots(ctx context.Context, dsn string) (SlotCleanup, error) {
+func DropStrataSlots(ctx context.Context, dsn string) (cluster.SlotCleanup, error) {
 	c, err := connect(ctx, dsn, slotsAppName)
 	if err != nil {
-		return SlotCleanup{}, err
+		return cluster.SlotCleanup{}, err
 	}
 	defer c.Close(context.WithoutCancel(ctx))
 	slots, err := listSlots(ctx, c)
 	if err != nil {
-		return SlotCleanup{}, err
+		return cluster.SlotCleanup{}, err
 	}
-	var res SlotCleanup
+	var res cluster.SlotCleanup
 	gone := map[string][]string{} // by database: slots dropped, publications to drop
 	for _, s := range slots {
 		if reason := dropInactiveSlot(ctx, c, s); reason != "" {
-			res.Left = append(res.Left, LeftSlot{Name: s.Name, Database: s.Database, SlotLeft: true, Reason: reason})
+			res.Left = append(res.Left, cluster.LeftSlot{Name: s.Name, Database: s.Database, SlotLeft: true, Reason: reason})
 			continue
 		}
 		gone[s.Database] = append(gone[s.Database], s.Name)
@@ -142,7 +99,7 @@ func DropStrataSlots(ctx context.Context, dsn string) (SlotCleanup, error) {
 // dropInactiveSlot drops s unless a session reads from it. It returns why
 // it did not, or "". Never ending the session: that would be a running
 // backup's.
-func dropInactiveSlot(ctx context.Context, c *pgx.Conn, s Slot) string {
+func dropInactiveSlot(ctx context.Context, c *pgx.Conn, s cluster.Slot) string {
 	if s.Active {
 		return "in use: a session is reading from it"
 	}
@@ -161,9 +118,9 @@ func dropInactiveSlot(ctx context.Context, c *pgx.Conn, s Slot) string {
 
 // dropPublications drops the publications named in database db. It
 // returns the names whose publication is gone, and those left with why.
-func dropPublications(ctx context.Context, dsn, db string, names []string) (dropped []string, left []LeftSlot) {
+func dropPublications(ctx context.Context, dsn, db string, names []string) (dropped []string, left []cluster.LeftSlot) {
 	leave := func(name string, err error) {
-		left = append(left, LeftSlot{Name: name, Database: db, Reason: "its publication was not dropped: " + serverMessage(err)})
+		left = append(left, cluster.LeftSlot{Name: name, Database: db, Reason: "its publication was not dropped: " + serverMessage(err)})
 	}
 	c, err := connectDatabase(ctx, dsn, db)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/testutil/pgtest"
 )
 
@@ -129,7 +130,7 @@ func TestDropStrataSlots(t *testing.T) {
 	if want := []string{"strata_b", "strata_a"}; !slices.Equal(res.Dropped, want) { // by database: app, shop
 		t.Errorf("dropped %v, want %v", res.Dropped, want)
 	}
-	want := []LeftSlot{
+	want := []cluster.LeftSlot{
 		{Name: "strata_busy", Database: "app", SlotLeft: true, Reason: "in use: a session is reading from it"},
 		{Name: "strata_c", Database: "closed", SlotLeft: false},
 	}
@@ -173,7 +174,7 @@ func readSlot(t *testing.T, pg *pgtest.Server, db, slot string) func() {
 }
 
 func TestLeftSlotDropSQL(t *testing.T) {
-	l := LeftSlot{Name: "strata_12_ab", Database: "shop", SlotLeft: true}
+	l := cluster.LeftSlot{Name: "strata_12_ab", Database: "shop", SlotLeft: true}
 	if got, want := l.DropSQL(), `SELECT pg_drop_replication_slot('strata_12_ab'); DROP PUBLICATION IF EXISTS "strata_12_ab";`; got != want {
 		t.Errorf("slot and publication: %s, want %s", got, want)
 	}

@@ -5,10 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/stratabackup/strata/internal/store"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stratabackup/strata/internal/store"
 
 	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/usererror"
@@ -234,15 +235,19 @@ func (r *Registry) ConnString(ctx context.Context, id int64) (string, error) {
 	return d.WithPassword(password).ConnString(), nil
 }
 
-// Driver returns the driver for cluster id, ready to connect.
-func (r *Registry) Driver(ctx context.Context, id int64) (cluster.Driver, error) {
-	c, err := r.Cluster(ctx, id)
+// Driver returns the driver, from engines, of the cluster registered as
+// name, ready to connect. A name nobody registered is an error for users.
+func (r *Registry) Driver(ctx context.Context, name string, engines cluster.Engines) (cluster.Driver, error) {
+	c, err := r.ClusterByName(ctx, name)
+	if errors.Is(err, ErrNotFound) {
+		return nil, usererror.Wrap(err, "no cluster named %q: it may have been removed", name)
+	}
 	if err != nil {
 		return nil, err
 	}
-	conn, err := r.ConnString(ctx, id)
+	conn, err := r.ConnString(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
-	return cluster.Open(c.Kind, conn)
+	return engines.Driver(c.Kind, conn)
 }

@@ -196,19 +196,36 @@ func TestSealedPasswordOpensOnlyInItsRow(t *testing.T) {
 	}
 }
 
+// TestDriver: the driver of a registered cluster comes from its kind's
+// engine, given the cluster's full connection string; a name nobody
+// registered, or a kind no engine runs, is refused.
 func TestDriver(t *testing.T) {
 	e := newEnv(t)
-	c, err := e.reg.AddCluster(e.ctx, "prod", cluster.KindPostgres, "postgres://strata:pw@127.0.0.1:1/app?sslmode=disable", "alice")
-	if err != nil {
+	if _, err := e.reg.AddCluster(e.ctx, "prod", cluster.KindPostgres, "postgres://strata:pw@127.0.0.1:1/app?sslmode=disable", "alice"); err != nil {
 		t.Fatal(err)
 	}
-	d, err := e.reg.Driver(e.ctx, c.ID)
-	if err != nil || d == nil {
-		t.Fatalf("Driver() = %v, %v", d, err)
+	eng := &recordingEngine{}
+	if _, err := e.reg.Driver(e.ctx, "prod", cluster.Engines{cluster.KindPostgres: eng}); err != nil || eng.dsn.Password() != "pw" {
+		t.Fatalf("Driver() = %v; the engine got %s", err, eng.dsn.Redacted())
 	}
-	if _, err := e.reg.Driver(e.ctx, c.ID+1); !errors.Is(err, ErrNotFound) {
+	_, err := e.reg.Driver(e.ctx, "gone", cluster.Engines{cluster.KindPostgres: eng})
+	if msg, _ := usererror.Message(err); !errors.Is(err, ErrNotFound) || !strings.Contains(msg, `no cluster named "gone"`) {
 		t.Errorf("Driver of a missing cluster = %v", err)
 	}
+	if _, err := e.reg.Driver(e.ctx, "prod", cluster.Engines{}); err == nil {
+		t.Error("Driver without an engine for the kind succeeded")
+	}
+}
+
+// recordingEngine records the connection a driver was asked for.
+type recordingEngine struct {
+	cluster.Engine
+	dsn cluster.DSN
+}
+
+func (r *recordingEngine) Driver(dsn cluster.DSN) cluster.Driver {
+	r.dsn = dsn
+	return nil
 }
 
 func assertConnString(t *testing.T, e *env, id int64, password string) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/internal/usererror"
@@ -29,21 +28,4 @@ func (r *Registry) OpenCollection(ctx context.Context, name string) (*collection
 		return nil, err
 	}
 	return collection.Open(ctx, st)
-}
-
-// ClusterDSN is the connection string of the cluster registered as name,
-// password included. A name nobody registered is an error for users.
-func (r *Registry) ClusterDSN(ctx context.Context, name string) (cluster.DSN, error) {
-	c, err := r.ClusterByName(ctx, name)
-	if errors.Is(err, ErrNotFound) {
-		return cluster.DSN{}, usererror.Errorf("no cluster named %q: it may have been removed", name)
-	}
-	if err != nil {
-		return cluster.DSN{}, err
-	}
-	full, err := r.ConnString(ctx, c.ID)
-	if err != nil {
-		return cluster.DSN{}, err
-	}
-	return cluster.ParseDSN(full)
 }

@@ -77,7 +77,7 @@ func TestBrowserPauseResumeCancel(t *testing.T) {
 	p.MustElementR("button", "^Cancel job$").MustClick()
 	p.MustElement("#confirm-dialog[open]")
 	p.MustEval(`() => { window.askedAbout = document.querySelector('form[action$="/cancel"]') }`)
-	if err := p.Timeout(10*time.Second).Wait(rod.Eval(`() => document.querySelector('form[action$="/cancel"]') !== window.askedAbout`)); err != nil {
+	if err := p.Timeout(10 * time.Second).Wait(rod.Eval(`() => document.querySelector('form[action$="/cancel"]') !== window.askedAbout`)); err != nil {
 		t.Fatalf("the job page did not poll while the dialog was open: %v", err)
 	}
 	p.MustElementR("#confirm-dialog button", "Confirm").MustClick()

@@ -18,6 +18,7 @@ import (
 	"github.com/stratabackup/strata/internal/app"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
@@ -76,7 +77,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	schedules := schedule.NewStore(db, box)
 	notifier := alerts.New(db, schedules, js, logger)
 	doors := app.New(app.Options{Registry: reg, Jobs: js, Schedules: schedules, Audit: log, Auth: svc, Alerts: notifier,
-		Engine: engine.New(logger), Log: logger, KeepAfterRemoval: 30 * 24 * time.Hour})
+		Engines: cluster.Engines{cluster.KindPostgres: engine.New(logger)}, Log: logger, KeepAfterRemoval: 30 * 24 * time.Hour})
 	doors.Register(runner)
 	runner.Start(ctx)
 	t.Cleanup(func() { runner.Stop(context.Background()) })

@@ -1,6 +1,6 @@
 package slothealth
 
-import "github.com/stratabackup/strata/internal/engine"
+import "github.com/stratabackup/strata/internal/cluster"
 
 // Thresholds are the amounts of retained WAL, in bytes, above which a slot
 // is a warning or critical.
@@ -36,13 +36,13 @@ const (
 
 // Check is a slot with the verdict on it.
 type Check struct {
-	engine.Slot
+	cluster.Slot
 	Level   Level
 	Problem Problem
 }
 
 // Assess judges one slot against t.
-func Assess(s engine.Slot, t Thresholds) Check {
+func Assess(s cluster.Slot, t Thresholds) Check {
 	switch {
 	case s.Lost:
 		return Check{s, Critical, Lost}
@@ -57,7 +57,7 @@ func Assess(s engine.Slot, t Thresholds) Check {
 }
 
 // AssessAll judges every slot against t, in order.
-func AssessAll(slots []engine.Slot, t Thresholds) []Check {
+func AssessAll(slots []cluster.Slot, t Thresholds) []Check {
 	checks := make([]Check, len(slots))
 	for i, s := range slots {
 		checks[i] = Assess(s, t)

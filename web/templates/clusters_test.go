@@ -3,7 +3,7 @@ package templates
 import (
 	"testing"
 
-	"github.com/stratabackup/strata/internal/engine"
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/slothealth"
 )
 
@@ -12,7 +12,7 @@ func TestSlots(t *testing.T) {
 	safe, gone := int64(512<<20), int64(-5)
 	slot := func(name string, level slothealth.Level, p slothealth.Problem, retained int64, safeWAL *int64, lost bool) slothealth.Check {
 		return slothealth.Check{
-			Slot:  engine.Slot{Name: name, Database: "shop", RetainedBytes: retained, LagBytes: 100, SafeWALSize: safeWAL, Lost: lost},
+			Slot:  cluster.Slot{Name: name, Database: "shop", RetainedBytes: retained, LagBytes: 100, SafeWALSize: safeWAL, Lost: lost},
 			Level: level, Problem: p,
 		}
 	}

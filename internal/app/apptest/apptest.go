@@ -9,6 +9,7 @@ import (
 
 	"github.com/stratabackup/strata/internal/app"
 	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
@@ -54,7 +55,7 @@ func Open(t testing.TB, dir string, set ...func(*app.Options)) *Env {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := &Env{DB: db, Registry: registry.New(db, box), JobStore: jobs.NewStore(db), ScheduleStore: schedule.NewStore(db, box),
 		Audit: audit.New(db, key), Log: logger}
-	o := app.Options{Registry: e.Registry, Jobs: e.JobStore, Schedules: e.ScheduleStore, Audit: e.Audit, Engine: engine.New(logger), Log: logger}
+	o := app.Options{Registry: e.Registry, Jobs: e.JobStore, Schedules: e.ScheduleStore, Audit: e.Audit, Engines: cluster.Engines{cluster.KindPostgres: engine.New(logger)}, Log: logger}
 	for _, f := range set {
 		f(&o)
 	}

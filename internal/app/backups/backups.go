@@ -13,7 +13,6 @@ import (
 	"github.com/stratabackup/strata/internal/app/jobrun"
 	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
-	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/usererror"
@@ -21,18 +20,18 @@ import (
 
 // Service starts backups and runs their jobs.
 type Service struct {
-	reg    *registry.Registry
-	jobs   *jobs.Store
-	engine *engine.Engine
-	log    *slog.Logger
+	reg     *registry.Registry
+	jobs    *jobs.Store
+	engines cluster.Engines
+	log     *slog.Logger
 
 	// ChunkBytes is the target size of a backup data file; 0 means the engine's default.
 	ChunkBytes int64
 }
 
 // New returns the service; Register its handler with the job runner.
-func New(reg *registry.Registry, js *jobs.Store, eng *engine.Engine, log *slog.Logger) *Service {
-	return &Service{reg: reg, jobs: js, engine: eng, log: log}
+func New(reg *registry.Registry, js *jobs.Store, engines cluster.Engines, log *slog.Logger) *Service {
+	return &Service{reg: reg, jobs: js, engines: engines, log: log}
 }
 
 // Register adds the backup handler to a job runner.
@@ -157,7 +156,7 @@ func (h handler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control) error
 	if err := json.Unmarshal(job.Payload, &req); err != nil {
 		return fmt.Errorf("backup job %d: bad payload: %w", job.ID, err)
 	}
-	source, err := h.s.reg.ClusterDSN(ctx, req.Cluster)
+	driver, err := h.s.reg.Driver(ctx, req.Cluster, h.s.engines)
 	if err != nil {
 		return err
 	}
@@ -166,8 +165,8 @@ func (h handler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control) error
 		return err
 	}
 	defer coll.Close()
-	m, err := h.s.engine.Backup(ctx, engine.BackupParams{
-		JobID: strconv.FormatInt(job.ID, 10), DSN: source.ForDatabase(req.Database), Database: req.Database, Tables: req.Tables,
+	m, err := driver.Backup(ctx, cluster.BackupRequest{
+		JobID: strconv.FormatInt(job.ID, 10), Database: req.Database, Tables: req.Tables,
 		Cluster: req.Cluster, CreatedBy: job.CreatedBy, Resume: job.Checkpoint, Attempt: job.Attempt,
 		ChunkBytes:  h.s.ChunkBytes,
 		Incremental: req.Incremental, Chain: req.Chain, RevisionHistory: req.RevisionHistory, KeepDays: req.KeepDays,
@@ -176,7 +175,7 @@ func (h handler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control) error
 		return jobrun.Outcome(err)
 	}
 	if m.Kind == collection.KindFull && m.Slot != "" {
-		h.dropOlderChainSlots(ctx, coll, m, source.ForDatabase(req.Database))
+		h.dropOlderChainSlots(ctx, coll, m, driver)
 	}
 	res := Result{Collection: req.Collection, Path: m.Path, Type: string(m.Kind), Changes: m.Changes, FullReason: m.FullReason, Warnings: m.Warnings}
 	if m.LargeObjects != nil {
@@ -197,7 +196,7 @@ func (h handler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control) error
 // to the newest chain, and an older chain's slot would only make the server
 // keep WAL. Chains in other collections keep theirs. Failures are logged:
 // the backup itself succeeded, and the cluster page shows leftover slots.
-func (h handler) dropOlderChainSlots(ctx context.Context, coll *collection.Collection, m *collection.Manifest, dsn string) {
+func (h handler) dropOlderChainSlots(ctx context.Context, coll *collection.Collection, m *collection.Manifest, driver cluster.Driver) {
 	sums, err := coll.Backups(ctx)
 	if err != nil {
 		h.s.log.Warn("cannot list the collection to drop older chains' slots", "error", err)
@@ -211,7 +210,7 @@ func (h handler) dropOlderChainSlots(ctx context.Context, coll *collection.Colle
 		if err != nil || old.Slot == "" || old.Slot == m.Slot {
 			continue
 		}
-		if err := engine.DropSlot(ctx, dsn, old.Slot); err != nil {
+		if err := driver.DropSlot(ctx, m.Database, old.Slot); err != nil {
 			h.s.log.Warn("could not drop an older chain's replication slot", "slot", old.Slot, "chain", s.Path, "error", err)
 			continue
 		}

@@ -9,7 +9,6 @@ import (
 	"github.com/stratabackup/strata/internal/app/schedules"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/cluster"
-	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
@@ -20,13 +19,14 @@ import (
 type Service struct {
 	reg       *registry.Registry
 	jobs      *jobs.Store
+	engines   cluster.Engines
 	schedules *schedules.Service
 	log       *slog.Logger
 }
 
 // New returns the door to the clusters of reg.
-func New(reg *registry.Registry, js *jobs.Store, sch *schedules.Service, log *slog.Logger) *Service {
-	return &Service{reg: reg, jobs: js, schedules: sch, log: log}
+func New(reg *registry.Registry, js *jobs.Store, engines cluster.Engines, sch *schedules.Service, log *slog.Logger) *Service {
+	return &Service{reg: reg, jobs: js, engines: engines, schedules: sch, log: log}
 }
 
 // List returns the registered clusters, by name.
@@ -68,7 +68,7 @@ func (s *Service) Add(ctx context.Context, name, kindText, dsnText, password str
 func (s *Service) Test(ctx context.Context, cl registry.Cluster, timeout time.Duration) (cluster.TestReport, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	d, err := s.reg.Driver(ctx, cl.ID)
+	d, err := s.reg.Driver(ctx, cl.Name, s.engines)
 	if err != nil {
 		return cluster.TestReport{}, err
 	}
@@ -83,7 +83,7 @@ func (s *Service) Databases(ctx context.Context, name string, timeout time.Durat
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	d, err := s.reg.Driver(ctx, cl.ID)
+	d, err := s.reg.Driver(ctx, cl.Name, s.engines)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (s *Service) Databases(ctx context.Context, name string, timeout time.Durat
 
 // Removal is what removing a cluster did on the cluster itself.
 type Removal struct {
-	Slots engine.SlotCleanup
+	Slots cluster.SlotCleanup
 	// SlotsError says why Strata could not drop the cluster's slots at all
 	// (it could not reach it); they may all remain.
 	SlotsError error
@@ -114,13 +114,13 @@ func (s *Service) Remove(ctx context.Context, name string, now time.Time) (Remov
 	if err := jobrun.RefuseUnfinished(ctx, s.jobs, c.Name, "remove the cluster"); err != nil {
 		return Removal{}, err
 	}
-	dsn, err := s.reg.ConnString(ctx, c.ID)
+	d, err := s.reg.Driver(ctx, c.Name, s.engines)
 	if err != nil {
 		return Removal{}, err
 	}
 	var r Removal
 	dctx, cancel := context.WithTimeout(ctx, cluster.SlotDropTimeout)
-	r.Slots, r.SlotsError = engine.DropStrataSlots(dctx, dsn)
+	r.Slots, r.SlotsError = d.DropSlots(dctx)
 	cancel()
 	r.SlotsError = cluster.Unreachable(r.SlotsError)
 	if err := s.reg.RemoveCluster(ctx, c.ID); err != nil {
@@ -133,17 +133,17 @@ func (s *Service) Remove(ctx context.Context, name string, now time.Time) (Remov
 // replication slots: find lists them, drop drops one (named <slot>), its
 // publication with it, connected to the slot's database.
 func ManualSlotCleanup() (find, drop string) {
-	return engine.ListSlotsSQL, engine.LeftSlot{Name: "<slot>", SlotLeft: true}.DropSQL()
+	return cluster.ListSlotsSQL, cluster.LeftSlot{Name: "<slot>", SlotLeft: true}.DropSQL()
 }
 
 // Slots lists Strata's replication slots on the cluster. Errors are for
 // users: an unreachable cluster says so.
-func (s *Service) Slots(ctx context.Context, name string) ([]engine.Slot, error) {
-	dsn, err := s.reg.ClusterDSN(ctx, name)
+func (s *Service) Slots(ctx context.Context, name string) ([]cluster.Slot, error) {
+	d, err := s.reg.Driver(ctx, name, s.engines)
 	if err != nil {
 		return nil, err
 	}
-	slots, err := engine.StrataSlots(ctx, dsn.ConnString())
+	slots, err := d.Slots(ctx)
 	return slots, cluster.Unreachable(err)
 }
 
@@ -162,11 +162,7 @@ func (s *Service) SetManaged(ctx context.Context, name string, set schedules.Man
 
 // BackupDatabases names the databases of the cluster that Strata can back up.
 func (s *Service) BackupDatabases(ctx context.Context, name string) ([]string, error) {
-	c, err := s.reg.ClusterByName(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	d, err := s.reg.Driver(ctx, c.ID)
+	d, err := s.reg.Driver(ctx, name, s.engines)
 	if err != nil {
 		return nil, err
 	}
@@ -186,11 +182,11 @@ func (s *Service) BackupDatabases(ctx context.Context, name string) ([]string, e
 // whole, and a point-in-time restore stops only at a layer's end for them.
 // Errors are for users: an unreachable cluster says so.
 func (s *Service) TablesWithoutIdentity(ctx context.Context, name, db string) ([]string, error) {
-	dsn, err := s.reg.ClusterDSN(ctx, name)
+	d, err := s.reg.Driver(ctx, name, s.engines)
 	if err != nil {
 		return nil, err
 	}
-	tables, err := engine.TablesWithoutIdentity(ctx, dsn.ForDatabase(db))
+	tables, err := d.TablesWithoutIdentity(ctx, db)
 	return tables, cluster.Unreachable(err)
 }
 
@@ -199,9 +195,9 @@ func (s *Service) TablesWithoutIdentity(ctx context.Context, name, db string) ([
 // identity. The next incremental of each of the database's chains adds
 // them to its publication.
 func (s *Service) SetReplicaIdentityFull(ctx context.Context, name, db string, tables []string) error {
-	dsn, err := s.reg.ClusterDSN(ctx, name)
+	d, err := s.reg.Driver(ctx, name, s.engines)
 	if err != nil {
 		return err
 	}
-	return cluster.Unreachable(engine.SetReplicaIdentityFull(ctx, dsn.ForDatabase(db), tables))
+	return cluster.Unreachable(d.SetReplicaIdentityFull(ctx, db, tables))
 }

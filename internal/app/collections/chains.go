@@ -7,7 +7,6 @@ import (
 	"github.com/stratabackup/strata/internal/app/jobrun"
 	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
-	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
@@ -58,11 +57,11 @@ func (s *Service) RemoveChain(ctx context.Context, collName, chain string) (Chai
 }
 
 func (s *Service) dropChainSlot(ctx context.Context, m *collection.Manifest) error {
-	source, err := s.reg.ClusterDSN(ctx, m.Cluster)
+	driver, err := s.reg.Driver(ctx, m.Cluster, s.engines)
 	if err != nil {
 		return err
 	}
 	dctx, cancel := context.WithTimeout(ctx, cluster.SlotDropTimeout)
 	defer cancel()
-	return cluster.Unreachable(engine.DropSlot(dctx, source.ForDatabase(m.Database), m.Slot))
+	return cluster.Unreachable(driver.DropSlot(dctx, m.Database, m.Slot))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
@@ -13,14 +14,15 @@ import (
 
 // Service is the door to collections.
 type Service struct {
-	reg  *registry.Registry
-	jobs *jobs.Store
-	log  *slog.Logger
+	reg     *registry.Registry
+	jobs    *jobs.Store
+	engines cluster.Engines
+	log     *slog.Logger
 }
 
 // New returns the door to the collections of reg.
-func New(reg *registry.Registry, js *jobs.Store, log *slog.Logger) *Service {
-	return &Service{reg: reg, jobs: js, log: log}
+func New(reg *registry.Registry, js *jobs.Store, engines cluster.Engines, log *slog.Logger) *Service {
+	return &Service{reg: reg, jobs: js, engines: engines, log: log}
 }
 
 // List returns the registered collections, by name.

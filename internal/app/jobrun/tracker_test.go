@@ -9,15 +9,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stratabackup/strata/internal/engine"
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
-// TestEngineTrackerPauseAndCancel runs jobs whose handler stands in for the
-// engine behind Tracker and jobError: a paused job resumes, and a
+// TestTrackerPauseAndCancel runs jobs whose handler stands in for the
+// driver behind Tracker and Outcome: a paused job resumes, and a
 // canceled one is reverting while it cleans up, then canceled.
-func TestEngineTrackerPauseAndCancel(t *testing.T) {
+func TestTrackerPauseAndCancel(t *testing.T) {
 	ctx := t.Context()
 	js := jobs.NewStore(statestore.Open(t, t.TempDir()))
 
@@ -45,7 +45,7 @@ func TestEngineTrackerPauseAndCancel(t *testing.T) {
 			}
 		}
 		err := tr.Boundary(ctx)
-		if errors.Is(err, engine.ErrCancelRequested) {
+		if errors.Is(err, cluster.ErrCancelRequested) {
 			tr.Reverting()
 			if err := hold(ctx); err != nil {
 				return err
@@ -113,15 +113,15 @@ func TestEngineTrackerPauseAndCancel(t *testing.T) {
 	waitStatus(id, jobs.StatusCanceled)
 }
 
-// TestJobError: the engine's control errors become the job's, keeping what
+// TestOutcome: a driver's control errors become the job's, keeping what
 // they wrap; other errors pass unchanged.
-func TestJobError(t *testing.T) {
+func TestOutcome(t *testing.T) {
 	cleanup := errors.New("could not drop the slot")
-	err := Outcome(errors.Join(fmt.Errorf("backup: %w", engine.ErrCancelRequested), cleanup))
+	err := Outcome(errors.Join(fmt.Errorf("backup: %w", cluster.ErrCancelRequested), cleanup))
 	if !errors.Is(err, jobs.ErrCancelRequested) || !errors.Is(err, cleanup) || errors.Is(err, jobs.ErrPauseRequested) {
 		t.Errorf("cancel: %v", err)
 	}
-	if err := Outcome(engine.ErrPauseRequested); !errors.Is(err, jobs.ErrPauseRequested) || errors.Is(err, jobs.ErrCancelRequested) {
+	if err := Outcome(cluster.ErrPauseRequested); !errors.Is(err, jobs.ErrPauseRequested) || errors.Is(err, jobs.ErrCancelRequested) {
 		t.Errorf("pause: %v", err)
 	}
 	other := errors.New("disk full")

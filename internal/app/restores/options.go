@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/collection"
-	"github.com/stratabackup/strata/internal/engine"
 )
 
 // Query is what the restore wizard has chosen so far.
@@ -78,11 +77,11 @@ func (s *Service) Options(ctx context.Context, q Query) (Options, error) {
 	if !o.AsOf.IsZero() {
 		o.AsOf = snapToLayerEnd(o.AsOf, o.Layers)
 	}
-	point, err := engine.ResolveRestorePoint(ctx, coll, spec, o.Database, o.AsOf)
+	point, err := s.engines.RestorePoint(ctx, coll, spec, o.Database, o.AsOf)
 	if err != nil {
 		return o, err
 	}
-	o.Manifest, o.Uncovered, o.Warnings = point.Manifest, point.Uncovered(), point.Warnings(q.Tables)
+	o.Manifest, o.Uncovered, o.Warnings = point.Manifest(), point.Uncovered(), point.Warnings(q.Tables)
 	if q.CheckTables {
 		o.TablesErr = point.Check(q.Tables)
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/stratabackup/strata/internal/app/jobrun"
 	"github.com/stratabackup/strata/internal/cluster"
-	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/usererror"
@@ -19,14 +18,14 @@ import (
 
 // Service starts restores and runs their jobs.
 type Service struct {
-	reg    *registry.Registry
-	jobs   *jobs.Store
-	engine *engine.Engine
+	reg     *registry.Registry
+	jobs    *jobs.Store
+	engines cluster.Engines
 }
 
 // New returns the service; Register its handler with the job runner.
-func New(reg *registry.Registry, js *jobs.Store, eng *engine.Engine) *Service {
-	return &Service{reg: reg, jobs: js, engine: eng}
+func New(reg *registry.Registry, js *jobs.Store, engines cluster.Engines) *Service {
+	return &Service{reg: reg, jobs: js, engines: engines}
 }
 
 // Register adds the restore handler to a job runner.
@@ -130,14 +129,14 @@ func (s *Service) Start(ctx context.Context, req Request, actor string) (jobs.Jo
 	if err != nil {
 		return jobs.Job{}, err
 	}
-	point, err := engine.ResolveRestorePoint(ctx, coll, req.Backup, req.Database, asOf)
+	point, err := s.engines.RestorePoint(ctx, coll, req.Backup, req.Database, asOf)
 	if err != nil {
 		return jobs.Job{}, err
 	}
 	if err := point.Check(req.Tables); err != nil {
 		return jobs.Job{}, err
 	}
-	m := point.Manifest
+	m := point.Manifest()
 	req.Backup, req.Database = m.Path, m.Database // pin LATEST to what it means now
 	from := m.Path
 	if !asOf.IsZero() {
@@ -169,7 +168,7 @@ func (h handler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control) error
 		return err
 	}
 	defer coll.Close()
-	target, err := h.s.reg.ClusterDSN(ctx, req.Cluster)
+	driver, err := h.s.reg.Driver(ctx, req.Cluster, h.s.engines)
 	if err != nil {
 		return err
 	}
@@ -177,11 +176,10 @@ func (h handler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control) error
 	if err != nil {
 		return err
 	}
-	res, err := h.s.engine.Restore(ctx, engine.RestoreParams{
-		JobID:     strconv.FormatInt(job.ID, 10),
-		AsOf:      asOf,
-		TargetDSN: target.ForDatabase,
-		Backup:    req.Backup, Database: req.Database, Tables: req.Tables, NewDBName: req.NewDBName, IntoDB: req.IntoDB,
+	res, err := driver.Restore(ctx, cluster.RestoreRequest{
+		JobID:  strconv.FormatInt(job.ID, 10),
+		AsOf:   asOf,
+		Backup: req.Backup, Database: req.Database, Tables: req.Tables, NewDBName: req.NewDBName, IntoDB: req.IntoDB,
 		SkipMissingForeignKeys: req.SkipMissingForeignKeys, SkipMissingSequences: req.SkipMissingSequences,
 		SkipMissingViews: req.SkipMissingViews, Resume: job.Checkpoint,
 	}, coll, jobrun.Tracker{Control: ctl})
