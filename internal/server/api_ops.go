@@ -190,7 +190,8 @@ func (s *Server) apiRestoreCreate(c echo.Context) error {
 	if err := bindJSON(c, &req, `{"cluster":"prod","collection":"local","backup":"LATEST","database":"shop","new_db_name":"shop_copy"}`); err != nil {
 		return err
 	}
-	job, err := s.startRestore(c, req)
+	p, err := s.app.Restores.Plan(c.Request().Context(), req)
+	job, err := s.startRestore(c, req, p, err)
 	if err != nil {
 		return apiError(err)
 	}

@@ -17,13 +17,18 @@ import (
 	"github.com/stratabackup/strata/web/templates"
 )
 
-func (s *Server) startRestore(c echo.Context, req restores.Request) (jobs.Job, error) {
-	job, err := s.app.Restores.Start(c.Request().Context(), req, identityOf(c).Name)
+// startRestore starts the restore planned as p, or says why it could not
+// be planned (err), auditing what was asked.
+func (s *Server) startRestore(c echo.Context, asked restores.Request, p restores.Plan, err error) (jobs.Job, error) {
+	var job jobs.Job
+	if err == nil {
+		job, err = s.app.Restores.Start(c.Request().Context(), p, identityOf(c).Name)
+	}
 	ev := event{Action: audit.ActionRestoreStarted, TargetType: "job", TargetID: itoaID(job.ID), Params: map[string]any{
-		"cluster": req.Cluster, "collection": req.Collection, "backup": req.Backup, "database": req.Database, "tables": req.Tables,
-		"new_db_name": req.NewDBName, "into_db": req.IntoDB, "skip_missing_foreign_keys": req.SkipMissingForeignKeys,
-		"skip_missing_sequences": req.SkipMissingSequences, "skip_missing_views": req.SkipMissingViews,
-		"as_of_system_time": req.AsOfSystemTime}}
+		"cluster": asked.Cluster, "collection": asked.Collection, "backup": asked.Backup, "database": asked.Database, "tables": asked.Tables,
+		"new_db_name": asked.NewDBName, "into_db": asked.IntoDB, "skip_missing_foreign_keys": asked.SkipMissingForeignKeys,
+		"skip_missing_sequences": asked.SkipMissingSequences, "skip_missing_views": asked.SkipMissingViews,
+		"as_of_system_time": asked.AsOfSystemTime}}
 	s.recordResult(c, ev, err)
 	if err == nil {
 		s.runner.Wake()
@@ -70,28 +75,31 @@ func wizardFrom(q url.Values) templates.RestoreWizard {
 // restoreWizard shows the step of the restore wizard the query asks for,
 // going back a step with a message when an earlier choice is missing or wrong.
 func (s *Server) restoreWizard(c echo.Context) error {
-	w, err := s.wizardState(c, wizardFrom(c.QueryParams()))
+	w, _, err := s.wizardState(c, wizardFrom(c.QueryParams()), nil)
 	if err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, templates.RestorePage(s.pageFor(c, "Restore", "collections"), w))
 }
 
-func (s *Server) wizardState(c echo.Context, w templates.RestoreWizard) (templates.RestoreWizard, error) {
+// wizardState checks the wizard's choices up to its step and loads what
+// the step shows; with plan, the review step also plans that restore
+// (Options.Plan).
+func (s *Server) wizardState(c echo.Context, w templates.RestoreWizard, plan *restores.Request) (templates.RestoreWizard, restores.Options, error) {
 	ctx := c.Request().Context()
 	var err error
 	if w.Collections, err = s.collectionNames(c); err != nil {
-		return w, err
+		return w, restores.Options{}, err
 	}
 	if w.Clusters, err = s.clusterNames(c); err != nil {
-		return w, err
+		return w, restores.Options{}, err
 	}
 	if w.Collection == "" && len(w.Collections) > 0 {
 		w.Collection = w.Collections[0]
 	}
-	back := func(step, msg string) (templates.RestoreWizard, error) {
+	back := func(step, msg string) (templates.RestoreWizard, restores.Options, error) {
 		w.Step, w.Error = step, msg
-		return s.fillWizardStep(ctx, w)
+		return s.fillWizardStep(ctx, w, nil)
 	}
 	if w.Step != "source" {
 		switch {
@@ -115,19 +123,19 @@ func (s *Server) wizardState(c echo.Context, w templates.RestoreWizard) (templat
 			return back("target", "Name the new database.")
 		}
 	}
-	return s.fillWizardStep(ctx, w)
+	return s.fillWizardStep(ctx, w, plan)
 }
 
 // fillWizardStep loads what the step shows: the chains of the collection's
 // database, and from the second step on the restore point, resolved and
 // checked as the restore will (a time no backup covers goes back to the
 // first step, saying which times can be restored).
-func (s *Server) fillWizardStep(ctx context.Context, w templates.RestoreWizard) (templates.RestoreWizard, error) {
+func (s *Server) fillWizardStep(ctx context.Context, w templates.RestoreWizard, plan *restores.Request) (templates.RestoreWizard, restores.Options, error) {
 	if w.Collection == "" {
 		w.Step, w.Error = "source", "Add a collection first: there is nothing to restore from."
-		return w, nil
+		return w, restores.Options{}, nil
 	}
-	q := restores.Query{Collection: w.Collection, Database: w.Database, Resolve: w.Step != "source", CheckTables: w.Step != "source" && w.Step != "scope"}
+	q := restores.Query{Collection: w.Collection, Database: w.Database, Resolve: w.Step != "source", CheckTables: w.Step != "source" && w.Step != "scope", Plan: plan}
 	var asOfErr error
 	switch w.Point {
 	case pointLayer:
@@ -154,19 +162,21 @@ func (s *Server) fillWizardStep(ctx context.Context, w templates.RestoreWizard) 
 		err = asOfErr
 	}
 	if err != nil {
-		return wizardError(w, "source", err)
+		w, err = wizardError(w, "source", err)
+		return w, o, err
 	}
 	if !q.Resolve {
-		return w, nil
+		return w, o, nil
 	}
 	w.Manifest, w.AsOfTime, w.Uncovered, w.Warnings = o.Manifest, o.AsOf, o.Uncovered, o.Warnings
 	if o.TablesErr != nil {
-		return wizardError(w, "scope", o.TablesErr)
+		w, err = wizardError(w, "scope", o.TablesErr)
+		return w, o, err
 	}
 	if w.NewDBName == "" && w.Scope != "tables" {
 		w.NewDBName = w.Manifest.Database + "_restored"
 	}
-	return w, nil
+	return w, o, nil
 }
 
 func wizardError(w templates.RestoreWizard, step string, err error) (templates.RestoreWizard, error) {
@@ -188,18 +198,21 @@ func (s *Server) restoreCreate(c echo.Context) error {
 	}
 	w := wizardFrom(form)
 	w.Step = "review"
-	if w, err = s.wizardState(c, w); err != nil {
+	// Planned as the review step resolves the point: the backups are read once.
+	plan := restoreRequest(w)
+	w, o, err := s.wizardState(c, w, &plan)
+	if err != nil {
 		return err
 	}
 	if w.Error != "" {
 		return s.renderWizard(c, http.StatusBadRequest, w)
 	}
-	req := restoreRequest(w)
-	if form.Get("confirm") != req.Target() {
+	asked := restoreRequest(w)
+	if form.Get("confirm") != asked.Target() {
 		w.Error = "Type the target database's name exactly to confirm the restore."
 		return s.renderWizard(c, http.StatusBadRequest, w)
 	}
-	job, err := s.startRestore(c, req)
+	job, err := s.startRestore(c, asked, o.Plan, o.PlanErr)
 	if err != nil {
 		msg, ok := userMessage(err)
 		if !ok {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/collection"
 )
 
@@ -18,6 +19,10 @@ type Query struct {
 	// Resolve asks for the restore point; CheckTables, also that Tables
 	// can be restored as of it.
 	Resolve, CheckTables bool
+	// Plan, with Resolve, also plans this restore (its collection, point,
+	// database and tables are the query's) against the point resolved, as
+	// Service.Plan would, so that starting it reads the backups once.
+	Plan *Request
 }
 
 // Options is what a collection offers to restore, and, when asked,
@@ -36,6 +41,9 @@ type Options struct {
 	Warnings  []string             // what the restore will not restore as of the moment, or at all
 	// TablesErr says why Tables cannot be restored as of the point.
 	TablesErr error
+	// Plan is the query's Plan, planned; PlanErr says why it cannot be.
+	Plan    Plan
+	PlanErr error
 }
 
 // Options reads what q's collection offers and, when asked,
@@ -85,6 +93,9 @@ func (s *Service) Options(ctx context.Context, q Query) (Options, error) {
 	if q.CheckTables {
 		o.TablesErr = point.Check(q.Tables)
 	}
+	if q.Plan != nil {
+		o.Plan, o.PlanErr = s.planAt(ctx, *q.Plan, q, spec, o, point)
+	}
 	return o, nil
 }
 
@@ -102,4 +113,17 @@ func snapToLayerEnd(t time.Time, layers []collection.Summary) time.Time {
 		}
 	}
 	return t
+}
+
+// planAt plans req as the query q resolved it, to point.
+func (s *Service) planAt(ctx context.Context, req Request, q Query, spec string, o Options, point cluster.RestorePoint) (Plan, error) {
+	req.Collection, req.Backup, req.Database, req.Tables, req.AsOfSystemTime = q.Collection, spec, o.Database, q.Tables, ""
+	if !o.AsOf.IsZero() {
+		req.AsOfSystemTime = o.AsOf.Format(time.RFC3339Nano)
+	}
+	req, err := s.check(ctx, req)
+	if err != nil {
+		return Plan{}, err
+	}
+	return plan(req, point, o.AsOf)
 }

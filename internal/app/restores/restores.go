@@ -87,8 +87,37 @@ func (r Request) Target() string {
 	return r.NewDBName
 }
 
-// Start validates the request against the backup it names and queues its job.
-func (s *Service) Start(ctx context.Context, req Request, actor string) (jobs.Job, error) {
+// Plan is a restore request checked against the point it restores to,
+// with LATEST pinned to the layer it means now: what Start queues.
+type Plan struct {
+	Request     Request
+	Description string
+}
+
+// Plan checks req and resolves its restore point.
+func (s *Service) Plan(ctx context.Context, req Request) (Plan, error) {
+	req, err := s.check(ctx, req)
+	if err != nil {
+		return Plan{}, err
+	}
+	coll, err := s.reg.OpenCollection(ctx, req.Collection)
+	if err != nil {
+		return Plan{}, err
+	}
+	defer coll.Close()
+	asOf, err := req.asOf()
+	if err != nil {
+		return Plan{}, err
+	}
+	point, err := s.engines.RestorePoint(ctx, coll, req.Backup, req.Database, asOf)
+	if err != nil {
+		return Plan{}, err
+	}
+	return plan(req, point, asOf)
+}
+
+// check refuses what is wrong with req before its backup is read.
+func (s *Service) check(ctx context.Context, req Request) (Request, error) {
 	req.Tables = cluster.CleanTables(req.Tables)
 	req.NewDBName, req.IntoDB = strings.TrimSpace(req.NewDBName), strings.TrimSpace(req.IntoDB)
 	if req.Backup == "" {
@@ -96,45 +125,37 @@ func (s *Service) Start(ctx context.Context, req Request, actor string) (jobs.Jo
 	}
 	switch {
 	case req.Cluster == "":
-		return jobs.Job{}, usererror.New("choose the cluster to restore to")
+		return req, usererror.New("choose the cluster to restore to")
 	case req.Collection == "":
-		return jobs.Job{}, usererror.New("choose the collection that holds the backup")
+		return req, usererror.New("choose the collection that holds the backup")
 	case len(req.Tables) == 0 && req.IntoDB != "":
-		return jobs.Job{}, usererror.New("into_db restores chosen tables: name them, or use new_db_name to restore the whole database")
+		return req, usererror.New("into_db restores chosen tables: name them, or use new_db_name to restore the whole database")
 	case len(req.Tables) > 0 && req.IntoDB == "":
-		return jobs.Job{}, usererror.New("a table restore needs into_db: the existing database to restore the tables into")
+		return req, usererror.New("a table restore needs into_db: the existing database to restore the tables into")
 	case len(req.Tables) > 0 && req.NewDBName != "":
-		return jobs.Job{}, usererror.New("new_db_name restores a whole database; for chosen tables use into_db")
+		return req, usererror.New("new_db_name restores a whole database; for chosen tables use into_db")
 	}
 	if err := cluster.CheckTarget(req.Database, req.Tables); err != nil {
-		return jobs.Job{}, err
+		return req, err
 	}
 	if err := cluster.CheckDatabaseName("new_db_name", req.NewDBName); err != nil {
-		return jobs.Job{}, err
+		return req, err
 	}
 	if err := cluster.CheckDatabaseName("into_db", req.IntoDB); err != nil {
-		return jobs.Job{}, err
+		return req, err
 	}
 	if _, err := s.reg.ClusterByName(ctx, req.Cluster); errors.Is(err, registry.ErrNotFound) {
-		return jobs.Job{}, usererror.Errorf("no cluster named %q", req.Cluster)
+		return req, usererror.Errorf("no cluster named %q", req.Cluster)
 	} else if err != nil {
-		return jobs.Job{}, err
+		return req, err
 	}
-	coll, err := s.reg.OpenCollection(ctx, req.Collection)
-	if err != nil {
-		return jobs.Job{}, err
-	}
-	defer coll.Close()
-	asOf, err := req.asOf()
-	if err != nil {
-		return jobs.Job{}, err
-	}
-	point, err := s.engines.RestorePoint(ctx, coll, req.Backup, req.Database, asOf)
-	if err != nil {
-		return jobs.Job{}, err
-	}
+	return req, nil
+}
+
+// plan checks req against its resolved point and pins it there.
+func plan(req Request, point cluster.RestorePoint, asOf time.Time) (Plan, error) {
 	if err := point.Check(req.Tables); err != nil {
-		return jobs.Job{}, err
+		return Plan{}, err
 	}
 	m := point.Manifest()
 	req.Backup, req.Database = m.Path, m.Database // pin LATEST to what it means now
@@ -150,9 +171,16 @@ func (s *Service) Start(ctx context.Context, req Request, actor string) (jobs.Jo
 	if len(req.Tables) > 0 {
 		what = fmt.Sprintf("%d table(s) of %s into %s", len(req.Tables), m.Database, req.IntoDB)
 	}
+	return Plan{Request: req, Description: fmt.Sprintf("Restore of %s from %s/%s", what, req.Collection, from)}, nil
+}
+
+// Start queues the job of a plan, made by Plan or Options.
+func (s *Service) Start(ctx context.Context, p Plan, actor string) (jobs.Job, error) {
+	if p.Request.Cluster == "" || p.Description == "" {
+		return jobs.Job{}, errors.New("restores: Start was given a plan nobody made")
+	}
 	return s.jobs.Create(ctx, jobs.NewJob{
-		Type: jobs.TypeRestore, Cluster: req.Cluster, CreatedBy: actor, Payload: req,
-		Description: fmt.Sprintf("Restore of %s from %s/%s", what, req.Collection, from),
+		Type: jobs.TypeRestore, Cluster: p.Request.Cluster, CreatedBy: actor, Payload: p.Request, Description: p.Description,
 	})
 }
 
