@@ -16,7 +16,7 @@ import (
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
 	"github.com/stratabackup/strata/internal/storage"
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 // app is the state every command works on.
@@ -33,7 +33,7 @@ type app struct {
 // names the registered collection that keeps the audit chain's checkpoints
 // beside the data dir's checkpoint file.
 func openApp(ctx context.Context, dataDir, auditAnchor string) (*app, error) {
-	db, err := store.Open(ctx, filepath.Join(dataDir, store.FileName))
+	db, err := sqlite.Open(ctx, filepath.Join(dataDir, sqlite.FileName))
 	if err != nil {
 		return nil, err
 	}

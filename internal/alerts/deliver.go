@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/schedule"
-	"github.com/stratabackup/strata/internal/store"
+	store "github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 // leaseMargin is added to the timeout of an attempt for the time a console

@@ -17,7 +17,7 @@ import (
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
-	"github.com/stratabackup/strata/internal/store"
+	store "github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 

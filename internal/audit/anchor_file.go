@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stratabackup/strata/internal/store"
+	store "github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 // CheckpointFileName is the checkpoint file in the data dir, beside the

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stratabackup/strata/internal/store"
+	store "github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 // Append records e and returns it as stored: with ID, Time, PrevHash, Hash

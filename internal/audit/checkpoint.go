@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/stratabackup/strata/internal/store"
+	store "github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 // Checkpoint is a signed statement of the chain's head kept outside the

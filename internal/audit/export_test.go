@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stratabackup/strata/internal/store"
+	store "github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 func TestExport(t *testing.T) {

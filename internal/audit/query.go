@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stratabackup/strata/internal/store"
+	store "github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 // Page sizes for List.

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stratabackup/strata/internal/store"
+	store "github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 func TestCanonicalEncoding(t *testing.T) {

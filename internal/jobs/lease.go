@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stratabackup/strata/internal/store"
+	store "github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 // The store's side of running jobs: claims, and the writes of the worker

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stratabackup/strata/internal/store"
+	store "github.com/stratabackup/strata/internal/store/sqlite"
 
 	"github.com/stratabackup/strata/internal/usererror"
 )

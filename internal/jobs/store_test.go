@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stratabackup/strata/internal/store"
+	store "github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 

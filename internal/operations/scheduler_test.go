@@ -16,7 +16,7 @@ import (
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
@@ -75,7 +75,7 @@ func TestSchedulerStartsRunsOnce(t *testing.T) {
 	}
 	finish := func(j jobs.Job, status jobs.Status, kind string) {
 		if _, err := db.ExecContext(ctx, `UPDATE jobs SET status = ?, finished_at = ?, result = ? WHERE id = ?`,
-			status, store.Time(start), `{"type":"`+kind+`"}`, j.ID); err != nil {
+			status, sqlite.Time(start), `{"type":"`+kind+`"}`, j.ID); err != nil {
 			t.Fatal(err)
 		}
 	}

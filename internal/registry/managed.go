@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/storage"
-	"github.com/stratabackup/strata/internal/store"
+	store "github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 // ManagedCollectionName is the name of a cluster's managed collection.

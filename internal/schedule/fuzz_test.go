@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stratabackup/strata/internal/retention"
-	"github.com/stratabackup/strata/internal/store"
+	store "github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil"
 	"github.com/stratabackup/strata/internal/usererror"
 )

@@ -15,7 +15,7 @@ import (
 
 	"github.com/stratabackup/strata/internal/retention"
 	"github.com/stratabackup/strata/internal/secrets"
-	"github.com/stratabackup/strata/internal/store"
+	store "github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 // Open opens the state store of the data dir dir (creating and migrating
@@ -15,7 +15,7 @@ import (
 // processes sharing it.
 func Open(t testing.TB, dir string) *sql.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(dir, store.FileName))
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, sqlite.FileName))
 	if err != nil {
 		t.Fatal(err)
 	}
