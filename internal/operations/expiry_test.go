@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"io"
 	"log/slog"
 	"slices"
@@ -46,7 +47,7 @@ func newExpiryEnv(t *testing.T) *expiryEnv {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := &expiryEnv{s: New(registry.New(db, box), jobs.NewStore(db), engine.New(logger), logger), audit: newAuditLog(db), schedules: schedule.NewStore(db, box)}
+	e := &expiryEnv{s: New(registry.New(db, box), jobs.NewStore(sqlite.NewJobs(db)), engine.New(logger), logger), audit: newAuditLog(db), schedules: schedule.NewStore(db, box)}
 	e.exp = NewExpiry(e.s, e.schedules, e.audit)
 	return e
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"io"
 	"log/slog"
 	"net/http"
@@ -69,7 +70,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	if _, err := reg.EnsureDefaultCollection(ctx, dir); err != nil {
 		t.Fatal(err)
 	}
-	js := jobs.NewStore(db)
+	js := jobs.NewStore(sqlite.NewJobs(db))
 	runner := jobs.NewRunner(js, "test", 2, logger, jobs.WithPollInterval(50*time.Millisecond))
 	ops := operations.New(reg, js, engine.New(logger), logger)
 	ops.Register(runner)

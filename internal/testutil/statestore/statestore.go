@@ -22,3 +22,21 @@ func Open(t testing.TB, dir string) *sql.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
+
+// Stores are the store of each noun over one state store.
+type Stores struct {
+	DB   *sql.DB
+	Jobs *sqlite.Jobs
+}
+
+// OpenStores opens the state store of dir, as Open does, and returns its
+// stores.
+func OpenStores(t testing.TB, dir string) Stores {
+	t.Helper()
+	return New(Open(t, dir))
+}
+
+// New returns the stores over db.
+func New(db *sql.DB) Stores {
+	return Stores{DB: db, Jobs: sqlite.NewJobs(db)}
+}
