@@ -41,7 +41,7 @@ func newConsole(t *testing.T, dir string) *console {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &console{db: db, schedules: schedule.NewStore(db, box), jobs: jobs.NewStore(store.NewJobs(db)), logs: &syncBuffer{}}
+	c := &console{db: db, schedules: schedule.NewStore(store.NewSchedules(db), box), jobs: jobs.NewStore(store.NewJobs(db)), logs: &syncBuffer{}}
 	c.n = New(db, c.schedules, c.jobs, slog.New(slog.NewTextHandler(c.logs, nil)))
 	return c
 }

@@ -31,7 +31,7 @@ func console(t *testing.T, dir string) (*Scheduler, *sql.DB) {
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := New(registry.New(db, box), jobs.NewStore(sqlite.NewJobs(db)), engine.New(logger), logger)
-	return NewScheduler(s, schedule.NewStore(db, box), newAuditLog(db)), db
+	return NewScheduler(s, schedule.NewStore(sqlite.NewSchedules(db), box), newAuditLog(db)), db
 }
 
 // TestSchedulerStartsRunsOnce drives two consoles' schedulers on one store

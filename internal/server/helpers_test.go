@@ -76,7 +76,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	ops.Register(runner)
 	runner.Start(ctx)
 	t.Cleanup(func() { runner.Stop(context.Background()) })
-	schedules := schedule.NewStore(db, box)
+	schedules := schedule.NewStore(sqlite.NewSchedules(db), box)
 	scheduler := operations.NewScheduler(ops, schedules, log)
 	expiry := operations.NewExpiry(ops, schedules, log)
 	expiry.KeepAfterRemoval = 30 * 24 * time.Hour
