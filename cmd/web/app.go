@@ -54,7 +54,7 @@ func newApp(ctx context.Context, db *sql.DB, dataDir, auditAnchor string) (*app,
 	if err != nil {
 		return nil, err
 	}
-	reg := registry.New(db, box)
+	reg := registry.New(sqlite.NewRegistry(db), box)
 	anchors := []audit.Anchor{audit.NewCheckpointFile(dataDir)}
 	if auditAnchor != "" {
 		a, err := collectionAnchor(ctx, reg, auditAnchor)

@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"context"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,7 +28,7 @@ func TestSchedulerHookQueuesJobFailed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := registry.New(c.db, box)
+	reg := registry.New(sqlite.NewRegistry(c.db), box)
 	if _, err := reg.EnsureDefaultCollection(ctx, dir); err != nil {
 		t.Fatal(err)
 	}

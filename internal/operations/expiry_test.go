@@ -47,7 +47,7 @@ func newExpiryEnv(t *testing.T) *expiryEnv {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := &expiryEnv{s: New(registry.New(db, box), jobs.NewStore(sqlite.NewJobs(db)), engine.New(logger), logger), audit: newAuditLog(db), schedules: schedule.NewStore(sqlite.NewSchedules(db), box)}
+	e := &expiryEnv{s: New(registry.New(sqlite.NewRegistry(db), box), jobs.NewStore(sqlite.NewJobs(db)), engine.New(logger), logger), audit: newAuditLog(db), schedules: schedule.NewStore(sqlite.NewSchedules(db), box)}
 	e.exp = NewExpiry(e.s, e.schedules, e.audit)
 	return e
 }

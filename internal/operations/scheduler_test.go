@@ -30,7 +30,7 @@ func console(t *testing.T, dir string) (*Scheduler, *sql.DB) {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := New(registry.New(db, box), jobs.NewStore(sqlite.NewJobs(db)), engine.New(logger), logger)
+	s := New(registry.New(sqlite.NewRegistry(db), box), jobs.NewStore(sqlite.NewJobs(db)), engine.New(logger), logger)
 	return NewScheduler(s, schedule.NewStore(sqlite.NewSchedules(db), box), newAuditLog(db)), db
 }
 

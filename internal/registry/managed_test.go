@@ -1,6 +1,8 @@
-package registry
+package registry_test
 
 import (
+	"github.com/stratabackup/strata/internal/registry"
+
 	"errors"
 	"strings"
 	"testing"
@@ -46,7 +48,7 @@ func TestManagedCollection(t *testing.T) {
 	if list, _ := e.reg.RemovedManagedCollections(e.ctx); len(list) != 0 {
 		t.Fatalf("a cluster registered again did not take its managed collection back: %+v", list)
 	}
-	if _, _, err := e.reg.ManagedCluster(e.ctx, 999); !errors.Is(err, ErrNotFound) {
+	if _, _, err := e.reg.ManagedCluster(e.ctx, 999); !errors.Is(err, registry.ErrNotFound) {
 		t.Fatalf("unknown collection: %v", err)
 	}
 }

@@ -1,6 +1,8 @@
-package registry
+package registry_test
 
 import (
+	"github.com/stratabackup/strata/internal/registry"
+
 	"bytes"
 	"fmt"
 	"os"
@@ -29,7 +31,7 @@ func TestSecretsStayEncrypted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.reg.UpdateCluster(e.ctx, other.ID, ClusterChange{Password: secrets[1]}); err != nil {
+	if _, err := e.reg.UpdateCluster(e.ctx, other.ID, registry.ClusterChange{Password: secrets[1]}); err != nil {
 		t.Fatal(err)
 	}
 	col, err := e.reg.AddCollection(e.ctx, "offsite", offsiteURI,

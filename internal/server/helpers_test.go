@@ -66,7 +66,7 @@ func newTestEnv(t testing.TB) *testEnv {
 		t.Fatal(err)
 	}
 	log := audit.New(db, key, audit.WithAnchors(audit.NewCheckpointFile(dir)))
-	reg := registry.New(db, box)
+	reg := registry.New(sqlite.NewRegistry(db), box)
 	if _, err := reg.EnsureDefaultCollection(ctx, dir); err != nil {
 		t.Fatal(err)
 	}
