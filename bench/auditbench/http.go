@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,7 +26,7 @@ var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 // measureHTTP serves the real console on the filled store and times whole
 // audit pages over loopback, as an auditor's browser would fetch them.
 func measureHTTP(ctx context.Context, b *bench, db *sql.DB, dataDir string, l *audit.Log, day audit.Filter) error {
-	svc := auth.New(db)
+	svc := auth.New(sqlite.NewAuth(db))
 	if _, err := svc.CreateUser(ctx, "bench-auditor", benchPassword, auth.RoleAuditor); err != nil {
 		return err
 	}

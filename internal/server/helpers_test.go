@@ -47,7 +47,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	ctx := context.Background()
 	dir := t.TempDir()
 	db := statestore.Open(t, dir)
-	svc := auth.New(db)
+	svc := auth.New(sqlite.NewAuth(db))
 	hashKey, blockKey, err := auth.LoadOrCreateKeys(dir, "")
 	if err != nil {
 		t.Fatal(err)
