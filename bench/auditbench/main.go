@@ -50,9 +50,9 @@ func run(n, runs, batch int, keep bool) error {
 	if err != nil {
 		return err
 	}
-	l := audit.New(db, key, audit.WithClock(clock))
+	l := audit.New(sqlite.NewAudit(db), key, audit.WithClock(clock))
 	began := time.Now()
-	if err := fill(ctx, db, l, n, batch); err != nil {
+	if err := fill(ctx, l, n, batch); err != nil {
 		return err
 	}
 	fillTime := time.Since(began)

@@ -63,7 +63,7 @@ func newApp(ctx context.Context, db *sql.DB, dataDir, auditAnchor string) (*app,
 		}
 		anchors = append(anchors, a)
 	}
-	return &app{db: db, auth: auth.New(sqlite.NewAuth(db)), audit: audit.New(db, key, audit.WithAnchors(anchors...)), registry: reg,
+	return &app{db: db, auth: auth.New(sqlite.NewAuth(db)), audit: audit.New(sqlite.NewAudit(db), key, audit.WithAnchors(anchors...)), registry: reg,
 		jobs: jobs.NewStore(sqlite.NewJobs(db)), schedules: schedule.NewStore(sqlite.NewSchedules(db), box)}, nil
 }
 

@@ -45,7 +45,7 @@ func TestSchedulerHookQueuesJobFailed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := operations.NewScheduler(ops, c.schedules, audit.New(c.db, key))
+	sc := operations.NewScheduler(ops, c.schedules, audit.New(sqlite.NewAudit(c.db), key))
 	sc.OnRunFinished(c.n.RunFinished)
 
 	r := newReceiver(t, always(http.StatusOK))

@@ -58,7 +58,7 @@ func newAuditLog(db *sql.DB) *audit.Log {
 	if err != nil {
 		panic(err)
 	}
-	return audit.New(db, key)
+	return audit.New(sqlite.NewAudit(db), key)
 }
 
 // addCollection registers a collection and opens it for writing layers.

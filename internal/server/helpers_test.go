@@ -65,7 +65,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := audit.New(db, key, audit.WithAnchors(audit.NewCheckpointFile(dir)))
+	log := audit.New(sqlite.NewAudit(db), key, audit.WithAnchors(audit.NewCheckpointFile(dir)))
 	reg := registry.New(sqlite.NewRegistry(db), box)
 	if _, err := reg.EnsureDefaultCollection(ctx, dir); err != nil {
 		t.Fatal(err)
