@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"io"
 	"log/slog"
 	"net"
@@ -86,7 +87,7 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 		return err
 	}
 	srv := server.New(server.Options{
-		DB: a.db, Auth: a.auth, Sessions: sessions, Audit: a.audit, Registry: a.registry, Jobs: a.jobs, Runner: runner, Ops: ops,
+		DB: a.db, Alerts: sqlite.NewDeliveries(a.db), Auth: a.auth, Sessions: sessions, Audit: a.audit, Registry: a.registry, Jobs: a.jobs, Runner: runner, Ops: ops,
 		Schedules: a.schedules, Scheduler: scheduler, Expiry: expiry,
 		Logger: log, CookieKeys: [2][]byte{hashKey, blockKey}, SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxy,
 		SlotWAL: slothealth.Thresholds{Warn: cfg.SlotWALWarn, Critical: cfg.SlotWALCritical},
@@ -114,7 +115,7 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 		}
 	})
 	ensureManaged(ctx, a, scheduler, log)
-	notifier := alerts.New(a.db, a.schedules, a.jobs, log)
+	notifier := alerts.New(sqlite.NewDeliveries(a.db), a.schedules, a.jobs, log)
 	scheduler.OnRunFinished(notifier.RunFinished)
 	go notifier.Loop(ctx, alerts.CheckEvery)
 	go scheduler.Run(ctx, schedulerTick)

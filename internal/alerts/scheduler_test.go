@@ -1,6 +1,8 @@
-package alerts
+package alerts_test
 
 import (
+	"github.com/stratabackup/strata/internal/alerts"
+
 	"context"
 	"github.com/stratabackup/strata/internal/store/sqlite"
 	"io"
@@ -81,7 +83,7 @@ func TestSchedulerHookQueuesJobFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := c.only(t, s.ID)
-	if d.Event != EventJobFailed {
+	if d.Event != alerts.EventJobFailed {
 		t.Fatalf("delivery: %+v", d)
 	}
 	c.deliver(t, now)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func TestBrowserDamageIsShown(t *testing.T) {
 		`DROP TRIGGER audit_log_no_update`,
 		`UPDATE audit_log SET actor = 'someone-else' WHERE id = 1`,
 	} {
-		if _, err := env.srv.db.Exec(q); err != nil {
+		if _, err := env.srv.db.(*sql.DB).Exec(q); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -177,7 +178,7 @@ func (e *testEnv) stateDump() string {
 		`SELECT * FROM settings ORDER BY 1`, `SELECT id, type, cluster, payload, created_by FROM jobs ORDER BY id`, `SELECT * FROM clusters ORDER BY id`,
 		`SELECT * FROM collections ORDER BY id`, `SELECT * FROM schedules ORDER BY id`, `SELECT * FROM webhook_deliveries ORDER BY id`,
 	} {
-		rows, err := e.srv.db.Query(q)
+		rows, err := e.srv.db.(*sql.DB).Query(q)
 		if err != nil {
 			e.t.Fatal(err)
 		}

@@ -80,7 +80,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	scheduler := operations.NewScheduler(ops, schedules, log)
 	expiry := operations.NewExpiry(ops, schedules, log)
 	expiry.KeepAfterRemoval = 30 * 24 * time.Hour
-	srv := New(Options{DB: db, Auth: svc, Sessions: sessions, Audit: log, Registry: reg, Jobs: js, Runner: runner, Ops: ops,
+	srv := New(Options{DB: db, Alerts: sqlite.NewDeliveries(db), Auth: svc, Sessions: sessions, Audit: log, Registry: reg, Jobs: js, Runner: runner, Ops: ops,
 		Schedules: schedules, Scheduler: scheduler, Expiry: expiry, Logger: logger, CookieKeys: [2][]byte{hashKey, blockKey}})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)

@@ -1,7 +1,7 @@
 package server
 
 import (
-	"database/sql"
+	"context"
 	"log/slog"
 	"net"
 
@@ -22,7 +22,8 @@ import (
 
 // Options wires the server to the rest of the console.
 type Options struct {
-	DB             *sql.DB
+	DB             Pinger
+	Alerts         alerts.Store
 	Auth           *auth.Service
 	Sessions       *auth.Sessions
 	Audit          *audit.Log
@@ -42,6 +43,9 @@ type Options struct {
 	SlotWAL slothealth.Thresholds
 }
 
+// Pinger is the state store, checked by readiness probes.
+type Pinger interface{ PingContext(context.Context) error }
+
 // Waker is told when a job was queued or resumed, so it starts at once
 // (the job runner).
 type Waker interface{ Wake() }
@@ -49,7 +53,7 @@ type Waker interface{ Wake() }
 // Server is the console's HTTP handler.
 type Server struct {
 	echo       *echo.Echo
-	db         *sql.DB
+	db         Pinger
 	auth       *auth.Service
 	sessions   *auth.Sessions
 	audit      *audit.Log
@@ -96,7 +100,7 @@ func New(o Options) *Server {
 		schedules:  o.Schedules,
 		scheduler:  o.Scheduler,
 		expiry:     o.Expiry,
-		alerts:     alerts.New(o.DB, o.Schedules, o.Jobs, o.Logger),
+		alerts:     alerts.New(o.Alerts, o.Schedules, o.Jobs, o.Logger),
 		log:        o.Logger,
 		flash:      securecookie.New(o.CookieKeys[0], o.CookieKeys[1]),
 		csrf:       auth.NewCSRF(o.CookieKeys[0], o.SecureCookies),

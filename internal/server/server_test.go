@@ -1,6 +1,7 @@
 package server
 
 import (
+	"database/sql"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -305,7 +306,7 @@ func TestAuditPageShowsABrokenChain(t *testing.T) {
 
 	// Someone with the state store cuts the newest entry (eve's login).
 	for _, q := range []string{`DROP TRIGGER audit_log_no_delete`, `DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)`} {
-		if _, err := env.srv.db.Exec(q); err != nil {
+		if _, err := env.srv.db.(*sql.DB).Exec(q); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"strings"
@@ -35,10 +36,10 @@ func TestOneUnreadableScheduleWedgesNothing(t *testing.T) {
 		fmt.Sscanf(body[strings.Index(body, `"id":`)+5:], "%d", &id)
 		ids[label] = id
 	}
-	if _, err := env.srv.db.Exec(`UPDATE schedules SET next_run = '10000-01-01T00:00:00.000000000Z' WHERE id = ?`, ids["bad"]); err != nil {
+	if _, err := env.srv.db.(*sql.DB).Exec(`UPDATE schedules SET next_run = '10000-01-01T00:00:00.000000000Z' WHERE id = ?`, ids["bad"]); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.srv.db.Exec(`UPDATE schedules SET next_run = '2000-01-01T00:00:00.000000000Z' WHERE id = ?`, ids["good"]); err != nil {
+	if _, err := env.srv.db.(*sql.DB).Exec(`UPDATE schedules SET next_run = '2000-01-01T00:00:00.000000000Z' WHERE id = ?`, ids["good"]); err != nil {
 		t.Fatal(err)
 	}
 
