@@ -35,15 +35,48 @@ var rules = []struct {
 		why:       "handlers call the application layer, which drives the engine",
 		forbidden: []string{module + "/internal/engine"},
 	},
+	{
+		pkg:       module + "/internal/server",
+		why:       "handlers reach the state store through the domain packages' services",
+		forbidden: []string{module + "/internal/store"},
+	},
+}
+
+// sqlDrivers may be imported only by the packages of sqlAllowed (and
+// tests): the state store's SQL lives behind the store types of
+// internal/store/..., which domain packages reach through interfaces of
+// their own.
+var (
+	sqlDrivers = []string{"database/sql", "modernc.org/sqlite", "github.com/pressly/goose"}
+	sqlAllowed = []string{module + "/internal/store", module + "/cmd/web", module + "/bench", module + "/internal/testutil"}
+)
+
+func TestSQLStaysInTheStore(t *testing.T) {
+	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", module+"/...")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.Bytes())
+	}
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		if len(f) == 0 || under(f[0], sqlAllowed) {
+			continue
+		}
+		for _, dep := range f[1:] {
+			if under(dep, sqlDrivers) {
+				t.Errorf("%s imports %s: only the state store (internal/store/...), cmd/web, bench and test helpers may", f[0], dep)
+			}
+		}
+	}
 }
 
 func TestImportRules(t *testing.T) {
 	for _, r := range rules {
 		t.Run(strings.TrimPrefix(r.pkg, module+"/"), func(t *testing.T) {
 			imports := deps(t, r.pkg)
-			forbidden := func(dep string) bool {
-				return slices.ContainsFunc(r.forbidden, func(p string) bool { return dep == p || strings.HasPrefix(dep, p+"/") })
-			}
+			forbidden := func(dep string) bool { return under(dep, r.forbidden) }
 			for _, dep := range slices.Sorted(maps.Keys(imports)) {
 				if !forbidden(dep) || r.direct && !slices.Contains(imports[r.pkg], dep) {
 					continue
@@ -56,6 +89,11 @@ func TestImportRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// under reports whether package p is one of prefixes or under one.
+func under(p string, prefixes []string) bool {
+	return slices.ContainsFunc(prefixes, func(pre string) bool { return p == pre || strings.HasPrefix(p, pre+"/") })
 }
 
 // deps returns every package pkg depends on, pkg included, with the

@@ -25,8 +25,13 @@ func Open(t testing.TB, dir string) *sql.DB {
 
 // Stores are the store of each noun over one state store.
 type Stores struct {
-	DB   *sql.DB
-	Jobs *sqlite.Jobs
+	DB         *sql.DB
+	Jobs       *sqlite.Jobs
+	Schedules  *sqlite.Schedules
+	Registry   *sqlite.Registry
+	Auth       *sqlite.Auth
+	Audit      *sqlite.Audit
+	Deliveries *sqlite.Deliveries
 }
 
 // OpenStores opens the state store of dir, as Open does, and returns its
@@ -38,5 +43,6 @@ func OpenStores(t testing.TB, dir string) Stores {
 
 // New returns the stores over db.
 func New(db *sql.DB) Stores {
-	return Stores{DB: db, Jobs: sqlite.NewJobs(db)}
+	return Stores{DB: db, Jobs: sqlite.NewJobs(db), Schedules: sqlite.NewSchedules(db), Registry: sqlite.NewRegistry(db),
+		Auth: sqlite.NewAuth(db), Audit: sqlite.NewAudit(db), Deliveries: sqlite.NewDeliveries(db)}
 }
