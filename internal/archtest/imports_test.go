@@ -52,14 +52,7 @@ var (
 )
 
 func TestSQLStaysInTheStore(t *testing.T) {
-	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", module+"/...")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, stderr.Bytes())
-	}
-	for line := range strings.Lines(string(out)) {
+	for line := range strings.Lines(goList(t, "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", module+"/...")) {
 		f := strings.Fields(line)
 		if len(f) == 0 || under(f[0], sqlAllowed) {
 			continue
@@ -100,21 +93,27 @@ func under(p string, prefixes []string) bool {
 // packages each imports, as go list -deps reports them.
 func deps(t *testing.T, pkg string) map[string][]string {
 	t.Helper()
-	// go test puts its own go first in PATH.
-	cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", pkg)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list -deps %s: %v\n%s", pkg, err, stderr.Bytes())
-	}
 	imports := make(map[string][]string)
-	for line := range strings.Lines(string(out)) {
+	for line := range strings.Lines(goList(t, "-deps", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", pkg)) {
 		if f := strings.Fields(line); len(f) > 0 {
 			imports[f[0]] = f[1:]
 		}
 	}
 	return imports
+}
+
+// goList returns what go list prints with args.
+func goList(t *testing.T, args ...string) string {
+	t.Helper()
+	// go test puts its own go first in PATH.
+	cmd := exec.Command("go", append([]string{"list"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+	return string(out)
 }
 
 // path returns a shortest chain of imports from pkg to dep.

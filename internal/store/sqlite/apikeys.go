@@ -26,28 +26,19 @@ func scanAPIKey(row scanner) (auth.APIKey, error) {
 func (a *Auth) InsertAPIKey(ctx context.Context, k auth.APIKey, tokenHash string) (int64, error) {
 	var id int64
 	err := a.inTx(ctx, func(tx *sql.Tx) error {
-		var exists bool
-		err := tx.QueryRowContext(ctx, `
-			SELECT EXISTS (SELECT 1 FROM api_keys WHERE name = ? COLLATE NOCASE AND revoked_at IS NULL)`,
-			k.Name).Scan(&exists)
+		taken, err := exists(ctx, tx, fmt.Sprintf("auth: look up API key %q", k.Name),
+			`SELECT 1 FROM api_keys WHERE name = ? COLLATE NOCASE AND revoked_at IS NULL`, k.Name)
 		if err != nil {
-			return fmt.Errorf("auth: look up API key %q: %w", k.Name, err)
+			return err
 		}
-		if exists {
+		if taken {
 			return auth.ErrAPIKeyNameTaken
 		}
-		res, err := tx.ExecContext(ctx, `
+		id, err = insert(ctx, tx, fmt.Sprintf("auth: insert API key %q", k.Name), `
 			INSERT INTO api_keys (name, role, token_hash, prefix, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?)`,
 			k.Name, k.Role, tokenHash, k.Prefix, k.CreatedBy, Time(k.CreatedAt))
-		if err != nil {
-			return fmt.Errorf("auth: insert API key %q: %w", k.Name, err)
-		}
-		id, err = res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("auth: insert API key %q: %w", k.Name, err)
-		}
-		return nil
+		return err
 	})
 	return id, err
 }
@@ -88,23 +79,7 @@ func (a *Auth) TouchAPIKey(ctx context.Context, id int64, now, usedBy time.Time)
 
 // APIKeys implements [auth.Store].
 func (a *Auth) APIKeys(ctx context.Context) ([]auth.APIKey, error) {
-	rows, err := a.db.QueryContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("auth: list API keys: %w", err)
-	}
-	defer rows.Close()
-	var keys []auth.APIKey
-	for rows.Next() {
-		k, err := scanAPIKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("auth: list API keys: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("auth: list API keys: %w", err)
-	}
-	return keys, nil
+	return list(ctx, a.db, "auth: list API keys", scanAPIKey, `SELECT `+apiKeyColumns+` FROM api_keys ORDER BY id`)
 }
 
 // RevokeAPIKey implements [auth.Store].

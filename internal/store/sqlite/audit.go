@@ -147,23 +147,8 @@ func (a *Audit) List(ctx context.Context, f audit.Filter, before int64, limit in
 		return nil, err
 	}
 	query, args := listQuery(f, before, lo, hi, limit)
-	rows, err := a.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("audit: list: %w", err)
-	}
-	defer rows.Close()
-	var list []audit.Row
-	for rows.Next() {
-		var r audit.Row
-		if err := scanAuditRow(rows, &r); err != nil {
-			return nil, fmt.Errorf("audit: list: %w", err)
-		}
-		list = append(list, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("audit: list: %w", err)
-	}
-	return list, nil
+	return list(ctx, a.db, "audit: list", func(row scanner) (r audit.Row, err error) { return r, scanAuditRow(row, &r) },
+		query, args...)
 }
 
 // idRange turns a time range into ids lo (inclusive) and hi (exclusive); 0

@@ -38,10 +38,6 @@ func (r *Registry) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 const clusterColumns = `id, name, kind, dsn, password <> '', created_at, updated_at, created_by`
 
 func scanCluster(row scanner) (registry.Cluster, error) {
@@ -55,22 +51,19 @@ func scanCluster(row scanner) (registry.Cluster, error) {
 func (r *Registry) InsertCluster(ctx context.Context, c registry.Cluster, sealPassword func(id int64) (string, error)) (int64, error) {
 	var id int64
 	err := r.inTx(ctx, func(tx *sql.Tx) error {
-		var taken bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM clusters WHERE name = ?)`, c.Name).Scan(&taken); err != nil {
-			return fmt.Errorf("registry: look up cluster %q: %w", c.Name, err)
+		taken, err := exists(ctx, tx, fmt.Sprintf("registry: look up cluster %q", c.Name), `SELECT 1 FROM clusters WHERE name = ?`, c.Name)
+		if err != nil {
+			return err
 		}
 		if taken {
 			return registry.ErrNameTaken
 		}
-		res, err := tx.ExecContext(ctx, `
+		id, err = insert(ctx, tx, fmt.Sprintf("registry: insert cluster %q", c.Name), `
 			INSERT INTO clusters (name, kind, dsn, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?)`,
 			c.Name, c.Kind, c.DSN, c.CreatedBy, Time(c.CreatedAt), Time(c.UpdatedAt))
 		if err != nil {
-			return fmt.Errorf("registry: insert cluster %q: %w", c.Name, err)
-		}
-		if id, err = res.LastInsertId(); err != nil {
-			return fmt.Errorf("registry: insert cluster %q: %w", c.Name, err)
+			return err
 		}
 		return storePassword(ctx, tx, id, sealPassword)
 	})
@@ -90,23 +83,7 @@ func storePassword(ctx context.Context, tx *sql.Tx, id int64, seal func(id int64
 
 // Clusters implements [registry.Store].
 func (r *Registry) Clusters(ctx context.Context) ([]registry.Cluster, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT `+clusterColumns+` FROM clusters ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("registry: list clusters: %w", err)
-	}
-	defer rows.Close()
-	var list []registry.Cluster
-	for rows.Next() {
-		c, err := scanCluster(rows)
-		if err != nil {
-			return nil, fmt.Errorf("registry: list clusters: %w", err)
-		}
-		list = append(list, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("registry: list clusters: %w", err)
-	}
-	return list, nil
+	return list(ctx, r.db, "registry: list clusters", scanCluster, `SELECT `+clusterColumns+` FROM clusters ORDER BY name`)
 }
 
 // Cluster implements [registry.Store].

@@ -24,11 +24,7 @@ func (r *Registry) CollectionNameTaken(ctx context.Context, name string) (bool, 
 }
 
 func collectionNameTaken(ctx context.Context, q querier, name string) (bool, error) {
-	var taken bool
-	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM collections WHERE name = ?)`, name).Scan(&taken); err != nil {
-		return false, fmt.Errorf("registry: look up collection %q: %w", name, err)
-	}
-	return taken, nil
+	return exists(ctx, q, fmt.Sprintf("registry: look up collection %q", name), `SELECT 1 FROM collections WHERE name = ?`, name)
 }
 
 // InsertCollection implements [registry.Store].
@@ -47,14 +43,11 @@ func insertCollection(ctx context.Context, tx *sql.Tx, c *registry.Collection, s
 	if taken {
 		return registry.ErrNameTaken
 	}
-	res, err := tx.ExecContext(ctx, `
+	c.ID, err = insert(ctx, tx, fmt.Sprintf("registry: insert collection %q", c.Name), `
 		INSERT INTO collections (name, uri, created_by, created_at) VALUES (?, ?, ?, ?)`,
 		c.Name, c.URI, c.CreatedBy, Time(c.CreatedAt))
 	if err != nil {
-		return fmt.Errorf("registry: insert collection %q: %w", c.Name, err)
-	}
-	if c.ID, err = res.LastInsertId(); err != nil {
-		return fmt.Errorf("registry: insert collection %q: %w", c.Name, err)
+		return err
 	}
 	if !c.HasCredentials {
 		return nil
@@ -111,23 +104,7 @@ func (r *Registry) EnsureManagedCollection(ctx context.Context, clusterName stri
 
 // Collections implements [registry.Store].
 func (r *Registry) Collections(ctx context.Context) ([]registry.Collection, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT `+collectionColumns+` FROM collections ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("registry: list collections: %w", err)
-	}
-	defer rows.Close()
-	var list []registry.Collection
-	for rows.Next() {
-		c, err := scanCollection(rows)
-		if err != nil {
-			return nil, fmt.Errorf("registry: list collections: %w", err)
-		}
-		list = append(list, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("registry: list collections: %w", err)
-	}
-	return list, nil
+	return list(ctx, r.db, "registry: list collections", scanCollection, `SELECT `+collectionColumns+` FROM collections ORDER BY name`)
 }
 
 // Collection implements [registry.Store].

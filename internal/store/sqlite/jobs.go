@@ -82,28 +82,7 @@ func (s *Jobs) List(ctx context.Context, f jobs.Filter, before int64, limit int)
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	query += " ORDER BY id DESC LIMIT ?"
-	list, err := s.query(ctx, query, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("jobs: list: %w", err)
-	}
-	return list, nil
-}
-
-func (s *Jobs) query(ctx context.Context, query string, args ...any) ([]jobs.Job, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []jobs.Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, j)
-	}
-	return list, rows.Err()
+	return list(ctx, s.db, "jobs: list", scanJob, query, append(args, limit)...)
 }
 
 // Transition implements [jobs.Storage]: one transaction, so it cannot
@@ -145,8 +124,6 @@ const jobColumns = `id, type, cluster, coalesce(schedule_id, 0), description, cr
 	fraction_completed, bytes_done, bytes_total, rows_done, rows_total,
 	payload, checkpoint, result, attempt, created_at, started_at, finished_at, updated_at,
 	run_started_at, run_start_fraction, lease_owner, lease_expires_at`
-
-type scanner interface{ Scan(dest ...any) error }
 
 // scanJob reads a job row. The columns a hand edit or an old bug can
 // damage (its JSON and times) are read leniently: such a job is still

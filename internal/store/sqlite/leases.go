@@ -140,12 +140,8 @@ func (s *Jobs) Release(ctx context.Context, l jobs.Lease, now time.Time) error {
 
 // Abandoned implements [jobs.Storage].
 func (s *Jobs) Abandoned(ctx context.Context, now time.Time) ([]jobs.Job, error) {
-	list, err := s.query(ctx, `SELECT `+jobColumns+` FROM jobs
+	return list(ctx, s.db, "jobs: list abandoned jobs", scanJob, `SELECT `+jobColumns+` FROM jobs
 		WHERE `+started+` AND (lease_expires_at IS NULL OR lease_expires_at <= ?) ORDER BY id`, Time(now))
-	if err != nil {
-		return nil, fmt.Errorf("jobs: list abandoned jobs: %w", err)
-	}
-	return list, nil
 }
 
 // FailAbandoned implements [jobs.Storage].

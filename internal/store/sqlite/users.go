@@ -53,11 +53,7 @@ func (a *Auth) AnyUser(ctx context.Context) (bool, error) {
 }
 
 func anyUser(ctx context.Context, q querier) (bool, error) {
-	var exists bool
-	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&exists); err != nil {
-		return false, fmt.Errorf("auth: count users: %w", err)
-	}
-	return exists, nil
+	return exists(ctx, q, "auth: count users", `SELECT 1 FROM users`)
 }
 
 // InsertUser implements [auth.Store].
@@ -65,57 +61,34 @@ func (a *Auth) InsertUser(ctx context.Context, u auth.User, hash string, first b
 	var id int64
 	err := a.inTx(ctx, func(tx *sql.Tx) error {
 		if first {
-			exists, err := anyUser(ctx, tx)
+			some, err := anyUser(ctx, tx)
 			if err != nil {
 				return err
 			}
-			if exists {
+			if some {
 				return auth.ErrSetupDone
 			}
 		}
-		var exists bool
-		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE name = ?)`, u.Name).Scan(&exists)
+		taken, err := exists(ctx, tx, fmt.Sprintf("auth: look up user %q", u.Name), `SELECT 1 FROM users WHERE name = ?`, u.Name)
 		if err != nil {
-			return fmt.Errorf("auth: look up user %q: %w", u.Name, err)
+			return err
 		}
-		if exists {
+		if taken {
 			return auth.ErrNameTaken
 		}
-		res, err := tx.ExecContext(ctx, `
+		id, err = insert(ctx, tx, fmt.Sprintf("auth: insert user %q", u.Name), `
 			INSERT INTO users (name, role, password_hash, disabled, created_at, updated_at)
 			VALUES (?, ?, ?, 0, ?, ?)`,
 			u.Name, u.Role, hash, Time(u.CreatedAt), Time(u.UpdatedAt))
-		if err != nil {
-			return fmt.Errorf("auth: insert user %q: %w", u.Name, err)
-		}
-		id, err = res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("auth: insert user %q: %w", u.Name, err)
-		}
-		return nil
+		return err
 	})
 	return id, err
 }
 
 // Users implements [auth.Store].
 func (a *Auth) Users(ctx context.Context) ([]auth.User, error) {
-	rows, err := a.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("auth: list users: %w", err)
-	}
-	defer rows.Close()
-	var users []auth.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("auth: list users: %w", err)
-		}
-		users = append(users, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("auth: list users: %w", err)
-	}
-	return users, nil
+	return list(ctx, a.db, "auth: list users", func(row scanner) (auth.User, error) { return scanUser(row) },
+		`SELECT `+userColumns+` FROM users ORDER BY name`)
 }
 
 // User implements [auth.Store].
@@ -227,13 +200,11 @@ func (a *Auth) SetPasswordHash(ctx context.Context, id int64, hash string, now t
 }
 
 func ensureOtherActiveAdmin(ctx context.Context, tx *sql.Tx, id int64) error {
-	var exists bool
-	err := tx.QueryRowContext(ctx, `
-		SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND disabled = 0 AND id <> ?)`, id).Scan(&exists)
+	other, err := exists(ctx, tx, "auth: count active admins", `SELECT 1 FROM users WHERE role = 'admin' AND disabled = 0 AND id <> ?`, id)
 	if err != nil {
-		return fmt.Errorf("auth: count active admins: %w", err)
+		return err
 	}
-	if !exists {
+	if !other {
 		return auth.ErrLastAdmin
 	}
 	return nil
