@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/stratabackup/strata/internal/store/sqlite"
 	"io"
 	"log/slog"
 	"net"
@@ -21,6 +20,7 @@ import (
 	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/server"
 	"github.com/stratabackup/strata/internal/slothealth"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 const (

@@ -1,8 +1,6 @@
 package alerts_test
 
 import (
-	"github.com/stratabackup/strata/internal/alerts"
-
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/alerts"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/schedule"
 )

@@ -1,8 +1,6 @@
 package alerts_test
 
 import (
-	"github.com/stratabackup/strata/internal/alerts"
-
 	"bytes"
 	"context"
 	"database/sql"
@@ -16,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/alerts"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"

@@ -1,22 +1,21 @@
 package alerts_test
 
 import (
-	"github.com/stratabackup/strata/internal/alerts"
-
 	"context"
-	"github.com/stratabackup/strata/internal/store/sqlite"
 	"io"
 	"log/slog"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/alerts"
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/operations"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/secrets"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 // TestSchedulerHookQueuesJobFailed runs a scheduled backup of a cluster

@@ -1,14 +1,13 @@
 package audit_test
 
 import (
-	"github.com/stratabackup/strata/internal/audit"
-
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )

@@ -1,14 +1,13 @@
 package audit_test
 
 import (
-	"github.com/stratabackup/strata/internal/audit"
-
 	"context"
 	"strings"
 	"sync"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 

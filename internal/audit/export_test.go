@@ -1,8 +1,6 @@
 package audit_test
 
 import (
-	"github.com/stratabackup/strata/internal/audit"
-
 	"bufio"
 	"bytes"
 	"context"
@@ -12,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stratabackup/strata/internal/audit"
 )
 
 func TestExport(t *testing.T) {

@@ -1,9 +1,6 @@
 package audit_test
 
 import (
-	"github.com/stratabackup/strata/internal/audit"
-	"github.com/stratabackup/strata/internal/store/sqlite"
-
 	"bytes"
 	"context"
 	"database/sql"
@@ -12,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 

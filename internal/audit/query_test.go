@@ -1,8 +1,6 @@
 package audit_test
 
 import (
-	"github.com/stratabackup/strata/internal/audit"
-
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stratabackup/strata/internal/audit"
 )
 
 func TestAppendGetListRoundTrip(t *testing.T) {

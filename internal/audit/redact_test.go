@@ -1,12 +1,12 @@
 package audit_test
 
 import (
-	"github.com/stratabackup/strata/internal/audit"
-
 	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/stratabackup/strata/internal/audit"
 )
 
 func TestIsSecretKey(t *testing.T) {

@@ -1,8 +1,6 @@
 package audit_test
 
 import (
-	"github.com/stratabackup/strata/internal/audit"
-
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stratabackup/strata/internal/audit"
 )
 
 // settableClock is a clock that moves only when told.

@@ -1,11 +1,11 @@
 package audit_test
 
 import (
-	"github.com/stratabackup/strata/internal/audit"
-
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/stratabackup/strata/internal/audit"
 )
 
 func TestMissingTriggersAreReportedAndRestored(t *testing.T) {

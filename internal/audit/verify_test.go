@@ -1,8 +1,6 @@
 package audit_test
 
 import (
-	"github.com/stratabackup/strata/internal/audit"
-
 	"bytes"
 	"context"
 	"crypto/hmac"
@@ -14,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 

@@ -1,8 +1,6 @@
 package auth_test
 
 import (
-	"github.com/stratabackup/strata/internal/auth"
-
 	"bytes"
 	"errors"
 	"os"
@@ -10,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stratabackup/strata/internal/auth"
 )
 
 func TestAPIKeys(t *testing.T) {

@@ -1,9 +1,6 @@
 package auth_test
 
 import (
-	"github.com/stratabackup/strata/internal/auth"
-	"github.com/stratabackup/strata/internal/store/sqlite"
-
 	"context"
 	"database/sql"
 	"errors"
@@ -11,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/auth"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 	"github.com/stratabackup/strata/internal/usererror"
 )

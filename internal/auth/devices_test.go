@@ -1,8 +1,6 @@
 package auth_test
 
 import (
-	"github.com/stratabackup/strata/internal/auth"
-
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stratabackup/strata/internal/auth"
 )
 
 // rememberedCookie returns the device cookie d sets for name.

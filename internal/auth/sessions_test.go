@@ -1,14 +1,14 @@
 package auth_test
 
 import (
-	"github.com/stratabackup/strata/internal/auth"
-	"github.com/stratabackup/strata/internal/store/sqlite"
-
 	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/stratabackup/strata/internal/auth"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 func newTestSessions(t *testing.T, e *env, opts auth.SessionOptions) *auth.Sessions {

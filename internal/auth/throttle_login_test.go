@@ -1,13 +1,12 @@
 package auth_test
 
 import (
-	"github.com/stratabackup/strata/internal/auth"
-
 	"errors"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 

@@ -1,14 +1,13 @@
 package auth_test
 
 import (
-	"github.com/stratabackup/strata/internal/auth"
-
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 

@@ -1,8 +1,6 @@
 package jobs_test
 
 import (
-	"github.com/stratabackup/strata/internal/jobs"
-
 	"bytes"
 	"context"
 	"database/sql"
@@ -15,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 	"github.com/stratabackup/strata/internal/usererror"

@@ -1,8 +1,6 @@
 package jobs_test
 
 import (
-	"github.com/stratabackup/strata/internal/jobs"
-
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 	"github.com/stratabackup/strata/internal/usererror"
 )

@@ -1,8 +1,6 @@
 package registry_test
 
 import (
-	"github.com/stratabackup/strata/internal/registry"
-
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/cluster"
+	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/secrets"
 	"github.com/stratabackup/strata/internal/usererror"
 )

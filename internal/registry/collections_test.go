@@ -1,14 +1,13 @@
 package registry_test
 
 import (
-	"github.com/stratabackup/strata/internal/registry"
-
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/internal/usererror"
 )

@@ -1,15 +1,14 @@
 package registry_test
 
 import (
-	"github.com/stratabackup/strata/internal/registry"
-	"github.com/stratabackup/strata/internal/store/sqlite"
-
 	"context"
 	"database/sql"
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/secrets"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 

@@ -1,12 +1,11 @@
 package registry_test
 
 import (
-	"github.com/stratabackup/strata/internal/registry"
-
 	"errors"
 	"strings"
 	"testing"
 
+	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/storage"
 )
 

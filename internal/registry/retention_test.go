@@ -1,11 +1,10 @@
 package registry_test
 
 import (
-	"github.com/stratabackup/strata/internal/registry"
-
 	"errors"
 	"testing"
 
+	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/retention"
 	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/internal/usererror"

@@ -1,8 +1,6 @@
 package registry_test
 
 import (
-	"github.com/stratabackup/strata/internal/registry"
-
 	"bytes"
 	"fmt"
 	"os"
@@ -11,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stratabackup/strata/internal/cluster"
+	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/storage"
 )
 

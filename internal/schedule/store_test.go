@@ -1,17 +1,16 @@
 package schedule_test
 
 import (
-	"database/sql"
-	"github.com/stratabackup/strata/internal/schedule"
-	"github.com/stratabackup/strata/internal/store/sqlite"
-
 	"context"
+	"database/sql"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 	"github.com/stratabackup/strata/internal/usererror"
 )

@@ -1,13 +1,13 @@
 package sqlite
 
 import (
-	"github.com/stratabackup/strata/internal/audit"
-
 	"context"
 	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stratabackup/strata/internal/audit"
 )
 
 // The list queries must walk an index in id order and stop after a page,
