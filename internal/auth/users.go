@@ -22,7 +22,8 @@ type User struct {
 }
 
 // validateName checks a user name: 1 to 64 ASCII letters, digits and
-// . _ - @. Being ASCII, names compare case-insensitively with SQLite's NOCASE.
+// . _ - @. Being ASCII, they compare case-insensitively even in a store that
+// folds only ASCII case, as SQLite's NOCASE does.
 func validateName(name string) error {
 	if name == "" {
 		return ErrNameRequired
