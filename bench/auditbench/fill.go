@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -97,8 +96,8 @@ func (g *generator) pickAction() action {
 	return actions[0]
 }
 
-// fill appends n entries in transactions of batch entries each.
-func fill(ctx context.Context, db *sql.DB, l *audit.Log, n, batch int) error {
+// fill appends n entries in batches of batch entries, each one transaction.
+func fill(ctx context.Context, l *audit.Log, n, batch int) error {
 	g := newGenerator()
 	entries := make([]audit.Entry, 0, batch)
 	for i := 0; i < n; i += batch {
@@ -106,23 +105,11 @@ func fill(ctx context.Context, db *sql.DB, l *audit.Log, n, batch int) error {
 		for j := i; j < min(i+batch, n); j++ {
 			entries = append(entries, g.entry(j))
 		}
-		if err := appendBatch(ctx, db, l, entries); err != nil {
+		if _, err := l.AppendBatch(ctx, entries...); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func appendBatch(ctx context.Context, db *sql.DB, l *audit.Log, entries []audit.Entry) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := l.AppendTx(ctx, tx, entries...); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 // spreadClock returns a clock that puts n calls evenly over the span ending now.

@@ -16,6 +16,7 @@ import (
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/server"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 const benchPassword = "bench password 123"
@@ -25,7 +26,7 @@ var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 // measureHTTP serves the real console on the filled store and times whole
 // audit pages over loopback, as an auditor's browser would fetch them.
 func measureHTTP(ctx context.Context, b *bench, db *sql.DB, dataDir string, l *audit.Log, day audit.Filter) error {
-	svc := auth.New(db)
+	svc := auth.New(sqlite.NewAuth(db))
 	if _, err := svc.CreateUser(ctx, "bench-auditor", benchPassword, auth.RoleAuditor); err != nil {
 		return err
 	}

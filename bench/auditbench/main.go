@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/audit"
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 func main() {
@@ -32,13 +32,13 @@ func run(n, runs, batch int, keep bool) error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(dir, store.FileName)
+	path := filepath.Join(dir, sqlite.FileName)
 	if keep {
 		fmt.Println("store:", path)
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	db, err := store.Open(ctx, path)
+	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		return err
 	}
@@ -50,9 +50,9 @@ func run(n, runs, batch int, keep bool) error {
 	if err != nil {
 		return err
 	}
-	l := audit.New(db, key, audit.WithClock(clock))
+	l := audit.New(sqlite.NewAudit(db), key, audit.WithClock(clock))
 	began := time.Now()
-	if err := fill(ctx, db, l, n, batch); err != nil {
+	if err := fill(ctx, l, n, batch); err != nil {
 		return err
 	}
 	fillTime := time.Since(began)

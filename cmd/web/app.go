@@ -16,7 +16,7 @@ import (
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
 	"github.com/stratabackup/strata/internal/storage"
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 // state is the state store every command works on, with its services.
@@ -33,7 +33,7 @@ type state struct {
 // names the registered collection that keeps the audit chain's checkpoints
 // beside the data dir's checkpoint file.
 func openState(ctx context.Context, dataDir, auditAnchor string) (*state, error) {
-	db, err := store.Open(ctx, filepath.Join(dataDir, store.FileName))
+	db, err := sqlite.Open(ctx, filepath.Join(dataDir, sqlite.FileName))
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func newState(ctx context.Context, db *sql.DB, dataDir, auditAnchor string) (*st
 	if err != nil {
 		return nil, err
 	}
-	reg := registry.New(db, box)
+	reg := registry.New(sqlite.NewRegistry(db), box)
 	anchors := []audit.Anchor{audit.NewCheckpointFile(dataDir)}
 	if auditAnchor != "" {
 		a, err := collectionAnchor(ctx, reg, auditAnchor)
@@ -63,8 +63,8 @@ func newState(ctx context.Context, db *sql.DB, dataDir, auditAnchor string) (*st
 		}
 		anchors = append(anchors, a)
 	}
-	return &state{db: db, auth: auth.New(db), audit: audit.New(db, key, audit.WithAnchors(anchors...)), registry: reg,
-		jobs: jobs.NewStore(db), schedules: schedule.NewStore(db, box)}, nil
+	return &state{db: db, auth: auth.New(sqlite.NewAuth(db)), audit: audit.New(sqlite.NewAudit(db), key, audit.WithAnchors(anchors...)), registry: reg,
+		jobs: jobs.NewStore(sqlite.NewJobs(db)), schedules: schedule.NewStore(sqlite.NewSchedules(db), box)}, nil
 }
 
 // collectionAnchor keeps audit checkpoints in the registered collection

@@ -17,7 +17,7 @@ import (
 
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/storage"
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 const password = "correct horse battery"
@@ -297,7 +297,7 @@ func TestServeRejectsBadConfig(t *testing.T) {
 
 func openDB(t *testing.T, dir string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", fmt.Sprintf("file:%s", filepath.Join(dir, store.FileName)))
+	db, err := sql.Open("sqlite", fmt.Sprintf("file:%s", filepath.Join(dir, sqlite.FileName)))
 	if err != nil {
 		t.Fatal(err)
 	}

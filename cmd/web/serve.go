@@ -21,6 +21,7 @@ import (
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/server"
 	"github.com/stratabackup/strata/internal/slothealth"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 const (
@@ -81,7 +82,7 @@ func serveWith(ctx context.Context, cfg config.Config, stderr io.Writer, beforeS
 	if err != nil {
 		return err
 	}
-	notifier := alerts.New(a.db, a.schedules, a.jobs, log)
+	notifier := alerts.New(sqlite.NewDeliveries(a.db), a.schedules, a.jobs, log)
 	doors := app.New(app.Options{
 		Registry: a.registry, Jobs: a.jobs, Schedules: a.schedules, Audit: a.audit, Auth: a.auth, Alerts: notifier, Engines: cluster.Engines{cluster.KindPostgres: eng}, Log: log,
 		ChunkBytes: cfg.ChunkSize, Managed: managed, KeepAfterRemoval: cfg.ManagedKeepAfterRemoval,

@@ -2,7 +2,6 @@ package alerts
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/schedule"
-	"github.com/stratabackup/strata/internal/store"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
@@ -42,20 +40,20 @@ type Notifier struct {
 	MaxAttempts int           // attempts before giving up
 	Timeout     time.Duration // for one attempt
 
-	db        *sql.DB
+	store     Store
 	schedules *schedule.Store
 	jobs      *jobs.Store
 	log       *slog.Logger
 	client    *http.Client
 }
 
-// New returns a Notifier for the schedules and jobs of the state store db,
-// with the default backoff (30 s, doubling, at most 15 min, 8 attempts)
-// and a 10 s timeout.
-func New(db *sql.DB, schedules *schedule.Store, js *jobs.Store, log *slog.Logger) *Notifier {
+// New returns a Notifier that keeps its deliveries in store (such as
+// sqlite.NewDeliveries), for schedules and their jobs, with the default
+// backoff (30 s, doubling, at most 15 min, 8 attempts) and a 10 s timeout.
+func New(store Store, schedules *schedule.Store, js *jobs.Store, log *slog.Logger) *Notifier {
 	return &Notifier{
 		Backoff: 30 * time.Second, MaxBackoff: 15 * time.Minute, MaxAttempts: 8, Timeout: 10 * time.Second,
-		db: db, schedules: schedules, jobs: js, log: log,
+		store: store, schedules: schedules, jobs: js, log: log,
 		// A redirect is an answer to fix, not to follow with the payload.
 		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
@@ -187,16 +185,6 @@ func (n *Notifier) enqueue(ctx context.Context, s schedule.Schedule, p payload, 
 	if err != nil {
 		return false, err
 	}
-	sinceText := ""
-	if p.Event == EventOverdue {
-		sinceText = store.Time(since)
-	}
-	res, err := n.db.ExecContext(ctx, `INSERT INTO webhook_deliveries (schedule_id, event, payload, status, next_attempt_at, since, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		s.ID, p.Event, string(body), StatusPending, store.Time(p.At), sinceText, store.Time(p.At))
-	if err != nil {
-		return false, fmt.Errorf("alerts: queue %s alert of schedule %d: %w", p.Event, s.ID, err)
-	}
-	rows, err := res.RowsAffected()
-	return rows == 1, err
+	return n.store.Queue(ctx, Delivery{ScheduleID: s.ID, Event: p.Event, Payload: body, Status: StatusPending,
+		NextAttemptAt: p.At, CreatedAt: p.At}, since)
 }

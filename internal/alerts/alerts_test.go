@@ -1,4 +1,4 @@
-package alerts
+package alerts_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/alerts"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/schedule"
 )
@@ -23,7 +24,7 @@ func TestDeliverJobFailed(t *testing.T) {
 	if err := c.n.JobFailed(context.Background(), s, j, t0); err != nil {
 		t.Fatal(err)
 	}
-	if d := c.only(t, s.ID); d.Status != StatusPending || d.Attempts != 0 || !d.NextAttemptAt.Equal(t0) {
+	if d := c.only(t, s.ID); d.Status != alerts.StatusPending || d.Attempts != 0 || !d.NextAttemptAt.Equal(t0) {
 		t.Fatalf("queued: %+v", d)
 	}
 	c.deliver(t, t0)
@@ -32,19 +33,19 @@ func TestDeliverJobFailed(t *testing.T) {
 		t.Fatalf("%d requests, want 1", len(got))
 	}
 	q := got[0]
-	if q.Path != "/hooks/strata" || q.ContentType != "application/json" || q.UserAgent != "Strata" || q.Event != EventJobFailed {
+	if q.Path != "/hooks/strata" || q.ContentType != "application/json" || q.UserAgent != "Strata" || q.Event != alerts.EventJobFailed {
 		t.Errorf("request: %+v", q)
 	}
 	sch, _ := q.Body["schedule"].(map[string]any)
 	job, _ := q.Body["job"].(map[string]any)
-	if q.Body["event"] != EventJobFailed || q.Body["at"] != "2026-11-20T12:00:00Z" ||
+	if q.Body["event"] != alerts.EventJobFailed || q.Body["at"] != "2026-11-20T12:00:00Z" ||
 		sch["label"] != "shop nightly" || sch["cluster"] != "prod" || sch["database"] != "shop" || sch["collection"] != "local" ||
 		job["id"] != float64(j.ID) || job["status"] != "failed" || job["error"] != j.Error || job["finished_at"] != "2026-11-20T11:59:00Z" ||
 		!strings.Contains(q.Body["text"].(string), "connection refused") {
 		t.Errorf("body: %v", q.Body)
 	}
 	d := c.only(t, s.ID)
-	if d.Status != StatusDelivered || d.Attempts != 1 || d.LastStatusCode != http.StatusNoContent || d.LastError != "" ||
+	if d.Status != alerts.StatusDelivered || d.Attempts != 1 || d.LastStatusCode != http.StatusNoContent || d.LastError != "" ||
 		!d.DeliveredAt.Equal(t0) || !d.NextAttemptAt.IsZero() {
 		t.Errorf("delivery: %+v", d)
 	}
@@ -74,11 +75,11 @@ func TestDeliverRetriesWithBackoff(t *testing.T) {
 		status   string
 		next     time.Duration // from t0; 0: none
 	}{
-		{0, 1, StatusPending, 30 * time.Second},
-		{29 * time.Second, 1, StatusPending, 30 * time.Second},
-		{30 * time.Second, 2, StatusPending, 90 * time.Second},
-		{89 * time.Second, 2, StatusPending, 90 * time.Second},
-		{90 * time.Second, 3, StatusDelivered, 0},
+		{0, 1, alerts.StatusPending, 30 * time.Second},
+		{29 * time.Second, 1, alerts.StatusPending, 30 * time.Second},
+		{30 * time.Second, 2, alerts.StatusPending, 90 * time.Second},
+		{89 * time.Second, 2, alerts.StatusPending, 90 * time.Second},
+		{90 * time.Second, 3, alerts.StatusDelivered, 0},
 	}
 	for _, st := range steps {
 		c.deliver(t, t0.Add(st.at))
@@ -110,7 +111,7 @@ func TestDeliverGivesUp(t *testing.T) {
 		c.deliver(t, now)
 	}
 	d := c.only(t, s.ID)
-	if n := len(r.got()); n != 4 || d.Status != StatusFailed || d.Attempts != 4 || d.LastStatusCode != http.StatusServiceUnavailable ||
+	if n := len(r.got()); n != 4 || d.Status != alerts.StatusFailed || d.Attempts != 4 || d.LastStatusCode != http.StatusServiceUnavailable ||
 		d.LastError != "the receiver answered 503 Service Unavailable" || !d.NextAttemptAt.IsZero() {
 		t.Errorf("%d requests, delivery %+v", n, d)
 	}
@@ -154,7 +155,7 @@ func TestWebhookURLNeverShown(t *testing.T) {
 	list, _ := c.schedules.List(context.Background())
 	for i, s := range list {
 		for _, d := range c.deliveries(t, s.ID) {
-			if !strings.HasPrefix(d.LastError, cases[i].wantError) || d.Status != StatusPending {
+			if !strings.HasPrefix(d.LastError, cases[i].wantError) || d.Status != alerts.StatusPending {
 				t.Errorf("schedule %s, %s: error %q, want %q", s.Label, d.Event, d.LastError, cases[i].wantError)
 			}
 		}
@@ -188,7 +189,7 @@ func TestOverdueOncePerGap(t *testing.T) {
 	check(t0.Add(time.Minute), 0)
 	c.deliver(t, t0.Add(time.Minute))
 	got := r.got()
-	if len(got) != 1 || got[0].Body["event"] != EventOverdue || got[0].Body["last_success_at"] != "2026-11-20T10:00:00Z" ||
+	if len(got) != 1 || got[0].Body["event"] != alerts.EventOverdue || got[0].Body["last_success_at"] != "2026-11-20T10:00:00Z" ||
 		got[0].Body["alert_after_seconds"] != float64(3600) || got[0].Body["schedule"].(map[string]any)["label"] != "shop" {
 		t.Fatalf("requests: %+v", got)
 	}
@@ -197,7 +198,7 @@ func TestOverdueOncePerGap(t *testing.T) {
 	}
 	// Without a success, the gap starts at the schedule's creation.
 	check(t0.Add(31*time.Minute), 1)
-	if d := c.only(t, quiet.ID); d.Event != EventOverdue {
+	if d := c.only(t, quiet.ID); d.Event != alerts.EventOverdue {
 		t.Errorf("fresh schedule: %+v", d)
 	}
 
@@ -222,8 +223,8 @@ func TestTwoConsolesDeliverOnce(t *testing.T) {
 		}
 		return http.StatusAccepted
 	})
-	const alerts = 6
-	for i := range alerts {
+	const queued = 6
+	for i := range queued {
 		s := a.addSchedule(t, "s"+string(rune('a'+i)), r.URL, 0, t0)
 		if err := a.n.Test(ctx, s, t0); err != nil {
 			t.Fatal(err)
@@ -247,7 +248,7 @@ func TestTwoConsolesDeliverOnce(t *testing.T) {
 	for _, q := range r.got() {
 		perDelivery[q.Delivery]++
 	}
-	if len(perDelivery) != alerts {
+	if len(perDelivery) != queued {
 		t.Fatalf("requests per delivery: %v", perDelivery)
 	}
 	for id, n := range perDelivery {
@@ -257,7 +258,7 @@ func TestTwoConsolesDeliverOnce(t *testing.T) {
 	}
 	list, _ := a.schedules.List(ctx)
 	for _, s := range list {
-		if d := a.only(t, s.ID); d.Status != StatusDelivered || d.Attempts != 2 {
+		if d := a.only(t, s.ID); d.Status != alerts.StatusDelivered || d.Attempts != 2 {
 			t.Errorf("%+v", d)
 		}
 	}
@@ -291,7 +292,7 @@ func TestStatuses(t *testing.T) {
 		!got[2].LastSuccess.Equal(t0.Add(-10*time.Minute)) {
 		t.Errorf("statuses: %+v", got)
 	}
-	if IsOverdue(paused, time.Time{}, t0) {
+	if alerts.IsOverdue(paused, time.Time{}, t0) {
 		t.Error("a paused schedule is overdue")
 	}
 }

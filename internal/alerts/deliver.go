@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/schedule"
-	"github.com/stratabackup/strata/internal/store"
 )
 
 // leaseMargin is added to the timeout of an attempt for the time a console
@@ -39,34 +38,9 @@ type Delivery struct {
 	DeliveredAt    time.Time // zero: not delivered
 }
 
-const deliveryColumns = `id, schedule_id, event, payload, status, attempts, next_attempt_at, last_attempt_at,
-	last_status_code, last_error, created_at, delivered_at`
-
 // Deliveries returns up to limit of schedule id's deliveries, newest first.
 func (n *Notifier) Deliveries(ctx context.Context, scheduleID int64, limit int) ([]Delivery, error) {
-	return n.query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE schedule_id = ? ORDER BY id DESC LIMIT ?`,
-		scheduleID, limit)
-}
-
-func (n *Notifier) query(ctx context.Context, q string, args ...any) ([]Delivery, error) {
-	rows, err := n.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("alerts: list deliveries: %w", err)
-	}
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
-		var d Delivery
-		var payload string
-		if err := rows.Scan(&d.ID, &d.ScheduleID, &d.Event, &payload, &d.Status, &d.Attempts,
-			store.ScanOptionalTime(&d.NextAttemptAt), store.ScanOptionalTime(&d.LastAttemptAt),
-			&d.LastStatusCode, &d.LastError, store.ScanTime(&d.CreatedAt), store.ScanOptionalTime(&d.DeliveredAt)); err != nil {
-			return nil, err
-		}
-		d.Payload = []byte(payload)
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return n.store.Deliveries(ctx, scheduleID, limit)
 }
 
 // Deliver makes the attempts due at now, one after another. Each is
@@ -75,8 +49,7 @@ func (n *Notifier) query(ctx context.Context, q string, args ...any) ([]Delivery
 // that dies while sending leaves the claim to run out, and the attempt
 // counts.
 func (n *Notifier) Deliver(ctx context.Context, now time.Time) error {
-	due, err := n.query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries
-		WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, StatusPending, store.Time(now), deliverBatch)
+	due, err := n.store.Due(ctx, now, deliverBatch)
 	if err != nil {
 		return err
 	}
@@ -84,14 +57,12 @@ func (n *Notifier) Deliver(ctx context.Context, now time.Time) error {
 	for k, d := range due {
 		// The k-th attempt of this pass starts at most k timeouts after now.
 		held := now.Add(time.Duration(k+1) * (n.Timeout + leaseMargin))
-		res, err := n.db.ExecContext(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_attempt_at = ?
-			WHERE id = ? AND status = ? AND attempts = ? AND next_attempt_at = ?`,
-			store.Time(held), store.Time(now), d.ID, StatusPending, d.Attempts, store.Time(d.NextAttemptAt))
+		claimed, err := n.store.Claim(ctx, d, now, held)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("alerts: claim delivery %d: %w", d.ID, err))
 			continue
 		}
-		if claimed, _ := res.RowsAffected(); claimed == 0 {
+		if !claimed {
 			continue // another console has it
 		}
 		d.Attempts++
@@ -191,10 +162,9 @@ func (n *Notifier) record(ctx context.Context, d Delivery, o outcome, now time.T
 			status, next = StatusPending, now.Add(n.backoff(d.Attempts))
 		}
 	}
-	_, err := n.db.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, last_status_code = ?,
-		last_error = ?, delivered_at = ? WHERE id = ? AND status = ? AND attempts = ?`,
-		status, store.OptionalTime(next), o.code, o.problem, store.OptionalTime(delivered), d.ID, StatusPending, d.Attempts)
-	if err != nil {
+	rec := d
+	rec.Status, rec.NextAttemptAt, rec.LastStatusCode, rec.LastError, rec.DeliveredAt = status, next, o.code, o.problem, delivered
+	if err := n.store.Record(ctx, rec); err != nil {
 		return fmt.Errorf("alerts: record delivery %d: %w", d.ID, err)
 	}
 	attrs := []any{"delivery", d.ID, "schedule", d.ScheduleID, "event", d.Event, "attempt", d.Attempts, "status_code", o.code}

@@ -1,4 +1,4 @@
-package alerts
+package alerts_test
 
 import (
 	"bytes"
@@ -14,10 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/alerts"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
@@ -28,7 +29,7 @@ var t0 = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 // database handle and notifier, whose log is kept in logs.
 type console struct {
 	db        *sql.DB
-	n         *Notifier
+	n         *alerts.Notifier
 	schedules *schedule.Store
 	jobs      *jobs.Store
 	logs      *syncBuffer
@@ -41,8 +42,8 @@ func newConsole(t *testing.T, dir string) *console {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &console{db: db, schedules: schedule.NewStore(db, box), jobs: jobs.NewStore(db), logs: &syncBuffer{}}
-	c.n = New(db, c.schedules, c.jobs, slog.New(slog.NewTextHandler(c.logs, nil)))
+	c := &console{db: db, schedules: schedule.NewStore(sqlite.NewSchedules(db), box), jobs: jobs.NewStore(sqlite.NewJobs(db)), logs: &syncBuffer{}}
+	c.n = alerts.New(sqlite.NewDeliveries(db), c.schedules, c.jobs, slog.New(slog.NewTextHandler(c.logs, nil)))
 	return c
 }
 
@@ -70,7 +71,7 @@ func (c *console) addJob(t *testing.T, id int64, status jobs.Status, finished ti
 		t.Fatal(err)
 	}
 	if _, err := c.db.ExecContext(ctx, `UPDATE jobs SET status = ?, error = ?, started_at = ?, finished_at = ? WHERE id = ?`,
-		status, message, store.Time(finished.Add(-time.Minute)), store.Time(finished), j.ID); err != nil {
+		status, message, sqlite.Time(finished.Add(-time.Minute)), sqlite.Time(finished), j.ID); err != nil {
 		t.Fatal(err)
 	}
 	if j, err = c.jobs.Get(ctx, j.ID); err != nil {
@@ -86,7 +87,7 @@ func (c *console) deliver(t *testing.T, now time.Time) {
 	}
 }
 
-func (c *console) deliveries(t *testing.T, id int64) []Delivery {
+func (c *console) deliveries(t *testing.T, id int64) []alerts.Delivery {
 	t.Helper()
 	list, err := c.n.Deliveries(context.Background(), id, 100)
 	if err != nil {
@@ -96,7 +97,7 @@ func (c *console) deliveries(t *testing.T, id int64) []Delivery {
 }
 
 // only returns the schedule's single delivery.
-func (c *console) only(t *testing.T, id int64) Delivery {
+func (c *console) only(t *testing.T, id int64) alerts.Delivery {
 	t.Helper()
 	list := c.deliveries(t, id)
 	if len(list) != 1 {
@@ -108,7 +109,8 @@ func (c *console) only(t *testing.T, id int64) Delivery {
 // storedText is every delivery row as text, to search for secrets.
 func (c *console) storedText(t *testing.T) string {
 	t.Helper()
-	rows, err := c.db.Query(`SELECT json_array(` + deliveryColumns + `, since) FROM webhook_deliveries`)
+	rows, err := c.db.Query(`SELECT json_array(id, schedule_id, event, payload, status, attempts, next_attempt_at, last_attempt_at,
+		last_status_code, last_error, created_at, delivered_at, since) FROM webhook_deliveries`)
 	if err != nil {
 		t.Fatal(err)
 	}

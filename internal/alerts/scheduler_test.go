@@ -1,4 +1,4 @@
-package alerts
+package alerts_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/alerts"
 	"github.com/stratabackup/strata/internal/app/backups"
 	"github.com/stratabackup/strata/internal/app/clusters"
 	"github.com/stratabackup/strata/internal/app/scheduler"
@@ -18,6 +19,7 @@ import (
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/secrets"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 // TestSchedulerHookQueuesJobFailed runs a scheduled backup of a cluster
@@ -31,7 +33,7 @@ func TestSchedulerHookQueuesJobFailed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := registry.New(c.db, box)
+	reg := registry.New(sqlite.NewRegistry(c.db), box)
 	if _, err := reg.EnsureDefaultCollection(ctx, dir); err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +51,7 @@ func TestSchedulerHookQueuesJobFailed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl := clusters.New(reg, c.jobs, engines, schedules.New(c.schedules, reg, c.jobs, audit.New(c.db, key), logger), logger)
+	cl := clusters.New(reg, c.jobs, engines, schedules.New(c.schedules, reg, c.jobs, audit.New(sqlite.NewAudit(c.db), key), logger), logger)
 	sc := scheduler.New(c.schedules, c.jobs, b, cl, logger)
 	sc.OnRunFinished(c.n.RunFinished)
 
@@ -86,7 +88,7 @@ func TestSchedulerHookQueuesJobFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := c.only(t, s.ID)
-	if d.Event != EventJobFailed {
+	if d.Event != alerts.EventJobFailed {
 		t.Fatalf("delivery: %+v", d)
 	}
 	c.deliver(t, now)

@@ -12,7 +12,7 @@ import (
 	"github.com/stratabackup/strata/internal/app/backups"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/schedule"
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 // console is one console process on a shared state store file: its own
@@ -61,8 +61,8 @@ func TestSchedulerStartsRunsOnce(t *testing.T) {
 		return list
 	}
 	finish := func(j jobs.Job, status jobs.Status, kind string) {
-		if _, err := a.DB.ExecContext(ctx, `UPDATE jobs SET status = ?, finished_at = ?, result = ? WHERE id = ?`,
-			status, store.Time(start), `{"type":"`+kind+`"}`, j.ID); err != nil {
+		if _, err := a.Stores.DB.ExecContext(ctx, `UPDATE jobs SET status = ?, finished_at = ?, result = ? WHERE id = ?`,
+			status, sqlite.Time(start), `{"type":"`+kind+`"}`, j.ID); err != nil {
 			t.Fatal(err)
 		}
 	}

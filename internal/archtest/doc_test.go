@@ -1,9 +1,7 @@
 package archtest
 
 import (
-	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,14 +10,7 @@ import (
 // TestPackageDocs: every package says what it is for in one line, the
 // first of its doc.go.
 func TestPackageDocs(t *testing.T) {
-	cmd := exec.Command("go", "list", "-f", "{{.Dir}} {{.Name}}", module+"/...")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, stderr.Bytes())
-	}
-	for line := range strings.Lines(string(out)) {
+	for line := range strings.Lines(goList(t, "-f", "{{.Dir}} {{.Name}}", module+"/...")) {
 		dir, name, _ := strings.Cut(strings.TrimSpace(line), " ")
 		doc, err := os.ReadFile(filepath.Join(dir, "doc.go"))
 		if err != nil {

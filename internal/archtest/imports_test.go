@@ -22,7 +22,7 @@ var rules = []struct {
 }{
 	{
 		pkg: module + "/internal/engine",
-		why: "the engine reports through its Tracker and knows nothing of jobs or the state store",
+		why: "the engine reports through cluster.Tracker and knows nothing of jobs or the state store",
 		forbidden: []string{
 			"modernc.org/sqlite", "github.com/pressly/goose",
 			module + "/internal/jobs", module + "/internal/store", module + "/internal/registry",
@@ -36,18 +36,39 @@ var rules = []struct {
 	},
 	{
 		pkg:       module + "/internal/server",
-		why:       "handlers call the application layer, which reaches clusters through their drivers",
-		forbidden: []string{module + "/internal/engine"},
+		why:       "handlers call the application layer, which reaches clusters through their drivers and the state store through the domain packages",
+		forbidden: []string{module + "/internal/engine", module + "/internal/store"},
 	},
+}
+
+// sqlDrivers may be imported only by the packages of sqlAllowed (and
+// tests): the state store's SQL lives behind the store types of
+// internal/store/..., which domain packages reach through interfaces of
+// their own.
+var (
+	sqlDrivers = []string{"database/sql", "modernc.org/sqlite", "github.com/pressly/goose"}
+	sqlAllowed = []string{module + "/internal/store", module + "/cmd/web", module + "/bench", module + "/internal/testutil"}
+)
+
+func TestSQLStaysInTheStore(t *testing.T) {
+	for line := range strings.Lines(goList(t, "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", module+"/...")) {
+		f := strings.Fields(line)
+		if len(f) == 0 || under(f[0], sqlAllowed) {
+			continue
+		}
+		for _, dep := range f[1:] {
+			if under(dep, sqlDrivers) {
+				t.Errorf("%s imports %s: only the state store (internal/store/...), cmd/web, bench and test helpers may", f[0], dep)
+			}
+		}
+	}
 }
 
 func TestImportRules(t *testing.T) {
 	for _, r := range rules {
 		t.Run(strings.TrimPrefix(r.pkg, module+"/"), func(t *testing.T) {
 			imports := deps(t, r.pkg)
-			forbidden := func(dep string) bool {
-				return slices.ContainsFunc(r.forbidden, func(p string) bool { return dep == p || strings.HasPrefix(dep, p+"/") })
-			}
+			forbidden := func(dep string) bool { return under(dep, r.forbidden) }
 			for _, dep := range slices.Sorted(maps.Keys(imports)) {
 				if !forbidden(dep) || r.direct && !slices.Contains(imports[r.pkg], dep) {
 					continue
@@ -62,25 +83,36 @@ func TestImportRules(t *testing.T) {
 	}
 }
 
+// under reports whether package p is one of prefixes or under one.
+func under(p string, prefixes []string) bool {
+	return slices.ContainsFunc(prefixes, func(pre string) bool { return p == pre || strings.HasPrefix(p, pre+"/") })
+}
+
 // deps returns every package pkg depends on, pkg included, with the
 // packages each imports, as go list -deps reports them.
 func deps(t *testing.T, pkg string) map[string][]string {
 	t.Helper()
-	// go test puts its own go first in PATH.
-	cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", pkg)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list -deps %s: %v\n%s", pkg, err, stderr.Bytes())
-	}
 	imports := make(map[string][]string)
-	for line := range strings.Lines(string(out)) {
+	for line := range strings.Lines(goList(t, "-deps", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", pkg)) {
 		if f := strings.Fields(line); len(f) > 0 {
 			imports[f[0]] = f[1:]
 		}
 	}
 	return imports
+}
+
+// goList returns what go list prints with args.
+func goList(t *testing.T, args ...string) string {
+	t.Helper()
+	// go test puts its own go first in PATH.
+	cmd := exec.Command("go", append([]string{"list"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+	return string(out)
 }
 
 // path returns a shortest chain of imports from pkg to dep.

@@ -1,4 +1,4 @@
-package audit
+package audit_test
 
 import (
 	"context"
@@ -7,19 +7,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
 // newStorageAnchor is an anchor in a file:// location of its own.
-func newStorageAnchor(t *testing.T) (*StorageAnchor, string) {
+func newStorageAnchor(t *testing.T) (*audit.StorageAnchor, string) {
 	t.Helper()
 	dir := t.TempDir()
 	loc, err := storage.Parse("file://" + dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewStorageAnchor("collection offsite", func(ctx context.Context) (*storage.Store, error) {
+	return audit.NewStorageAnchor("collection offsite", func(ctx context.Context) (*storage.Store, error) {
 		return storage.Open(ctx, loc, storage.Credentials{})
 	}), dir
 }
@@ -32,8 +33,8 @@ func TestStorageAnchorCatchesARewriteWithTheKey(t *testing.T) {
 	dataDir := t.TempDir()
 	db := statestore.Open(t, dataDir)
 	remote, remoteDir := newStorageAnchor(t)
-	file := NewCheckpointFile(dataDir)
-	l := New(db, testKey, WithClock(stepClock()), WithAnchors(file, remote))
+	file := audit.NewCheckpointFile(dataDir)
+	l := newLogOn(db, audit.WithClock(stepClock()), audit.WithAnchors(file, remote))
 	fill(t, l, 10)
 	if err := l.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
@@ -46,7 +47,7 @@ func TestStorageAnchorCatchesARewriteWithTheKey(t *testing.T) {
 	if !res.OK || len(res.Anchors) != 2 || res.Anchors[1].Anchor != "collection offsite" || res.Anchors[1].Newest.EntryID != 15 || res.Anchors[1].Newest.MAC == "" {
 		t.Fatalf("Verify = %+v", res)
 	}
-	objs, _ := os.ReadDir(filepath.Join(remoteDir, CheckpointPrefix))
+	objs, _ := os.ReadDir(filepath.Join(remoteDir, audit.CheckpointPrefix))
 	if len(objs) != 2 {
 		t.Fatalf("storage holds %d checkpoints, want 2", len(objs))
 	}
@@ -54,11 +55,11 @@ func TestStorageAnchorCatchesARewriteWithTheKey(t *testing.T) {
 	// The attacker edits entry 3 and rehashes the rest with the key,
 	// replaces the checkpoint file, and adds their own checkpoint to the
 	// storage (they cannot remove the ones there).
-	asAttacker(t, l, rewrite(3, 15, testKey.rehash))
-	if err := os.Remove(file.path); err != nil {
+	asAttacker(t, l, rewrite(3, 15, rehash(testKey)))
+	if err := os.Remove(audit.CheckpointFilePath(file)); err != nil {
 		t.Fatal(err)
 	}
-	forger := New(db, testKey, WithAnchors(file, remote))
+	forger := newLogOn(db, audit.WithAnchors(file, remote))
 	if err := forger.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestStorageAnchorCatchesARewriteWithTheKey(t *testing.T) {
 		t.Fatalf("Verify = %+v\nwant %q…", res, want)
 	}
 	// Without the storage anchor, the rewrite passes: the limit of a local anchor.
-	if res := mustVerify(t, New(db, testKey, WithAnchors(file))); !res.OK {
+	if res := mustVerify(t, newLogOn(db, audit.WithAnchors(file))); !res.OK {
 		t.Fatalf("file anchor alone: %+v", res)
 	}
 }
@@ -77,14 +78,14 @@ func TestStorageAnchorEmptiedOrForged(t *testing.T) {
 	ctx := context.Background()
 	l, _, _ := newAnchoredLog(t)
 	remote, remoteDir := newStorageAnchor(t)
-	l.anchors = append(l.anchors, remote)
+	audit.AddAnchor(l, remote)
 	fill(t, l, 3)
 	if err := l.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}
 
 	// Someone without the key adds a checkpoint claiming more entries.
-	forged := Checkpoint{EntryID: 9, Hash: strings.Repeat("ab", 32), Count: 9, KeyedFrom: 1, MAC: strings.Repeat("0", 64)}
+	forged := audit.Checkpoint{EntryID: 9, Hash: strings.Repeat("ab", 32), Count: 9, KeyedFrom: 1, MAC: strings.Repeat("0", 64)}
 	if err := remote.Add(ctx, forged); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func TestStorageAnchorEmptiedOrForged(t *testing.T) {
 		t.Fatalf("forged checkpoint: %+v", res)
 	}
 
-	if err := os.RemoveAll(filepath.Join(remoteDir, CheckpointPrefix)); err != nil {
+	if err := os.RemoveAll(filepath.Join(remoteDir, audit.CheckpointPrefix)); err != nil {
 		t.Fatal(err)
 	}
 	res = mustVerify(t, l)

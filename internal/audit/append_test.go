@@ -1,4 +1,4 @@
-package audit
+package audit_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
@@ -14,7 +15,7 @@ import (
 // share nothing but SQLite's locks.
 func TestConcurrentAppendsKeepOneChain(t *testing.T) {
 	dir := t.TempDir()
-	logs := []*Log{New(statestore.Open(t, dir), testKey), New(statestore.Open(t, dir), testKey)}
+	logs := []*audit.Log{newLogOn(statestore.Open(t, dir)), newLogOn(statestore.Open(t, dir))}
 	const goroutines, perGoroutine = 8, 25
 
 	var wg sync.WaitGroup
@@ -54,42 +55,36 @@ func TestConcurrentAppendsKeepOneChain(t *testing.T) {
 	}
 }
 
-func appendBatch(l *Log, entries ...Entry) error {
-	ctx := context.Background()
-	tx, err := l.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := l.AppendTx(ctx, tx, entries...); err != nil {
-		return err
-	}
-	return tx.Commit()
+func appendBatch(l *audit.Log, entries ...audit.Entry) error {
+	_, err := l.AppendBatch(context.Background(), entries...)
+	return err
 }
 
-func TestAppendTxRollbackLeavesNoTrace(t *testing.T) {
+// TestAppendBatchIsAtomic: a batch is chained, and a batch that fails on
+// one entry records none of them.
+func TestAppendBatchIsAtomic(t *testing.T) {
 	l, _ := newLog(t)
 	ctx := context.Background()
 	first := mustAppend(t, l, sample(0))
 
-	tx, err := l.db.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
+	bad := sample(2)
+	bad.Outcome = "maybe"
+	if _, err := l.AppendBatch(ctx, sample(1), bad); err == nil {
+		t.Fatal("a batch with a bad entry was appended")
 	}
-	stored, err := l.AppendTx(ctx, tx, sample(1), sample(2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if stored[0].PrevHash != first.Hash || stored[1].PrevHash != stored[0].Hash || stored[1].ID != 3 {
-		t.Fatalf("batch not chained: %+v", stored)
-	}
-	tx.Rollback()
-
 	next := mustAppend(t, l, sample(3))
 	if next.ID != 2 || next.PrevHash != first.Hash {
-		t.Fatalf("after rollback got %+v, want id 2 chained to entry 1", next)
+		t.Fatalf("after a failed batch got %+v, want id 2 chained to entry 1", next)
 	}
-	if res, err := l.Verify(ctx); err != nil || !res.OK || res.Checked != 2 {
+
+	stored, err := l.AppendBatch(ctx, sample(4), sample(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored[0].PrevHash != next.Hash || stored[1].PrevHash != stored[0].Hash || stored[1].ID != 4 {
+		t.Fatalf("batch not chained: %+v", stored)
+	}
+	if res, err := l.Verify(ctx); err != nil || !res.OK || res.Checked != 4 {
 		t.Fatalf("Verify = %+v, %v", res, err)
 	}
 }
@@ -102,8 +97,8 @@ func TestHugeFieldsAreBounded(t *testing.T) {
 	l, db := newLog(t)
 	ctx := context.Background()
 	huge := strings.Repeat("ü", 750_000) // 1.5 MB
-	e, err := l.Append(ctx, Entry{Actor: huge, Source: SourceUI, Action: "LOGIN_FAILED", TargetType: "user", TargetID: huge,
-		Outcome: OutcomeDenied, Message: huge, Params: map[string]any{"path": huge, "list": []any{huge}}})
+	e, err := l.Append(ctx, audit.Entry{Actor: huge, Source: audit.SourceUI, Action: "LOGIN_FAILED", TargetType: "user", TargetID: huge,
+		Outcome: audit.OutcomeDenied, Message: huge, Params: map[string]any{"path": huge, "list": []any{huge}}})
 	if err != nil {
 		t.Fatal(err)
 	}

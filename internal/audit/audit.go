@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"database/sql"
 	"errors"
 	"log/slog"
 	"sync"
@@ -52,9 +51,9 @@ type Entry struct {
 	HashVersion int `json:"hash_version"`
 }
 
-// Log reads and appends audit entries in a store opened by store.Open.
+// Log reads and appends audit entries in a [Store].
 type Log struct {
-	db      *sql.DB
+	store   Store
 	key     Key
 	now     func() time.Time
 	log     *slog.Logger
@@ -67,7 +66,7 @@ type Log struct {
 
 	// SQLite's busy handler polls with sleeps; queueing this process's
 	// appends on a mutex is faster and fairer. Other processes are still
-	// serialized by the write lock that BEGIN IMMEDIATE takes.
+	// serialized by the store.
 	appendMu sync.Mutex
 }
 
@@ -85,10 +84,10 @@ func WithLogger(logger *slog.Logger) Option {
 	return func(l *Log) { l.log = logger }
 }
 
-// New returns a Log over db, which must come from store.Open, that keys the
+// New returns a Log over store (such as sqlite.NewAudit) that keys the
 // chain with key (from LoadOrCreateKey or NewKey).
-func New(db *sql.DB, key Key, opts ...Option) *Log {
-	l := &Log{db: db, key: key, now: time.Now, log: slog.Default()}
+func New(store Store, key Key, opts ...Option) *Log {
+	l := &Log{store: store, key: key, now: time.Now, log: slog.Default()}
 	for _, opt := range opts {
 		opt(l)
 	}

@@ -3,14 +3,11 @@ package audit
 import (
 	"context"
 	"crypto/hmac"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"time"
-
-	"github.com/stratabackup/strata/internal/store"
 )
 
 // Checkpoint is a signed statement of the chain's head kept outside the
@@ -62,7 +59,7 @@ func WithAnchors(anchors ...Anchor) Option {
 //	{"entry_id":150,"hash":"…","count":150,"keyed_from":1,"time":"2026-01-02T03:04:05.000000000Z"}
 //
 // Numbers are decimal integers, strings are escaped as in entries'
-// encoding, time is in store.TimeLayout. No entry's encoding begins with
+// encoding, time is in TimeLayout. No entry's encoding begins with
 // {"entry_id":, so a checkpoint's MAC can never pass for an entry's hash.
 func appendCheckpoint(b []byte, c *Checkpoint) []byte {
 	b = append(b, `{"entry_id":`...)
@@ -72,7 +69,7 @@ func appendCheckpoint(b []byte, c *Checkpoint) []byte {
 	b = strconv.AppendInt(b, c.Count, 10)
 	b = append(b, `,"keyed_from":`...)
 	b = strconv.AppendInt(b, c.KeyedFrom, 10)
-	b = appendField(b, "time", c.Time.UTC().Format(store.TimeLayout))
+	b = appendField(b, "time", c.Time.UTC().Format(TimeLayout))
 	return append(b, '}')
 }
 
@@ -148,12 +145,13 @@ func (l *Log) checkpointIfDue(ctx context.Context, id int64) {
 // the log is empty).
 func (l *Log) head(ctx context.Context) (Checkpoint, error) {
 	var c Checkpoint
-	err := l.db.QueryRowContext(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&c.EntryID, &c.Hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Checkpoint{}, nil
-	}
+	var err error
+	c.EntryID, c.Hash, err = l.store.Newest(ctx)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("audit: checkpoint: %w", err)
+	}
+	if c.EntryID == 0 {
+		return Checkpoint{}, nil
 	}
 	// Entry ids run from 1 without a gap.
 	c.Count = c.EntryID
@@ -170,10 +168,9 @@ func (l *Log) firstKeyed(ctx context.Context) (int64, error) {
 	if id := l.keyedFrom.Load(); id > 0 {
 		return id, nil
 	}
-	var id int64
-	err := l.db.QueryRowContext(ctx, `SELECT id FROM audit_log WHERE hash_version = ? ORDER BY id LIMIT 1`, HashHMAC).Scan(&id)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("audit: first keyed entry: %w", err)
+	id, err := l.store.FirstKeyed(ctx)
+	if err != nil {
+		return 0, err
 	}
 	l.keyedFrom.Store(id)
 	return id, nil

@@ -1,4 +1,4 @@
-package audit
+package audit_test
 
 import (
 	"context"
@@ -7,38 +7,39 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
 // newAnchoredLog returns a log on a fresh store in a data dir, anchored to
 // the dir's checkpoint file, its db and the file.
-func newAnchoredLog(t *testing.T) (*Log, *sql.DB, *CheckpointFile) {
+func newAnchoredLog(t *testing.T) (*audit.Log, *sql.DB, *audit.CheckpointFile) {
 	t.Helper()
 	dir := t.TempDir()
 	db := statestore.Open(t, dir)
-	f := NewCheckpointFile(dir)
-	return New(db, testKey, WithClock(stepClock()), WithAnchors(f)), db, f
+	f := audit.NewCheckpointFile(dir)
+	return newLogOn(db, audit.WithClock(stepClock()), audit.WithAnchors(f)), db, f
 }
 
 // asAttacker changes the store as someone with write access to its file
 // does: the append-only triggers dropped, tamper run, the triggers created
 // again to cover the tracks.
-func asAttacker(t *testing.T, l *Log, tamper func(*testing.T, *sql.DB)) {
+func asAttacker(t *testing.T, l *audit.Log, tamper func(*testing.T, *sql.DB)) {
 	t.Helper()
 	execSQL(`DROP TRIGGER audit_log_no_update`, `DROP TRIGGER audit_log_no_delete`,
-		`DROP TRIGGER audit_log_no_replace`)(t, l.db)
-	tamper(t, l.db)
-	for _, name := range triggers {
-		create, err := store.TriggerSQL(name)
+		`DROP TRIGGER audit_log_no_replace`)(t, dbOf(l))
+	tamper(t, dbOf(l))
+	for _, name := range []string{"audit_log_no_update", "audit_log_no_delete", "audit_log_no_replace"} {
+		create, err := sqlite.TriggerSQL(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		execSQL(create)(t, l.db)
+		execSQL(create)(t, dbOf(l))
 	}
 }
 
-func mustVerify(t *testing.T, l *Log) VerifyResult {
+func mustVerify(t *testing.T, l *audit.Log) audit.VerifyResult {
 	t.Helper()
 	res, err := l.Verify(context.Background())
 	if err != nil {
@@ -51,48 +52,48 @@ func TestVerifyAgainstCheckpoints(t *testing.T) {
 	const fileName = "checkpoint file "
 	tests := []struct {
 		name   string
-		tamper func(t *testing.T, l *Log, f *CheckpointFile)
+		tamper func(t *testing.T, l *audit.Log, f *audit.CheckpointFile)
 		// problems, with F for the checkpoint file's name
 		problems []string
 		checked  int64
 	}{
-		{"untouched", func(*testing.T, *Log, *CheckpointFile) {}, nil, 10},
-		{"tail cut", func(t *testing.T, l *Log, _ *CheckpointFile) {
+		{"untouched", func(*testing.T, *audit.Log, *audit.CheckpointFile) {}, nil, 10},
+		{"tail cut", func(t *testing.T, l *audit.Log, _ *audit.CheckpointFile) {
 			asAttacker(t, l, execSQL(`DELETE FROM audit_log WHERE id > 7`))
 		}, []string{"entries 8 to 10 are missing: F records entry 10 (checkpoint of 2026-03-01 09:00:10 UTC), but the log ends at entry 7: its newest entries were cut"}, 7},
-		{"emptied", func(t *testing.T, l *Log, _ *CheckpointFile) {
+		{"emptied", func(t *testing.T, l *audit.Log, _ *audit.CheckpointFile) {
 			asAttacker(t, l, execSQL(`DELETE FROM audit_log`))
 		}, []string{"the audit log is empty, but F records 10 entries up to entry 10 (checkpoint of 2026-03-01 09:00:10 UTC): the log was emptied"}, 0},
-		{"tail cut and refilled", func(t *testing.T, l *Log, _ *CheckpointFile) {
+		{"tail cut and refilled", func(t *testing.T, l *audit.Log, _ *audit.CheckpointFile) {
 			asAttacker(t, l, execSQL(`DELETE FROM audit_log WHERE id > 7`))
 			fill(t, l, 5)
 		}, []string{"entry 10: differs from F, which records its hash as XXX…, not YYY…: rewritten after the checkpoint (checkpoint of 2026-03-01 09:00:10 UTC)"}, 9},
-		{"whole chain recomputed unkeyed", func(t *testing.T, l *Log, _ *CheckpointFile) {
+		{"whole chain recomputed unkeyed", func(t *testing.T, l *audit.Log, _ *audit.CheckpointFile) {
 			asAttacker(t, l, rewrite(1, 10, unkeyed))
 		}, []string{
 			"entry 10: differs from F, which records its hash as XXX…, not YYY…: rewritten after the checkpoint (checkpoint of 2026-03-01 09:00:10 UTC)",
 			"F records keyed entries from entry 1, but the log has no keyed entry: the chain was recomputed without the audit key",
 		}, 9},
-		{"file removed", func(t *testing.T, _ *Log, f *CheckpointFile) {
-			if err := os.Remove(f.path); err != nil {
+		{"file removed", func(t *testing.T, _ *audit.Log, f *audit.CheckpointFile) {
+			if err := os.Remove(audit.CheckpointFilePath(f)); err != nil {
 				t.Fatal(err)
 			}
 		}, []string{"F holds no checkpoint, yet the log has keyed entries since entry 1: it was removed or emptied"}, 10},
-		{"file emptied", func(t *testing.T, _ *Log, f *CheckpointFile) {
-			if err := os.WriteFile(f.path, nil, 0o600); err != nil {
+		{"file emptied", func(t *testing.T, _ *audit.Log, f *audit.CheckpointFile) {
+			if err := os.WriteFile(audit.CheckpointFilePath(f), nil, 0o600); err != nil {
 				t.Fatal(err)
 			}
 		}, []string{"F holds no checkpoint, yet the log has keyed entries since entry 1: it was removed or emptied"}, 10},
-		{"checkpoint edited to match a cut tail", func(t *testing.T, l *Log, f *CheckpointFile) {
-			hash10, hash7 := readRow(t, l.db, 10).hash, readRow(t, l.db, 7).hash
+		{"checkpoint edited to match a cut tail", func(t *testing.T, l *audit.Log, f *audit.CheckpointFile) {
+			hash10, hash7 := readRow(t, dbOf(l), 10).Hash, readRow(t, dbOf(l), 7).Hash
 			asAttacker(t, l, execSQL(`DELETE FROM audit_log WHERE id > 7`))
 			editFile(t, f, `"entry_id":10`, `"entry_id":7`, `"count":10`, `"count":7`, hash10, hash7)
 		}, []string{"F: the checkpoint of entry 7 is not signed with the audit key (edited or forged)"}, 7},
-		{"file garbled", func(t *testing.T, _ *Log, f *CheckpointFile) {
+		{"file garbled", func(t *testing.T, _ *audit.Log, f *audit.CheckpointFile) {
 			editFile(t, f, `"mac":`, `"mac" `)
 		}, []string{"F cannot be read: line 1: not a checkpoint"}, 10},
 		// The limit of a checkpoint: entries after it can be cut unseen.
-		{"entries after the checkpoint cut", func(t *testing.T, l *Log, _ *CheckpointFile) {
+		{"entries after the checkpoint cut", func(t *testing.T, l *audit.Log, _ *audit.CheckpointFile) {
 			asAttacker(t, l, execSQL(`DELETE FROM audit_log WHERE id > 10`))
 		}, nil, 10},
 	}
@@ -103,7 +104,7 @@ func TestVerifyAgainstCheckpoints(t *testing.T) {
 			if err := l.Checkpoint(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			hash10 := readRow(t, l.db, 10).hash
+			hash10 := readRow(t, dbOf(l), 10).Hash
 			if tt.name == "entries after the checkpoint cut" {
 				fill(t, l, 2)
 			}
@@ -112,10 +113,10 @@ func TestVerifyAgainstCheckpoints(t *testing.T) {
 			res := mustVerify(t, l)
 			var want []string
 			for _, p := range tt.problems {
-				p = strings.ReplaceAll(p, "F", fileName+f.path)
-				p = strings.ReplaceAll(p, "XXX", short(hash10))
+				p = strings.ReplaceAll(p, "F", fileName+audit.CheckpointFilePath(f))
+				p = strings.ReplaceAll(p, "XXX", audit.Short(hash10))
 				if strings.Contains(p, "YYY") {
-					p = strings.ReplaceAll(p, "YYY", short(readRow(t, l.db, 10).hash))
+					p = strings.ReplaceAll(p, "YYY", audit.Short(readRow(t, dbOf(l), 10).Hash))
 				}
 				want = append(want, p)
 			}
@@ -127,9 +128,9 @@ func TestVerifyAgainstCheckpoints(t *testing.T) {
 }
 
 // editFile replaces, in the checkpoint file, each old with its new (pairs).
-func editFile(t *testing.T, f *CheckpointFile, oldNew ...string) {
+func editFile(t *testing.T, f *audit.CheckpointFile, oldNew ...string) {
 	t.Helper()
-	data, err := os.ReadFile(f.path)
+	data, err := os.ReadFile(audit.CheckpointFilePath(f))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func editFile(t *testing.T, f *CheckpointFile, oldNew ...string) {
 		}
 		s = strings.ReplaceAll(s, oldNew[i], oldNew[i+1])
 	}
-	if err := os.WriteFile(f.path, []byte(s), 0o600); err != nil {
+	if err := os.WriteFile(audit.CheckpointFilePath(f), []byte(s), 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -149,22 +150,22 @@ func editFile(t *testing.T, f *CheckpointFile, oldNew ...string) {
 // every entriesPerCheckpoint entries; the file is private and bounded.
 func TestAppendWritesCheckpoints(t *testing.T) {
 	l, _, f := newAnchoredLog(t)
-	for i := range entriesPerCheckpoint + 1 {
+	for i := range audit.EntriesPerCheckpoint + 1 {
 		mustAppend(t, l, sample(i))
 	}
 	cps, err := f.Checkpoints(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cps) != 2 || cps[0].EntryID != 1 || cps[1].EntryID != entriesPerCheckpoint+1 || cps[1].Count != entriesPerCheckpoint+1 ||
-		cps[1].KeyedFrom != 1 || cps[1].Hash != readRow(t, l.db, entriesPerCheckpoint+1).hash || !cps[1].signedBy(testKey) {
+	if len(cps) != 2 || cps[0].EntryID != 1 || cps[1].EntryID != audit.EntriesPerCheckpoint+1 || cps[1].Count != audit.EntriesPerCheckpoint+1 ||
+		cps[1].KeyedFrom != 1 || cps[1].Hash != readRow(t, dbOf(l), audit.EntriesPerCheckpoint+1).Hash || !audit.SignedBy(cps[1], testKey) {
 		t.Fatalf("checkpoints %+v", cps)
 	}
-	if info, err := os.Stat(f.path); err != nil || info.Mode().Perm() != 0o600 {
+	if info, err := os.Stat(audit.CheckpointFilePath(f)); err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("checkpoint file: %v %v", info.Mode(), err)
 	}
 
-	f.maxLines = 3
+	audit.SetCheckpointFileLines(f, 3)
 	for range 3 {
 		fill(t, l, 1)
 		if err := l.Checkpoint(context.Background()); err != nil {
@@ -172,10 +173,10 @@ func TestAppendWritesCheckpoints(t *testing.T) {
 		}
 	}
 	cps, _ = f.Checkpoints(context.Background())
-	if len(cps) != 3 || cps[0].EntryID != entriesPerCheckpoint+2 || cps[2].EntryID != entriesPerCheckpoint+4 {
+	if len(cps) != 3 || cps[0].EntryID != audit.EntriesPerCheckpoint+2 || cps[2].EntryID != audit.EntriesPerCheckpoint+4 {
 		t.Fatalf("bounded file holds %+v", cps)
 	}
-	if res := mustVerify(t, l); !res.OK || res.Anchors[0].Newest.EntryID != entriesPerCheckpoint+4 {
+	if res := mustVerify(t, l); !res.OK || res.Anchors[0].Newest.EntryID != audit.EntriesPerCheckpoint+4 {
 		t.Fatalf("Verify = %+v", res)
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-
-	"github.com/stratabackup/strata/internal/store"
 )
 
 // Export formats.
@@ -88,7 +86,7 @@ func csvRecord(e Entry) ([]string, error) {
 		return nil, err
 	}
 	rec := []string{
-		strconv.FormatInt(e.ID, 10), e.Time.Format(store.TimeLayout), e.Actor, e.Role, e.Source,
+		strconv.FormatInt(e.ID, 10), e.Time.Format(TimeLayout), e.Actor, e.Role, e.Source,
 		e.Action, e.TargetType, e.TargetID, string(params), e.Outcome, e.Message,
 		e.ClientAddr, e.RequestID, e.PrevHash, e.Hash, strconv.Itoa(e.HashVersion),
 	}

@@ -21,15 +21,20 @@ const (
 // zeroHash is the prev_hash of the first entry.
 var zeroHash = strings.Repeat("0", 64)
 
-// row is an entry as stored: every column as its SQLite text, which is
+// TimeLayout is how an entry's time is written, as stored and as its hash
+// covers it: RFC 3339 in UTC with nine fractional digits. The width is
+// fixed, so times sort and compare correctly as text.
+const TimeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// Row is an entry as stored: every column as its stored text, which is
 // exactly what the hash covers, and how the hash is made.
-type row struct {
-	id                                  int64
-	time, actor, role, source, action   string
-	targetType, targetID, params        string
-	outcome, message, clientAddr, reqID string
-	prevHash, hash                      string
-	hashVersion                         int64
+type Row struct {
+	ID                                      int64
+	Time, Actor, Role, Source, Action       string
+	TargetType, TargetID, Params            string
+	Outcome, Message, ClientAddr, RequestID string
+	PrevHash, Hash                          string
+	HashVersion                             int64
 }
 
 // hasher computes entries' hashes reusing its buffers; one per goroutine.
@@ -43,8 +48,8 @@ func newHasher(k Key) *hasher { return &hasher{mac: k.newMAC()} }
 
 // hash returns r's hash made as its hashVersion says (lowercase hex), or ""
 // for a version there is none of.
-func (h *hasher) hash(r *row) string {
-	switch r.hashVersion {
+func (h *hasher) hash(r *Row) string {
+	switch r.HashVersion {
 	case HashSHA256:
 		return h.plain(r)
 	case HashHMAC:
@@ -59,7 +64,7 @@ func (h *hasher) hash(r *row) string {
 
 // plain returns the SHA-256 of r's canonical encoding (HashSHA256), whatever
 // r's version.
-func (h *hasher) plain(r *row) string {
+func (h *hasher) plain(r *Row) string {
 	h.buf = appendCanonical(h.buf[:0], r)
 	sum := sha256.Sum256(h.buf)
 	return hex.EncodeToString(sum[:])
@@ -76,27 +81,27 @@ func (h *hasher) plain(r *row) string {
 //	 "request_id":"…","prev_hash":"…"}
 //
 // id is a decimal integer. Every other value is a JSON string holding the
-// column's stored text byte for byte: time in store.TimeLayout, params as its stored
+// column's stored text byte for byte: time in TimeLayout, params as its stored
 // JSON text (json.Marshal output: sorted keys, compact). In strings only '"'
 // and '\' are escaped with a backslash, \n, \r and \t as such, other bytes
 // below 0x20 as \u00xx (lowercase hex); all other bytes are copied as they are.
 // Every value being a string or a number keeps the encoding unambiguous.
-func appendCanonical(b []byte, r *row) []byte {
+func appendCanonical(b []byte, r *Row) []byte {
 	b = append(b, `{"id":`...)
-	b = strconv.AppendInt(b, r.id, 10)
-	b = appendField(b, "time", r.time)
-	b = appendField(b, "actor", r.actor)
-	b = appendField(b, "role", r.role)
-	b = appendField(b, "source", r.source)
-	b = appendField(b, "action", r.action)
-	b = appendField(b, "target_type", r.targetType)
-	b = appendField(b, "target_id", r.targetID)
-	b = appendField(b, "params", r.params)
-	b = appendField(b, "outcome", r.outcome)
-	b = appendField(b, "message", r.message)
-	b = appendField(b, "client_addr", r.clientAddr)
-	b = appendField(b, "request_id", r.reqID)
-	b = appendField(b, "prev_hash", r.prevHash)
+	b = strconv.AppendInt(b, r.ID, 10)
+	b = appendField(b, "time", r.Time)
+	b = appendField(b, "actor", r.Actor)
+	b = appendField(b, "role", r.Role)
+	b = appendField(b, "source", r.Source)
+	b = appendField(b, "action", r.Action)
+	b = appendField(b, "target_type", r.TargetType)
+	b = appendField(b, "target_id", r.TargetID)
+	b = appendField(b, "params", r.Params)
+	b = appendField(b, "outcome", r.Outcome)
+	b = appendField(b, "message", r.Message)
+	b = appendField(b, "client_addr", r.ClientAddr)
+	b = appendField(b, "request_id", r.RequestID)
+	b = appendField(b, "prev_hash", r.PrevHash)
 	return append(b, '}')
 }
 

@@ -1,4 +1,4 @@
-package audit
+package audit_test
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
@@ -17,8 +19,8 @@ var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 // testKey and otherKey are audit keys for tests.
 var testKey, otherKey = mustKey(1), mustKey(2)
 
-func mustKey(b byte) Key {
-	k, err := NewKey(bytes.Repeat([]byte{b}, keySize))
+func mustKey(b byte) audit.Key {
+	k, err := audit.NewKey(bytes.Repeat([]byte{b}, audit.KeySize))
 	if err != nil {
 		panic(err)
 	}
@@ -39,13 +41,29 @@ func stepClock() func() time.Time {
 }
 
 // newLog returns a log on a fresh store and its db.
-func newLog(t *testing.T) (*Log, *sql.DB) {
+func newLog(t *testing.T) (*audit.Log, *sql.DB) {
 	t.Helper()
 	db := statestore.Open(t, t.TempDir())
-	return New(db, testKey, WithClock(stepClock())), db
+	return newLogOn(db, audit.WithClock(stepClock())), db
 }
 
-func mustAppend(t *testing.T, l *Log, e Entry) Entry {
+// logDBs holds the db of each log newLogOn made, for dbOf.
+var logDBs sync.Map
+
+// newLogOn returns a log keyed with testKey over the state store db.
+func newLogOn(db *sql.DB, opts ...audit.Option) *audit.Log {
+	l := audit.New(sqlite.NewAudit(db), testKey, opts...)
+	logDBs.Store(l, db)
+	return l
+}
+
+// dbOf returns the state store of l, to change it behind the log's back.
+func dbOf(l *audit.Log) *sql.DB {
+	db, _ := logDBs.Load(l)
+	return db.(*sql.DB)
+}
+
+func mustAppend(t *testing.T, l *audit.Log, e audit.Entry) audit.Entry {
 	t.Helper()
 	stored, err := l.Append(context.Background(), e)
 	if err != nil {
@@ -55,14 +73,14 @@ func mustAppend(t *testing.T, l *Log, e Entry) Entry {
 }
 
 // sample returns the i-th entry of a deterministic mix used by several tests.
-func sample(i int) Entry {
+func sample(i int) audit.Entry {
 	actors := []string{"alice", "bob", "carol", ""}
 	actions := []string{"USER_CREATED", "LOGIN", "LOGIN_FAILED", "ACCESS_DENIED", "JOB_STARTED"}
 	targets := [][2]string{{"user", "alice"}, {"user", "bob"}, {"repository", "offsite"}, {"job", "nightly"}, {"", ""}}
-	outcomes := []string{OutcomeOK, OutcomeOK, OutcomeOK, OutcomeDenied, OutcomeError}
-	sources := []string{SourceUI, SourceAPI, SourceCLI}
+	outcomes := []string{audit.OutcomeOK, audit.OutcomeOK, audit.OutcomeOK, audit.OutcomeDenied, audit.OutcomeError}
+	sources := []string{audit.SourceUI, audit.SourceAPI, audit.SourceCLI}
 	tg := targets[i%len(targets)]
-	return Entry{
+	return audit.Entry{
 		Actor:      actors[i%len(actors)],
 		Role:       "admin",
 		Source:     sources[i%len(sources)],
@@ -77,32 +95,24 @@ func sample(i int) Entry {
 }
 
 // fill appends n sample entries in one transaction.
-func fill(t *testing.T, l *Log, n int) []Entry {
+func fill(t *testing.T, l *audit.Log, n int) []audit.Entry {
 	t.Helper()
 	ctx := context.Background()
-	entries := make([]Entry, n)
+	entries := make([]audit.Entry, n)
 	for i := range entries {
 		entries[i] = sample(i)
 	}
-	tx, err := l.db.BeginTx(ctx, nil)
+	stored, err := l.AppendBatch(ctx, entries...)
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	stored, err := l.AppendTx(ctx, tx, entries...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	return stored
 }
 
 // listAll pages through List with the given page size.
-func listAll(t *testing.T, l *Log, f Filter, limit int) []Entry {
+func listAll(t *testing.T, l *audit.Log, f audit.Filter, limit int) []audit.Entry {
 	t.Helper()
-	var all []Entry
+	var all []audit.Entry
 	var before int64
 	for range 10000 {
 		page, next, err := l.List(context.Background(), f, before, limit)
@@ -119,7 +129,7 @@ func listAll(t *testing.T, l *Log, f Filter, limit int) []Entry {
 	return nil
 }
 
-func ids(entries []Entry) []int64 {
+func ids(entries []audit.Entry) []int64 {
 	out := make([]int64, len(entries))
 	for i, e := range entries {
 		out[i] = e.ID

@@ -1,4 +1,4 @@
-package audit
+package audit_test
 
 import (
 	"context"
@@ -8,22 +8,24 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stratabackup/strata/internal/audit"
 )
 
 func TestAppendGetListRoundTrip(t *testing.T) {
 	l, _ := newLog(t)
 	ctx := context.Background()
-	in := Entry{
-		Actor: "alice", Role: "admin", Source: SourceUI, Action: "USER_CREATED",
+	in := audit.Entry{
+		Actor: "alice", Role: "admin", Source: audit.SourceUI, Action: "USER_CREATED",
 		TargetType: "user", TargetID: "bob", Params: map[string]any{"role": "operator", "quota": 3},
-		Outcome: OutcomeOK, ClientAddr: "203.0.113.7", RequestID: "req-1",
+		Outcome: audit.OutcomeOK, ClientAddr: "203.0.113.7", RequestID: "req-1",
 	}
 	first := mustAppend(t, l, in)
-	if first.ID != 1 || first.PrevHash != zeroHash || len(first.Hash) != 64 || !first.Time.Equal(t0) {
+	if first.ID != 1 || first.PrevHash != audit.ZeroHash || len(first.Hash) != 64 || !first.Time.Equal(t0) {
 		t.Fatalf("first entry = %+v", first)
 	}
-	second := mustAppend(t, l, Entry{Actor: "bob", Source: SourceAPI, Action: "LOGIN_FAILED",
-		Outcome: OutcomeError, Message: "bad password"})
+	second := mustAppend(t, l, audit.Entry{Actor: "bob", Source: audit.SourceAPI, Action: "LOGIN_FAILED",
+		Outcome: audit.OutcomeError, Message: "bad password"})
 	if second.ID != 2 || second.PrevHash != first.Hash {
 		t.Fatalf("second entry = %+v, want id 2 chained to %s", second, first.Hash)
 	}
@@ -39,7 +41,7 @@ func TestAppendGetListRoundTrip(t *testing.T) {
 		t.Fatalf("params = %#v", got.Params)
 	}
 
-	list, next, err := l.List(ctx, Filter{}, 0, 10)
+	list, next, err := l.List(ctx, audit.Filter{}, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,12 +49,12 @@ func TestAppendGetListRoundTrip(t *testing.T) {
 		t.Fatalf("List = %+v, next %d", list, next)
 	}
 
-	if _, err := l.Get(ctx, 3); !errors.Is(err, ErrNotFound) {
+	if _, err := l.Get(ctx, 3); !errors.Is(err, audit.ErrNotFound) {
 		t.Fatalf("Get(3) error = %v, want ErrNotFound", err)
 	}
 }
 
-func sameEntry(a, b Entry) bool {
+func sameEntry(a, b audit.Entry) bool {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)
@@ -60,11 +62,11 @@ func sameEntry(a, b Entry) bool {
 
 func TestAppendRejectsInvalidEntries(t *testing.T) {
 	l, _ := newLog(t)
-	for _, e := range []Entry{
-		{Source: SourceUI, Outcome: OutcomeOK},
-		{Action: "X", Source: "web", Outcome: OutcomeOK},
-		{Action: "X", Source: SourceUI, Outcome: "maybe"},
-		{Action: "X", Source: SourceUI, Outcome: OutcomeOK, Params: map[string]any{"f": func() {}}},
+	for _, e := range []audit.Entry{
+		{Source: audit.SourceUI, Outcome: audit.OutcomeOK},
+		{Action: "X", Source: "web", Outcome: audit.OutcomeOK},
+		{Action: "X", Source: audit.SourceUI, Outcome: "maybe"},
+		{Action: "X", Source: audit.SourceUI, Outcome: audit.OutcomeOK, Params: map[string]any{"f": func() {}}},
 	} {
 		if _, err := l.Append(context.Background(), e); err == nil || !strings.HasPrefix(err.Error(), "audit: ") {
 			t.Errorf("Append(%+v) error = %v, want an audit error", e, err)
@@ -79,7 +81,7 @@ func TestTimeNeverGoesBackwards(t *testing.T) {
 	times := []time.Time{t0, t0.Add(-time.Hour), t0.Add(time.Minute)}
 	var calls int
 	l, _ := newLog(t)
-	l.now = func() time.Time { calls++; return times[calls-1] }
+	audit.SetClock(l, func() time.Time { calls++; return times[calls-1] })
 	var got []time.Time
 	for range times {
 		got = append(got, mustAppend(t, l, sample(0)).Time)
@@ -95,38 +97,38 @@ func TestTimeNeverGoesBackwards(t *testing.T) {
 func TestListFilters(t *testing.T) {
 	l, _ := newLog(t)
 	all := fill(t, l, 200)
-	mustAppend(t, l, Entry{Source: SourceUI, Action: "SETTING_CHANGED", TargetType: "setting:x",
-		TargetID: "user:alice", Outcome: OutcomeOK}) // matches "user:alice" as a target id
-	mustAppend(t, l, Entry{Source: SourceUI, Action: "ODD", TargetType: "same", TargetID: "same",
-		Outcome: OutcomeOK}) // matches "same" as type and as id, must be listed once
+	mustAppend(t, l, audit.Entry{Source: audit.SourceUI, Action: "SETTING_CHANGED", TargetType: "setting:x",
+		TargetID: "user:alice", Outcome: audit.OutcomeOK}) // matches "user:alice" as a target id
+	mustAppend(t, l, audit.Entry{Source: audit.SourceUI, Action: "ODD", TargetType: "same", TargetID: "same",
+		Outcome: audit.OutcomeOK}) // matches "same" as type and as id, must be listed once
 	all = append(all, mustLast(t, l, 2)...)
 
 	tests := []struct {
 		name  string
-		f     Filter
-		match func(Entry) bool
+		f     audit.Filter
+		match func(audit.Entry) bool
 	}{
-		{"none", Filter{}, func(Entry) bool { return true }},
-		{"actor", Filter{Actor: "bob"}, func(e Entry) bool { return e.Actor == "bob" }},
-		{"action", Filter{Action: "LOGIN_FAILED"}, func(e Entry) bool { return e.Action == "LOGIN_FAILED" }},
-		{"outcome", Filter{Outcome: OutcomeDenied}, func(e Entry) bool { return e.Outcome == OutcomeDenied }},
-		{"target type", Filter{Target: "user"}, func(e Entry) bool { return e.TargetType == "user" }},
-		{"target id", Filter{Target: "offsite"}, func(e Entry) bool { return e.TargetID == "offsite" }},
-		{"target type:id", Filter{Target: "user:alice"}, func(e Entry) bool {
+		{"none", audit.Filter{}, func(audit.Entry) bool { return true }},
+		{"actor", audit.Filter{Actor: "bob"}, func(e audit.Entry) bool { return e.Actor == "bob" }},
+		{"action", audit.Filter{Action: "LOGIN_FAILED"}, func(e audit.Entry) bool { return e.Action == "LOGIN_FAILED" }},
+		{"outcome", audit.Filter{Outcome: audit.OutcomeDenied}, func(e audit.Entry) bool { return e.Outcome == audit.OutcomeDenied }},
+		{"target type", audit.Filter{Target: "user"}, func(e audit.Entry) bool { return e.TargetType == "user" }},
+		{"target id", audit.Filter{Target: "offsite"}, func(e audit.Entry) bool { return e.TargetID == "offsite" }},
+		{"target type:id", audit.Filter{Target: "user:alice"}, func(e audit.Entry) bool {
 			return e.TargetType == "user" && e.TargetID == "alice" || e.TargetID == "user:alice"
 		}},
-		{"target both columns", Filter{Target: "same"}, func(e Entry) bool { return e.TargetType == "same" }},
-		{"from", Filter{From: t0.Add(150 * time.Second)}, func(e Entry) bool { return !e.Time.Before(t0.Add(150 * time.Second)) }},
-		{"to", Filter{To: t0.Add(30 * time.Second)}, func(e Entry) bool { return e.Time.Before(t0.Add(30 * time.Second)) }},
-		{"from to", Filter{From: t0.Add(20*time.Second + 1), To: t0.Add(90 * time.Second)}, func(e Entry) bool {
+		{"target both columns", audit.Filter{Target: "same"}, func(e audit.Entry) bool { return e.TargetType == "same" }},
+		{"from", audit.Filter{From: t0.Add(150 * time.Second)}, func(e audit.Entry) bool { return !e.Time.Before(t0.Add(150 * time.Second)) }},
+		{"to", audit.Filter{To: t0.Add(30 * time.Second)}, func(e audit.Entry) bool { return e.Time.Before(t0.Add(30 * time.Second)) }},
+		{"from to", audit.Filter{From: t0.Add(20*time.Second + 1), To: t0.Add(90 * time.Second)}, func(e audit.Entry) bool {
 			return e.Time.After(t0.Add(20*time.Second)) && e.Time.Before(t0.Add(90*time.Second))
 		}},
-		{"empty range", Filter{From: t0.Add(time.Minute), To: t0.Add(time.Minute)}, func(Entry) bool { return false }},
-		{"after the end", Filter{From: t0.Add(time.Hour)}, func(Entry) bool { return false }},
-		{"combined", Filter{Actor: "alice", Outcome: OutcomeOK, Target: "user", From: t0.Add(10 * time.Second)}, func(e Entry) bool {
-			return e.Actor == "alice" && e.Outcome == OutcomeOK && e.TargetType == "user" && !e.Time.Before(t0.Add(10*time.Second))
+		{"empty range", audit.Filter{From: t0.Add(time.Minute), To: t0.Add(time.Minute)}, func(audit.Entry) bool { return false }},
+		{"after the end", audit.Filter{From: t0.Add(time.Hour)}, func(audit.Entry) bool { return false }},
+		{"combined", audit.Filter{Actor: "alice", Outcome: audit.OutcomeOK, Target: "user", From: t0.Add(10 * time.Second)}, func(e audit.Entry) bool {
+			return e.Actor == "alice" && e.Outcome == audit.OutcomeOK && e.TargetType == "user" && !e.Time.Before(t0.Add(10*time.Second))
 		}},
-		{"no match", Filter{Actor: "mallory"}, func(Entry) bool { return false }},
+		{"no match", audit.Filter{Actor: "mallory"}, func(audit.Entry) bool { return false }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,9 +146,9 @@ func TestListFilters(t *testing.T) {
 }
 
 // mustLast returns the newest n entries, oldest first.
-func mustLast(t *testing.T, l *Log, n int) []Entry {
+func mustLast(t *testing.T, l *audit.Log, n int) []audit.Entry {
 	t.Helper()
-	page, _, err := l.List(context.Background(), Filter{}, 0, n)
+	page, _, err := l.List(context.Background(), audit.Filter{}, 0, n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +164,7 @@ func TestListPagination(t *testing.T) {
 	var pages [][]int64
 	var before int64
 	for {
-		page, next, err := l.List(ctx, Filter{}, before, 12)
+		page, next, err := l.List(ctx, audit.Filter{}, before, 12)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,12 +191,12 @@ func TestListPagination(t *testing.T) {
 	}
 
 	// An exactly full last page reports no next page.
-	page, next, err := l.List(ctx, Filter{}, 11, 10)
+	page, next, err := l.List(ctx, audit.Filter{}, 11, 10)
 	if err != nil || len(page) != 10 || next != 0 {
 		t.Fatalf("List(before 11, limit 10) = %d entries, next %d, %v", len(page), next, err)
 	}
-	if page, _, _ := l.List(ctx, Filter{}, 0, 0); len(page) != DefaultLimit {
-		t.Fatalf("limit 0 gave %d entries, want %d", len(page), DefaultLimit)
+	if page, _, _ := l.List(ctx, audit.Filter{}, 0, 0); len(page) != audit.DefaultLimit {
+		t.Fatalf("limit 0 gave %d entries, want %d", len(page), audit.DefaultLimit)
 	}
 }
 

@@ -1,10 +1,12 @@
-package audit
+package audit_test
 
 import (
 	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/stratabackup/strata/internal/audit"
 )
 
 func TestIsSecretKey(t *testing.T) {
@@ -15,12 +17,12 @@ func TestIsSecretKey(t *testing.T) {
 	public := []string{"key_name", "key", "token_count", "secret_name", "username", "role",
 		"keyring", "passwords_changed_at", "dsn_host", "monkey"}
 	for _, k := range secret {
-		if !isSecretKey(k) {
+		if !audit.IsSecretKey(k) {
 			t.Errorf("isSecretKey(%q) = false", k)
 		}
 	}
 	for _, k := range public {
-		if isSecretKey(k) {
+		if audit.IsSecretKey(k) {
 			t.Errorf("isSecretKey(%q) = true", k)
 		}
 	}
@@ -32,7 +34,7 @@ func TestAppendRedactsSecrets(t *testing.T) {
 		User     string `json:"user"`
 		Password string `json:"password"`
 	}
-	e := mustAppend(t, l, Entry{Source: SourceAPI, Action: "REPOSITORY_CREATED", Outcome: OutcomeOK,
+	e := mustAppend(t, l, audit.Entry{Source: audit.SourceAPI, Action: "REPOSITORY_CREATED", Outcome: audit.OutcomeOK,
 		Params: map[string]any{
 			"name":     "offsite",
 			"password": "hunter2",
@@ -68,7 +70,7 @@ func TestAppendRedactsSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Params["password"] != redacted || got.Params["backend"].(map[string]any)["access_key"] != redacted {
+	if got.Params["password"] != audit.Redacted || got.Params["backend"].(map[string]any)["access_key"] != audit.Redacted {
 		t.Fatalf("Get params = %v", got.Params)
 	}
 	returned, _ := json.Marshal(e.Params)

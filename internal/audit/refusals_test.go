@@ -1,4 +1,4 @@
-package audit
+package audit_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stratabackup/strata/internal/audit"
 )
 
 // settableClock is a clock that moves only when told.
@@ -28,22 +30,22 @@ func (c *settableClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-func refusal(addr, action string) Entry {
-	return Entry{Actor: "anonymous", Source: SourceUI, Action: action, Outcome: OutcomeDenied, ClientAddr: addr}
+func refusal(addr, action string) audit.Entry {
+	return audit.Entry{Actor: "anonymous", Source: audit.SourceUI, Action: action, Outcome: audit.OutcomeDenied, ClientAddr: addr}
 }
 
-func allEntries(t *testing.T, l *Log) []Entry {
+func allEntries(t *testing.T, l *audit.Log) []audit.Entry {
 	t.Helper()
-	list, _, err := l.List(context.Background(), Filter{}, 0, 10000)
+	list, _, err := l.List(context.Background(), audit.Filter{}, 0, 10000)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return list
 }
 
-func summaries(t *testing.T, l *Log) []Entry {
+func summaries(t *testing.T, l *audit.Log) []audit.Entry {
 	t.Helper()
-	list, _, err := l.List(context.Background(), Filter{Action: ActionRefusalsSuppressed}, 0, 10000)
+	list, _, err := l.List(context.Background(), audit.Filter{Action: audit.ActionRefusalsSuppressed}, 0, 10000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +59,7 @@ func TestRefusalsBounded(t *testing.T) {
 	ctx := context.Background()
 	l, _ := newLog(t)
 	clock := &settableClock{now: t0}
-	r := NewRefusals(l, clock.Now)
+	r := audit.NewRefusals(l, clock.Now)
 	appended := 0
 	for i := range 1000 {
 		action := "LOGIN_FAILED"
@@ -94,14 +96,14 @@ func TestRefusalsBounded(t *testing.T) {
 	// Of 1,000, 250 were ACCESS_DENIED; the ten appended were the first ten
 	// (3 of them ACCESS_DENIED).
 	want := "990 further refusals from 192.0.2.7 suppressed (actions ACCESS_DENIED 247, LOGIN_FAILED 743)"
-	if s.Message != want || s.ClientAddr != "192.0.2.7" || s.Outcome != OutcomeDenied {
+	if s.Message != want || s.ClientAddr != "192.0.2.7" || s.Outcome != audit.OutcomeDenied {
 		t.Fatalf("summary = %q from %q (%s), want %q", s.Message, s.ClientAddr, s.Outcome, want)
 	}
 	if s.Params["suppressed"] != json.Number("990") {
 		t.Fatalf("params = %v", s.Params)
 	}
-	if len(r.clients) != 0 {
-		t.Fatalf("%d clients still tracked after their windows ended", len(r.clients))
+	if audit.TrackedClients(r) != 0 {
+		t.Fatalf("%d clients still tracked after their windows ended", audit.TrackedClients(r))
 	}
 	if err := r.Flush(ctx); err != nil || len(summaries(t, l)) != 1 {
 		t.Fatalf("a second flush: %v, %d summaries", err, len(summaries(t, l)))
@@ -114,7 +116,7 @@ func TestRefusalsSummaryWithNextRefusal(t *testing.T) {
 	ctx := context.Background()
 	l, _ := newLog(t)
 	clock := &settableClock{now: t0}
-	r := NewRefusals(l, clock.Now)
+	r := audit.NewRefusals(l, clock.Now)
 	for range 15 {
 		r.Append(ctx, refusal("198.51.100.1", "CSRF_REJECTED"))
 	}
@@ -123,7 +125,7 @@ func TestRefusalsSummaryWithNextRefusal(t *testing.T) {
 		t.Fatalf("first refusal of a new window: %v %v", ok, err)
 	}
 	list := allEntries(t, l) // newest first
-	if len(list) != 12 || list[1].Action != ActionRefusalsSuppressed || list[0].Action != "API_AUTH_FAILED" {
+	if len(list) != 12 || list[1].Action != audit.ActionRefusalsSuppressed || list[0].Action != "API_AUTH_FAILED" {
 		t.Fatalf("entries: %d, newest %s then %s", len(list), list[0].Action, list[1].Action)
 	}
 	if want := "5 further refusals from 198.51.100.1 suppressed (actions CSRF_REJECTED 5)"; list[1].Message != want {
@@ -138,7 +140,7 @@ func TestRefusalsClients(t *testing.T) {
 	ctx := context.Background()
 	l, _ := newLog(t)
 	clock := &settableClock{now: t0}
-	r := NewRefusals(l, clock.Now)
+	r := audit.NewRefusals(l, clock.Now)
 	r.PerWindow, r.MaxClients = 2, 3
 	for i := range 3 {
 		r.Append(ctx, refusal(fmt.Sprintf("2001:db8:0:1::%x", i+1), "LOGIN_FAILED"))
@@ -152,8 +154,8 @@ func TestRefusalsClients(t *testing.T) {
 			r.Append(ctx, refusal(fmt.Sprintf("192.0.2.%d", i), "ACCESS_DENIED"))
 		}
 	}
-	if len(r.clients) > 3 {
-		t.Fatalf("%d clients tracked, want at most 3", len(r.clients))
+	if audit.TrackedClients(r) > 3 {
+		t.Fatalf("%d clients tracked, want at most 3", audit.TrackedClients(r))
 	}
 	// The /64 and the first two addresses were dropped, each with a summary.
 	sums := summaries(t, l)
@@ -166,8 +168,8 @@ func TestRefusalsClients(t *testing.T) {
 	if err := r.FlushAll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(summaries(t, l)); n != 6 || len(r.clients) != 0 {
-		t.Fatalf("after FlushAll: %d summaries, %d clients; want 6, 0", n, len(r.clients))
+	if n := len(summaries(t, l)); n != 6 || audit.TrackedClients(r) != 0 {
+		t.Fatalf("after FlushAll: %d summaries, %d clients; want 6, 0", n, audit.TrackedClients(r))
 	}
 	for _, s := range summaries(t, l) {
 		if !strings.Contains(s.Message, "1 further refusal from") {

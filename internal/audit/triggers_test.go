@@ -1,9 +1,11 @@
-package audit
+package audit_test
 
 import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/stratabackup/strata/internal/audit"
 )
 
 func TestMissingTriggersAreReportedAndRestored(t *testing.T) {
@@ -23,7 +25,7 @@ func TestMissingTriggersAreReportedAndRestored(t *testing.T) {
 		t.Fatalf("Verify = %+v\nwant %q", res, want)
 	}
 
-	by := Entry{Actor: "strata", Source: SourceScheduler, ClientAddr: "local"}
+	by := audit.Entry{Actor: "strata", Source: audit.SourceScheduler, ClientAddr: "local"}
 	restored, err := l.RestoreTriggers(ctx, by)
 	if err != nil || len(restored) != 2 {
 		t.Fatalf("RestoreTriggers = %v, %v", restored, err)
@@ -32,7 +34,7 @@ func TestMissingTriggersAreReportedAndRestored(t *testing.T) {
 		t.Fatalf("after restoring: %+v", res)
 	}
 	e, err := l.Get(ctx, 4)
-	if err != nil || e.Action != ActionTriggersRestored || e.Source != SourceScheduler ||
+	if err != nil || e.Action != audit.ActionTriggersRestored || e.Source != audit.SourceScheduler ||
 		e.Message != "found audit_log_no_update redefined, audit_log_no_delete missing; restored them" {
 		t.Fatalf("entry %+v, %v", e, err)
 	}

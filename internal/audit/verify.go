@@ -128,42 +128,32 @@ func (l *Log) readAnchors(ctx context.Context, res *VerifyResult) (marks []mark,
 // and the first problem. It returns the newest entry's id and the first
 // entry marked as keyed, good or not.
 func (l *Log) walkChain(ctx context.Context, res *VerifyResult, marks []mark) (last, firstKeyed int64, err error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT `+columns+` FROM audit_log ORDER BY id`)
-	if err != nil {
-		return 0, 0, fmt.Errorf("audit: verify: %w", err)
-	}
-	defer rows.Close()
-
 	w := walk{h: newHasher(l.key), prevHash: zeroHash}
-	var r row
 	broken := false
-	for rows.Next() {
-		if err := scanRow(rows, &r); err != nil {
-			return 0, 0, fmt.Errorf("audit: verify: %w", err)
-		}
-		last = r.id
-		if firstKeyed == 0 && r.hashVersion == HashHMAC {
-			firstKeyed = r.id
+	err = l.store.Walk(ctx, func(r *Row) {
+		last = r.ID
+		if firstKeyed == 0 && r.HashVersion == HashHMAC {
+			firstKeyed = r.ID
 		}
 		if broken {
-			continue // only the newest id and the first keyed entry are still wanted
+			return // only the newest id and the first keyed entry are still wanted
 		}
-		reason := w.next(&r)
-		for ; reason == "" && len(marks) > 0 && marks[0].EntryID <= r.id; marks = marks[1:] {
-			if m := marks[0]; m.Hash != r.hash {
+		reason := w.next(r)
+		for ; reason == "" && len(marks) > 0 && marks[0].EntryID <= r.ID; marks = marks[1:] {
+			if m := marks[0]; m.Hash != r.Hash {
 				reason = fmt.Sprintf("differs from %s, which records its hash as %s…, not %s…: rewritten after the checkpoint%s",
-					m.anchor, short(m.Hash), short(r.hash), madeAt(m.Checkpoint))
+					m.anchor, short(m.Hash), short(r.Hash), madeAt(m.Checkpoint))
 			}
 		}
 		if reason != "" {
-			res.FirstBadID = r.id
-			res.problem("entry %d: %s", r.id, reason)
+			res.FirstBadID = r.ID
+			res.problem("entry %d: %s", r.ID, reason)
 			broken = true
-			continue
+			return
 		}
 		res.Checked++
-	}
-	if err := rows.Err(); err != nil {
+	})
+	if err != nil {
 		return 0, 0, fmt.Errorf("audit: verify: %w", err)
 	}
 	res.KeyedFrom = w.keyedFrom
@@ -214,40 +204,40 @@ type walk struct {
 
 // next checks that r follows the entries walked so far and returns why not,
 // or "" after taking r as the newest good entry.
-func (w *walk) next(r *row) string {
+func (w *walk) next(r *Row) string {
 	if reason := linkProblem(w.prevID, w.prevHash, r); reason != "" {
 		return reason
 	}
-	if r.hashVersion == HashSHA256 && w.keyedFrom > 0 {
+	if r.HashVersion == HashSHA256 && w.keyedFrom > 0 {
 		return fmt.Sprintf("hashed without the audit key after keyed entries began at entry %d: rewritten without the key", w.keyedFrom)
 	}
 	switch got := w.h.hash(r); {
 	case got == "":
-		return fmt.Sprintf("unknown hash version %d (edited)", r.hashVersion)
-	case got == r.hash:
-	case r.hashVersion == HashSHA256:
+		return fmt.Sprintf("unknown hash version %d (edited)", r.HashVersion)
+	case got == r.Hash:
+	case r.HashVersion == HashSHA256:
 		return "content does not match its hash (edited)"
-	case w.h.plain(r) == r.hash:
+	case w.h.plain(r) == r.Hash:
 		return "its hash is a plain SHA-256 of its content, not an HMAC with the audit key: the chain was recomputed without the key"
 	case w.keyedFrom == 0:
 		return "content does not match its HMAC (edited, rehashed without the audit key, or " + KeyFileName + " is not the key the log was written with)"
 	default:
 		return "content does not match its HMAC (edited, or rehashed without the audit key)"
 	}
-	if r.hashVersion == HashHMAC && w.keyedFrom == 0 {
-		w.keyedFrom = r.id
+	if r.HashVersion == HashHMAC && w.keyedFrom == 0 {
+		w.keyedFrom = r.ID
 	}
-	w.prevID, w.prevHash = r.id, r.hash
+	w.prevID, w.prevHash = r.ID, r.Hash
 	return ""
 }
 
 // linkProblem says why r does not follow the entry prevID with hash prevHash
 // (prevID 0: r should be the first entry), or returns "".
-func linkProblem(prevID int64, prevHash string, r *row) string {
+func linkProblem(prevID int64, prevHash string, r *Row) string {
 	switch {
-	case r.id > prevID+1:
-		return fmt.Sprintf("previous-hash link broken (%s missing: deleted)", idSpan(prevID+1, r.id-1))
-	case r.prevHash != prevHash:
+	case r.ID > prevID+1:
+		return fmt.Sprintf("previous-hash link broken (%s missing: deleted)", idSpan(prevID+1, r.ID-1))
+	case r.PrevHash != prevHash:
 		return "previous-hash link broken (an entry before it was deleted or reordered)"
 	}
 	return ""

@@ -1,4 +1,4 @@
-package audit
+package audit_test
 
 import (
 	"bytes"
@@ -7,38 +7,38 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 func TestCanonicalEncoding(t *testing.T) {
-	r := row{
-		id: 42, time: "2026-03-01T09:00:00.000000000Z", actor: "al\"ice", role: "ad\\min\t\r",
-		source: "ui", action: "USER_CREATED", targetType: "user", targetID: "bob\n\x01",
-		params: `{"a":1,"b":"x"}`, outcome: "ok", message: "", clientAddr: "192.0.2.1",
-		reqID: "r1", prevHash: zeroHash,
+	r := audit.Row{
+		ID: 42, Time: "2026-03-01T09:00:00.000000000Z", Actor: "al\"ice", Role: "ad\\min\t\r",
+		Source: "ui", Action: "USER_CREATED", TargetType: "user", TargetID: "bob\n\x01",
+		Params: `{"a":1,"b":"x"}`, Outcome: "ok", Message: "", ClientAddr: "192.0.2.1",
+		RequestID: "r1", PrevHash: audit.ZeroHash,
 	}
 	want := `{"id":42,"time":"2026-03-01T09:00:00.000000000Z","actor":"al\"ice","role":"ad\\min\t\r",` +
 		`"source":"ui","action":"USER_CREATED","target_type":"user","target_id":"bob\n\u0001",` +
 		`"params":"{\"a\":1,\"b\":\"x\"}","outcome":"ok","message":"","client_addr":"192.0.2.1",` +
-		`"request_id":"r1","prev_hash":"` + zeroHash + `"}`
-	if got := string(appendCanonical(nil, &r)); got != want {
+		`"request_id":"r1","prev_hash":"` + audit.ZeroHash + `"}`
+	if got := string(audit.AppendCanonical(nil, &r)); got != want {
 		t.Fatalf("canonical encoding\n got %s\nwant %s", got, want)
 	}
 	sum := sha256.Sum256([]byte(want))
-	r.hashVersion = HashSHA256
-	if got := newHasher(testKey).hash(&r); got != hex.EncodeToString(sum[:]) {
+	r.HashVersion = audit.HashSHA256
+	if got := audit.HashWith(testKey, &r); got != hex.EncodeToString(sum[:]) {
 		t.Fatalf("version 1 hash = %s, want sha256 of the canonical encoding", got)
 	}
-	mac := hmac.New(sha256.New, bytes.Repeat([]byte{1}, keySize))
+	mac := hmac.New(sha256.New, bytes.Repeat([]byte{1}, audit.KeySize))
 	mac.Write([]byte(want))
-	r.hashVersion = HashHMAC
-	if got := newHasher(testKey).hash(&r); got != hex.EncodeToString(mac.Sum(nil)) {
+	r.HashVersion = audit.HashHMAC
+	if got := audit.HashWith(testKey, &r); got != hex.EncodeToString(mac.Sum(nil)) {
 		t.Fatalf("version 2 hash = %s, want HMAC-SHA256 of the canonical encoding with the key", got)
 	}
 }
@@ -81,11 +81,11 @@ func TestVerify(t *testing.T) {
 			8, 9, "entry 9: content does not match its HMAC (edited, or rehashed without the audit key)"},
 		{"edited hash", execSQL(`UPDATE audit_log SET hash = 'f' || substr(hash, 2) WHERE id = 4`),
 			3, 4, "entry 4: content does not match its HMAC (edited, or rehashed without the audit key)"},
-		{"edited and rehashed with the key", rewrite(4, 4, testKey.rehash),
+		{"edited and rehashed with the key", rewrite(4, 4, rehash(testKey)),
 			4, 5, "entry 5: previous-hash link broken (an entry before it was deleted or reordered)"},
 		{"edited, chain recomputed with plain SHA-256", rewrite(4, 10, plainSHA256),
 			3, 4, "entry 4: its hash is a plain SHA-256 of its content, not an HMAC with the audit key: the chain was recomputed without the key"},
-		{"edited, chain recomputed with another key", rewrite(4, 10, otherKey.rehash),
+		{"edited, chain recomputed with another key", rewrite(4, 10, rehash(otherKey)),
 			3, 4, "entry 4: content does not match its HMAC (edited, or rehashed without the audit key)"},
 		{"edited, tail recomputed unkeyed", rewrite(4, 10, unkeyed),
 			3, 4, "entry 4: hashed without the audit key after keyed entries began at entry 1: rewritten without the key"},
@@ -139,7 +139,7 @@ func execSQL(stmts ...string) func(*testing.T, *sql.DB) {
 func swapRows(a, b int64) func(*testing.T, *sql.DB) {
 	return func(t *testing.T, db *sql.DB) {
 		ra, rb := readRow(t, db, a), readRow(t, db, b)
-		ra.id, rb.id = b, a
+		ra.ID, rb.ID = b, a
 		writeRow(t, db, ra)
 		writeRow(t, db, rb)
 	}
@@ -149,55 +149,57 @@ func swapRows(a, b int64) func(*testing.T, *sql.DB) {
 // it and every entry after it up to to get a hash made by rehash (which may
 // also change the version) and a previous-hash link to the rewritten entry
 // before.
-func rewrite(from, to int64, rehash func(*row)) func(*testing.T, *sql.DB) {
+func rewrite(from, to int64, rehash func(*audit.Row)) func(*testing.T, *sql.DB) {
 	return func(t *testing.T, db *sql.DB) {
-		prev := zeroHash
+		prev := audit.ZeroHash
 		if from > 1 {
-			prev = readRow(t, db, from-1).hash
+			prev = readRow(t, db, from-1).Hash
 		}
 		for id := from; id <= to; id++ {
 			r := readRow(t, db, id)
 			if id == from {
-				r.actor = "mallory"
+				r.Actor = "mallory"
 			}
-			r.prevHash = prev
+			r.PrevHash = prev
 			rehash(&r)
 			writeRow(t, db, r)
-			prev = r.hash
+			prev = r.Hash
 		}
 	}
 }
 
-// rehash gives r an HMAC with k.
-func (k Key) rehash(r *row) {
-	r.hashVersion = HashHMAC
-	r.hash = newHasher(k).hash(r)
+// rehash returns a rehash for rewrite that gives r an HMAC with k.
+func rehash(k audit.Key) func(*audit.Row) {
+	return func(r *audit.Row) {
+		r.HashVersion = audit.HashHMAC
+		r.Hash = audit.HashWith(k, r)
+	}
 }
 
-func plainSHA256(r *row) { r.hash = newHasher(testKey).plain(r) }
+func plainSHA256(r *audit.Row) { r.Hash = audit.PlainHash(r) }
 
 // unkeyed rehashes r as an entry from before keyed hashes.
-func unkeyed(r *row) {
-	r.hashVersion = HashSHA256
+func unkeyed(r *audit.Row) {
+	r.HashVersion = audit.HashSHA256
 	plainSHA256(r)
 }
 
-func readRow(t *testing.T, db *sql.DB, id int64) row {
+func readRow(t *testing.T, db *sql.DB, id int64) audit.Row {
 	t.Helper()
-	var r row
-	if err := scanRow(db.QueryRow(`SELECT `+columns+` FROM audit_log WHERE id = ?`, id), &r); err != nil {
+	r, err := sqlite.NewAudit(db).Get(context.Background(), id)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-func writeRow(t *testing.T, db *sql.DB, r row) {
+func writeRow(t *testing.T, db *sql.DB, r audit.Row) {
 	t.Helper()
 	_, err := db.Exec(`UPDATE audit_log SET time = ?, actor = ?, role = ?, source = ?, action = ?,
 		target_type = ?, target_id = ?, params = ?, outcome = ?, message = ?, client_addr = ?,
 		request_id = ?, prev_hash = ?, hash = ?, hash_version = ? WHERE id = ?`,
-		r.time, r.actor, r.role, r.source, r.action, r.targetType, r.targetID, r.params,
-		r.outcome, r.message, r.clientAddr, r.reqID, r.prevHash, r.hash, r.hashVersion, r.id)
+		r.Time, r.Actor, r.Role, r.Source, r.Action, r.TargetType, r.TargetID, r.Params,
+		r.Outcome, r.Message, r.ClientAddr, r.RequestID, r.PrevHash, r.Hash, r.HashVersion, r.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,23 +209,21 @@ func writeRow(t *testing.T, db *sql.DB, r row) {
 // SHA-256, and an INSERT that does not name hash_version.
 func appendUnkeyed(t *testing.T, db *sql.DB, n int) {
 	t.Helper()
-	var last row
-	err := scanRow(db.QueryRow(`SELECT `+columns+` FROM audit_log ORDER BY id DESC LIMIT 1`), &last)
-	if errors.Is(err, sql.ErrNoRows) {
-		last.hash = zeroHash
-	} else if err != nil {
+	last := audit.Row{Hash: audit.ZeroHash}
+	if id, _, err := sqlite.NewAudit(db).Newest(context.Background()); err != nil {
 		t.Fatal(err)
+	} else if id > 0 {
+		last = readRow(t, db, id)
 	}
-	h := newHasher(testKey)
 	for i := range n {
-		r := row{id: last.id + 1, time: t0.Add(time.Duration(last.id) * time.Second).Format(store.TimeLayout),
-			actor: "old", role: "admin", source: SourceUI, action: "LOGIN", params: fmt.Sprintf(`{"n":%d}`, i),
-			outcome: OutcomeOK, prevHash: last.hash, hashVersion: HashSHA256}
-		r.hash = h.hash(&r)
+		r := audit.Row{ID: last.ID + 1, Time: t0.Add(time.Duration(last.ID) * time.Second).Format(audit.TimeLayout),
+			Actor: "old", Role: "admin", Source: audit.SourceUI, Action: "LOGIN", Params: fmt.Sprintf(`{"n":%d}`, i),
+			Outcome: audit.OutcomeOK, PrevHash: last.Hash, HashVersion: audit.HashSHA256}
+		r.Hash = audit.HashWith(testKey, &r)
 		_, err := db.Exec(`INSERT INTO audit_log (id, time, actor, role, source, action, target_type, target_id,
 			params, outcome, message, client_addr, request_id, prev_hash, hash)
 			VALUES (?, ?, ?, ?, ?, ?, '', '', ?, ?, '', '', '', ?, ?)`,
-			r.id, r.time, r.actor, r.role, r.source, r.action, r.params, r.outcome, r.prevHash, r.hash)
+			r.ID, r.Time, r.Actor, r.Role, r.Source, r.Action, r.Params, r.Outcome, r.PrevHash, r.Hash)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,10 +245,10 @@ func TestUpgradeFromUnkeyedStore(t *testing.T) {
 	if err != nil || !res.OK || res.Checked != 10 || res.KeyedFrom != 6 {
 		t.Fatalf("after keyed appends: %+v, %v", res, err)
 	}
-	if e, _ := l.Get(context.Background(), 5); e.HashVersion != HashSHA256 {
+	if e, _ := l.Get(context.Background(), 5); e.HashVersion != audit.HashSHA256 {
 		t.Fatalf("old entry has hash version %d", e.HashVersion)
 	}
-	if e, _ := l.Get(context.Background(), 6); e.HashVersion != HashHMAC || e.PrevHash != readRow(t, db, 5).hash {
+	if e, _ := l.Get(context.Background(), 6); e.HashVersion != audit.HashHMAC || e.PrevHash != readRow(t, db, 5).Hash {
 		t.Fatalf("first keyed entry: %+v", e)
 	}
 

@@ -2,10 +2,7 @@ package auth
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
-	"github.com/stratabackup/strata/internal/store"
 	"strings"
 	"time"
 	"unicode"
@@ -31,18 +28,6 @@ type APIKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time // nil if never used; updated at most once a minute
 	RevokedAt  *time.Time // nil if active
-}
-
-const apiKeyColumns = `id, name, role, prefix, created_by, created_at, last_used_at, revoked_at`
-
-func scanAPIKey(row scanner) (APIKey, error) {
-	var k APIKey
-	err := row.Scan(&k.ID, &k.Name, &k.Role, &k.Prefix, &k.CreatedBy,
-		store.ScanTime(&k.CreatedAt), store.ScanNullTime(&k.LastUsedAt), store.ScanNullTime(&k.RevokedAt))
-	if err != nil {
-		return APIKey{}, err
-	}
-	return k, nil
 }
 
 func validateAPIKeyName(name string) error {
@@ -84,34 +69,10 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, role Role, crea
 		CreatedBy: createdBy,
 		CreatedAt: s.now().UTC(),
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var exists bool
-		err := tx.QueryRowContext(ctx, `
-			SELECT EXISTS (SELECT 1 FROM api_keys WHERE name = ? COLLATE NOCASE AND revoked_at IS NULL)`,
-			name).Scan(&exists)
-		if err != nil {
-			return fmt.Errorf("auth: look up API key %q: %w", name, err)
-		}
-		if exists {
-			return ErrAPIKeyNameTaken
-		}
-		// The token is 256 random bits, so SHA-256 suffices; unlike a
-		// password it cannot be guessed, and a slow hash would only slow
-		// down every API request.
-		res, err := tx.ExecContext(ctx, `
-			INSERT INTO api_keys (name, role, token_hash, prefix, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`,
-			k.Name, k.Role, hashToken(token), k.Prefix, k.CreatedBy, store.Time(k.CreatedAt))
-		if err != nil {
-			return fmt.Errorf("auth: insert API key %q: %w", name, err)
-		}
-		k.ID, err = res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("auth: insert API key %q: %w", name, err)
-		}
-		return nil
-	})
-	if err != nil {
+	// The token is 256 random bits, so SHA-256 suffices; unlike a password
+	// it cannot be guessed, and a slow hash would only slow down every API
+	// request.
+	if k.ID, err = s.store.InsertAPIKey(ctx, k, hashToken(token)); err != nil {
 		return APIKey{}, "", err
 	}
 	return k, token, nil
@@ -124,14 +85,9 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, token string) (APIKey,
 	if len(token) != apiKeyTokenLength || !strings.HasPrefix(token, APIKeyTokenPrefix) {
 		return APIKey{}, ErrInvalidAPIKey
 	}
-	k, err := scanAPIKey(s.db.QueryRowContext(ctx,
-		`SELECT `+apiKeyColumns+` FROM api_keys WHERE token_hash = ? AND revoked_at IS NULL`,
-		hashToken(token)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return APIKey{}, ErrInvalidAPIKey
-	}
+	k, err := s.store.ActiveAPIKey(ctx, hashToken(token))
 	if err != nil {
-		return APIKey{}, fmt.Errorf("auth: look up API key: %w", err)
+		return APIKey{}, err
 	}
 	// A key may do no more than whoever made it may do now.
 	authority, err := s.creatorRole(ctx, k.CreatedBy, 0)
@@ -143,12 +99,8 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, token string) (APIKey,
 	}
 	now := s.now().UTC()
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= touchInterval {
-		_, err := s.db.ExecContext(ctx, `
-			UPDATE api_keys SET last_used_at = ?
-			WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`,
-			store.Time(now), k.ID, store.Time(now.Add(-touchInterval)))
-		if err != nil {
-			return APIKey{}, fmt.Errorf("auth: record use of API key %d: %w", k.ID, err)
+		if err := s.store.TouchAPIKey(ctx, k.ID, now, now.Add(-touchInterval)); err != nil {
+			return APIKey{}, err
 		}
 		k.LastUsedAt = &now
 	}
@@ -167,13 +119,10 @@ func (s *Service) creatorRole(ctx context.Context, createdBy string, depth int) 
 	case depth >= 8:
 		return "", ErrInvalidAPIKey
 	case strings.HasPrefix(createdBy, "apikey:"):
-		maker, err := scanAPIKey(s.db.QueryRowContext(ctx,
-			`SELECT `+apiKeyColumns+` FROM api_keys WHERE name = ? COLLATE NOCASE AND revoked_at IS NULL`, strings.TrimPrefix(createdBy, "apikey:")))
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", ErrInvalidAPIKey // the key that made it was revoked
-		}
+		// ErrInvalidAPIKey when the key that made it was revoked.
+		maker, err := s.store.ActiveAPIKeyByName(ctx, strings.TrimPrefix(createdBy, "apikey:"))
 		if err != nil {
-			return "", fmt.Errorf("auth: look up API key: %w", err)
+			return "", err
 		}
 		role, err := s.creatorRole(ctx, maker.CreatedBy, depth+1)
 		if err != nil || role.Allows(maker.Role) {
@@ -195,44 +144,11 @@ func (s *Service) creatorRole(ctx context.Context, createdBy string, depth int) 
 
 // ListAPIKeys returns every API key, revoked ones included, oldest first.
 func (s *Service) ListAPIKeys(ctx context.Context) ([]APIKey, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("auth: list API keys: %w", err)
-	}
-	defer rows.Close()
-	var keys []APIKey
-	for rows.Next() {
-		k, err := scanAPIKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("auth: list API keys: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("auth: list API keys: %w", err)
-	}
-	return keys, nil
+	return s.store.APIKeys(ctx)
 }
 
 // RevokeAPIKey revokes the key with id, for good. Revoking a revoked key
 // does nothing; an unknown id is [ErrAPIKeyNotFound].
 func (s *Service) RevokeAPIKey(ctx context.Context, id int64) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var revoked sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT revoked_at FROM api_keys WHERE id = ?`, id).Scan(&revoked)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrAPIKeyNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("auth: revoke API key %d: %w", id, err)
-		}
-		if revoked.Valid {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ?`, store.Time(s.now()), id)
-		if err != nil {
-			return fmt.Errorf("auth: revoke API key %d: %w", id, err)
-		}
-		return nil
-	})
+	return s.store.RevokeAPIKey(ctx, id, s.now())
 }

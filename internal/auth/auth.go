@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"database/sql"
 	"errors"
 	"time"
 
@@ -39,10 +38,10 @@ var (
 // usually redirect to the login page.
 var ErrNoSession = errors.New("auth: no valid session")
 
-// Service stores users and API keys in the state store and checks logins.
-// It is safe for concurrent use.
+// Service keeps users and API keys in a [Store] and checks logins. It is
+// safe for concurrent use.
 type Service struct {
-	db       *sql.DB
+	store    Store
 	now      func() time.Time
 	throttle *Throttle
 }
@@ -62,9 +61,9 @@ func WithThrottle(t *Throttle) Option {
 	return func(s *Service) { s.throttle = t }
 }
 
-// New returns a service over db, a state store opened with store.Open.
-func New(db *sql.DB, opts ...Option) *Service {
-	s := &Service{db: db, now: time.Now}
+// New returns a service over store (such as sqlite.NewAuth).
+func New(store Store, opts ...Option) *Service {
+	s := &Service{store: store, now: time.Now}
 	for _, opt := range opts {
 		opt(s)
 	}

@@ -4,12 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"github.com/stratabackup/strata/internal/store"
 	"net/http"
 	"time"
 
@@ -106,21 +103,12 @@ func (s *Sessions) Start(w http.ResponseWriter, r *http.Request, u User, clientA
 		userAgent = userAgent[:maxUserAgentLength]
 	}
 	now := s.svc.now()
-	err = s.svc.inTx(r.Context(), func(tx *sql.Tx) error {
-		if oldToken != "" {
-			if err := revokeSession(r.Context(), tx, hashToken(oldToken), now); err != nil {
-				return err
-			}
-		}
-		_, err := tx.ExecContext(r.Context(), `
-			INSERT INTO sessions (id, user_id, created_at, last_seen_at, client_addr, user_agent)
-			VALUES (?, ?, ?, ?, ?, ?)`,
-			hashToken(token), u.ID, store.Time(now), store.Time(now), clientAddr, userAgent)
-		if err != nil {
-			return fmt.Errorf("auth: insert session of user %d: %w", u.ID, err)
-		}
-		return nil
-	})
+	var revoke string
+	if oldToken != "" {
+		revoke = hashToken(oldToken)
+	}
+	err = s.svc.store.StartSession(r.Context(), revoke, Session{ID: hashToken(token), UserID: u.ID,
+		CreatedAt: now, LastSeenAt: now, ClientAddr: clientAddr, UserAgent: userAgent})
 	if err != nil {
 		return err
 	}
@@ -140,23 +128,12 @@ func (s *Sessions) Load(r *http.Request) (Session, User, error) {
 	if token == "" {
 		return Session{}, User{}, ErrNoSession
 	}
-	var sess Session
-	var revoked *time.Time
-	row := s.svc.db.QueryRowContext(r.Context(), `
-		SELECT u.id, u.name, u.role, u.disabled, u.created_at, u.updated_at,
-			s.id, s.user_id, s.created_at, s.last_seen_at, s.client_addr, s.user_agent, s.revoked_at
-		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.id = ?`, hashToken(token))
-	u, err := scanUser(row, &sess.ID, &sess.UserID, store.ScanTime(&sess.CreatedAt), store.ScanTime(&sess.LastSeenAt),
-		&sess.ClientAddr, &sess.UserAgent, store.ScanNullTime(&revoked))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Session{}, User{}, ErrNoSession
-	}
+	sess, u, revoked, err := s.svc.store.Session(r.Context(), hashToken(token))
 	if err != nil {
-		return Session{}, User{}, fmt.Errorf("auth: load session: %w", err)
+		return Session{}, User{}, err
 	}
 	now := s.svc.now()
-	if revoked != nil || u.Disabled ||
+	if revoked || u.Disabled ||
 		now.Sub(sess.LastSeenAt) >= s.idle || now.Sub(sess.CreatedAt) >= s.absolute {
 		return Session{}, User{}, ErrNoSession
 	}
@@ -170,14 +147,7 @@ func (s *Sessions) Touch(ctx context.Context, sess Session) error {
 	if now.Sub(sess.LastSeenAt) < touchInterval {
 		return nil
 	}
-	_, err := s.svc.db.ExecContext(ctx, `
-		UPDATE sessions SET last_seen_at = ?
-		WHERE id = ? AND revoked_at IS NULL AND last_seen_at <= ?`,
-		store.Time(now), sess.ID, store.Time(now.Add(-touchInterval)))
-	if err != nil {
-		return fmt.Errorf("auth: touch session: %w", err)
-	}
-	return nil
+	return s.svc.store.TouchSession(ctx, sess.ID, now, now.Add(-touchInterval))
 }
 
 // End logs out: it revokes the request's session, if any, and deletes the
@@ -185,10 +155,7 @@ func (s *Sessions) Touch(ctx context.Context, sess Session) error {
 func (s *Sessions) End(w http.ResponseWriter, r *http.Request) error {
 	cookie, token := s.decode(r)
 	if token != "" {
-		err := s.svc.inTx(r.Context(), func(tx *sql.Tx) error {
-			return revokeSession(r.Context(), tx, hashToken(token), s.svc.now())
-		})
-		if err != nil {
+		if err := s.svc.store.RevokeSession(r.Context(), hashToken(token), s.svc.now()); err != nil {
 			return err
 		}
 	}
@@ -205,18 +172,7 @@ func (s *Sessions) End(w http.ResponseWriter, r *http.Request) error {
 // it now and then.
 func (s *Sessions) PurgeExpired(ctx context.Context) (int64, error) {
 	cutoff := s.svc.now().Add(-24 * time.Hour)
-	res, err := s.svc.db.ExecContext(ctx, `
-		DELETE FROM sessions
-		WHERE revoked_at < ? OR last_seen_at < ? OR created_at < ?`,
-		store.Time(cutoff), store.Time(cutoff.Add(-s.idle)), store.Time(cutoff.Add(-s.absolute)))
-	if err != nil {
-		return 0, fmt.Errorf("auth: purge sessions: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("auth: purge sessions: %w", err)
-	}
-	return n, nil
+	return s.svc.store.PurgeSessions(ctx, cutoff, cutoff.Add(-s.idle), cutoff.Add(-s.absolute))
 }
 
 // decode returns the request's session cookie (a fresh one if it has none
@@ -230,22 +186,6 @@ func (s *Sessions) decode(r *http.Request) (*sessions.Session, string) {
 	}
 	token, _ := cookie.Values[tokenKey].(string)
 	return cookie, token
-}
-
-func revokeSession(ctx context.Context, tx *sql.Tx, id string, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, store.Time(now), id)
-	if err != nil {
-		return fmt.Errorf("auth: revoke session: %w", err)
-	}
-	return nil
-}
-
-func revokeUserSessions(ctx context.Context, tx *sql.Tx, userID int64, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, store.Time(now), userID)
-	if err != nil {
-		return fmt.Errorf("auth: end sessions of user %d: %w", userID, err)
-	}
-	return nil
 }
 
 // newToken returns 32 random bytes in unpadded base64url.

@@ -1,4 +1,4 @@
-package auth
+package auth_test
 
 import (
 	"crypto/rand"
@@ -6,14 +6,17 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/stratabackup/strata/internal/auth"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 
-func newTestSessions(t *testing.T, e *env, opts SessionOptions) *Sessions {
+func newTestSessions(t *testing.T, e *env, opts auth.SessionOptions) *auth.Sessions {
 	t.Helper()
 	hashKey, blockKey := make([]byte, 64), make([]byte, 32)
 	rand.Read(hashKey)
 	rand.Read(blockKey)
-	s, err := NewSessions(e.svc, hashKey, blockKey, opts)
+	s, err := auth.NewSessions(e.svc, hashKey, blockKey, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +34,7 @@ func request(cookies ...*http.Cookie) *http.Request {
 
 // start logs u in with a request carrying cookies and returns the session
 // cookie set.
-func start(t *testing.T, s *Sessions, u User, cookies ...*http.Cookie) *http.Cookie {
+func start(t *testing.T, s *auth.Sessions, u auth.User, cookies ...*http.Cookie) *http.Cookie {
 	t.Helper()
 	w := httptest.NewRecorder()
 	if err := s.Start(w, request(cookies...), u, "192.0.2.1", "test-agent"); err != nil {
@@ -43,7 +46,7 @@ func start(t *testing.T, s *Sessions, u User, cookies ...*http.Cookie) *http.Coo
 func sessionCookie(t *testing.T, w *httptest.ResponseRecorder) *http.Cookie {
 	t.Helper()
 	for _, c := range w.Result().Cookies() {
-		if c.Name == SessionCookieName {
+		if c.Name == auth.SessionCookieName {
 			return c
 		}
 	}
@@ -51,14 +54,14 @@ func sessionCookie(t *testing.T, w *httptest.ResponseRecorder) *http.Cookie {
 	return nil
 }
 
-func load(s *Sessions, c *http.Cookie) (Session, User, error) {
+func load(s *auth.Sessions, c *http.Cookie) (auth.Session, auth.User, error) {
 	return s.Load(request(c))
 }
 
 func TestSessionStartLoad(t *testing.T) {
 	e := newEnv(t)
-	u := e.createUser(t, "alice", RoleAuditor)
-	s := newTestSessions(t, e, SessionOptions{Secure: true})
+	u := e.createUser(t, "alice", auth.RoleAuditor)
+	s := newTestSessions(t, e, auth.SessionOptions{Secure: true})
 
 	c := start(t, s, u)
 	if c.Name != "strata_session" || !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.MaxAge != 12*60*60 {
@@ -68,29 +71,29 @@ func TestSessionStartLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.ID != u.ID || got.Role != RoleAuditor || sess.UserID != u.ID || sess.ID == "" ||
+	if got.ID != u.ID || got.Role != auth.RoleAuditor || sess.UserID != u.ID || sess.ID == "" ||
 		!sess.CreatedAt.Equal(e.clock.Now()) || !sess.LastSeenAt.Equal(e.clock.Now()) ||
 		sess.ClientAddr != "192.0.2.1" || sess.UserAgent != "test-agent" {
 		t.Fatalf("Load = %+v, %+v", sess, got)
 	}
 
-	if _, _, err := s.Load(request()); err != ErrNoSession {
+	if _, _, err := s.Load(request()); err != auth.ErrNoSession {
 		t.Fatalf("no cookie: %v", err)
 	}
-	forged := &http.Cookie{Name: SessionCookieName, Value: "forged"}
-	if _, _, err := load(s, forged); err != ErrNoSession {
+	forged := &http.Cookie{Name: auth.SessionCookieName, Value: "forged"}
+	if _, _, err := load(s, forged); err != auth.ErrNoSession {
 		t.Fatalf("forged cookie: %v", err)
 	}
 	// Another key (say, after the key file was replaced) cannot read it.
-	if _, _, err := load(newTestSessions(t, e, SessionOptions{}), c); err != ErrNoSession {
+	if _, _, err := load(newTestSessions(t, e, auth.SessionOptions{}), c); err != auth.ErrNoSession {
 		t.Fatalf("cookie under other keys: %v", err)
 	}
 }
 
 func TestSessionIdleTimeout(t *testing.T) {
 	e := newEnv(t)
-	u := e.createUser(t, "alice", RoleAdmin)
-	s := newTestSessions(t, e, SessionOptions{})
+	u := e.createUser(t, "alice", auth.RoleAdmin)
+	s := newTestSessions(t, e, auth.SessionOptions{})
 	c := start(t, s, u)
 
 	e.clock.Advance(29 * time.Minute)
@@ -106,15 +109,15 @@ func TestSessionIdleTimeout(t *testing.T) {
 		t.Fatalf("29m after touch: %v", err)
 	}
 	e.clock.Advance(time.Minute)
-	if _, _, err := load(s, c); err != ErrNoSession {
+	if _, _, err := load(s, c); err != auth.ErrNoSession {
 		t.Fatalf("30m after touch: %v", err)
 	}
 }
 
 func TestSessionTouchWritesOncePerMinute(t *testing.T) {
 	e := newEnv(t)
-	u := e.createUser(t, "alice", RoleAdmin)
-	s := newTestSessions(t, e, SessionOptions{})
+	u := e.createUser(t, "alice", auth.RoleAdmin)
+	s := newTestSessions(t, e, auth.SessionOptions{})
 	c := start(t, s, u)
 	started := e.clock.Now()
 
@@ -148,8 +151,8 @@ func TestSessionTouchWritesOncePerMinute(t *testing.T) {
 
 func TestSessionAbsoluteTimeout(t *testing.T) {
 	e := newEnv(t)
-	u := e.createUser(t, "alice", RoleAdmin)
-	s := newTestSessions(t, e, SessionOptions{})
+	u := e.createUser(t, "alice", auth.RoleAdmin)
+	s := newTestSessions(t, e, auth.SessionOptions{})
 	c := start(t, s, u)
 
 	for elapsed := time.Duration(0); elapsed < 12*time.Hour; elapsed += 20 * time.Minute {
@@ -162,15 +165,15 @@ func TestSessionAbsoluteTimeout(t *testing.T) {
 		}
 		e.clock.Advance(20 * time.Minute)
 	}
-	if _, _, err := load(s, c); err != ErrNoSession {
+	if _, _, err := load(s, c); err != auth.ErrNoSession {
 		t.Fatalf("after 12h: %v", err)
 	}
 }
 
 func TestSessionEnd(t *testing.T) {
 	e := newEnv(t)
-	u := e.createUser(t, "alice", RoleAdmin)
-	s := newTestSessions(t, e, SessionOptions{})
+	u := e.createUser(t, "alice", auth.RoleAdmin)
+	s := newTestSessions(t, e, auth.SessionOptions{})
 	c := start(t, s, u)
 
 	w := httptest.NewRecorder()
@@ -181,7 +184,7 @@ func TestSessionEnd(t *testing.T) {
 		t.Fatalf("cookie after End = %+v, want MaxAge < 0", cleared)
 	}
 	// The old cookie, replayed, no longer works.
-	if _, _, err := load(s, c); err != ErrNoSession {
+	if _, _, err := load(s, c); err != auth.ErrNoSession {
 		t.Fatalf("after End: %v", err)
 	}
 	// Without a session End just clears the cookie.
@@ -192,9 +195,9 @@ func TestSessionEnd(t *testing.T) {
 
 func TestSessionEndedByUserChanges(t *testing.T) {
 	e := newEnv(t)
-	admin := e.createUser(t, "admin", RoleAdmin)
-	u := e.createUser(t, "alice", RoleAdmin)
-	s := newTestSessions(t, e, SessionOptions{})
+	admin := e.createUser(t, "admin", auth.RoleAdmin)
+	u := e.createUser(t, "alice", auth.RoleAdmin)
+	s := newTestSessions(t, e, auth.SessionOptions{})
 	adminCookie := start(t, s, admin)
 
 	changes := []struct {
@@ -203,7 +206,7 @@ func TestSessionEndedByUserChanges(t *testing.T) {
 	}{
 		{"disable", func() error { return e.svc.SetDisabled(e.ctx, u.ID, true) }},
 		{"enable", func() error { return e.svc.SetDisabled(e.ctx, u.ID, false) }},
-		{"set role", func() error { return e.svc.SetRole(e.ctx, u.ID, RoleAuditor) }},
+		{"set role", func() error { return e.svc.SetRole(e.ctx, u.ID, auth.RoleAuditor) }},
 		{"reset password", func() error { return e.svc.SetPassword(e.ctx, u.ID, "another password") }},
 	}
 	earlier := []*http.Cookie{start(t, s, u)}
@@ -212,7 +215,7 @@ func TestSessionEndedByUserChanges(t *testing.T) {
 			t.Fatalf("%s: %v", c.what, err)
 		}
 		for _, cookie := range earlier {
-			if _, _, err := load(s, cookie); err != ErrNoSession {
+			if _, _, err := load(s, cookie); err != auth.ErrNoSession {
 				t.Fatalf("session from before %s: %v", c.what, err)
 			}
 		}
@@ -230,15 +233,15 @@ func TestSessionEndedByUserChanges(t *testing.T) {
 		t.Fatalf("other user's session: %v", err)
 	}
 	u, _ = e.svc.GetUser(e.ctx, u.ID)
-	if err := s.Start(httptest.NewRecorder(), request(), User{ID: u.ID, Disabled: true}, "", ""); err != ErrUserDisabled {
+	if err := s.Start(httptest.NewRecorder(), request(), auth.User{ID: u.ID, Disabled: true}, "", ""); err != auth.ErrUserDisabled {
 		t.Fatalf("Start for a disabled user: %v", err)
 	}
 }
 
 func TestSessionStartRenewsToken(t *testing.T) {
 	e := newEnv(t)
-	u := e.createUser(t, "alice", RoleAdmin)
-	s := newTestSessions(t, e, SessionOptions{})
+	u := e.createUser(t, "alice", auth.RoleAdmin)
+	s := newTestSessions(t, e, auth.SessionOptions{})
 	old := start(t, s, u)
 	oldSess, _, err := load(s, old)
 	if err != nil {
@@ -246,12 +249,12 @@ func TestSessionStartRenewsToken(t *testing.T) {
 	}
 
 	renewed := start(t, s, u, old)
-	_, oldToken := s.decode(request(old))
-	_, newToken := s.decode(request(renewed))
+	oldToken := auth.CookieToken(s, request(old))
+	newToken := auth.CookieToken(s, request(renewed))
 	if oldToken == "" || newToken == "" || oldToken == newToken {
 		t.Fatalf("tokens: old %q, new %q", oldToken, newToken)
 	}
-	if _, _, err := load(s, old); err != ErrNoSession {
+	if _, _, err := load(s, old); err != auth.ErrNoSession {
 		t.Fatalf("old session after login: %v", err)
 	}
 	newSess, _, err := load(s, renewed)
@@ -265,19 +268,19 @@ func TestSessionStartRenewsToken(t *testing.T) {
 
 func TestSessionSurvivesRestart(t *testing.T) {
 	e := newEnv(t)
-	u := e.createUser(t, "alice", RoleAdmin)
-	hashKey, blockKey, err := LoadOrCreateKeys(e.dir, "")
+	u := e.createUser(t, "alice", auth.RoleAdmin)
+	hashKey, blockKey, err := auth.LoadOrCreateKeys(e.dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s1, _ := NewSessions(e.svc, hashKey, blockKey, SessionOptions{})
+	s1, _ := auth.NewSessions(e.svc, hashKey, blockKey, auth.SessionOptions{})
 	c := start(t, s1, u)
 
-	hashKey, blockKey, err = LoadOrCreateKeys(e.dir, "")
+	hashKey, blockKey, err = auth.LoadOrCreateKeys(e.dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2, _ := NewSessions(New(e.db, WithClock(e.clock.Now)), hashKey, blockKey, SessionOptions{})
+	s2, _ := auth.NewSessions(auth.New(sqlite.NewAuth(e.db), auth.WithClock(e.clock.Now)), hashKey, blockKey, auth.SessionOptions{})
 	if _, _, err := load(s2, c); err != nil {
 		t.Fatalf("after restart: %v", err)
 	}
@@ -285,8 +288,8 @@ func TestSessionSurvivesRestart(t *testing.T) {
 
 func TestSessionPurgeExpired(t *testing.T) {
 	e := newEnv(t)
-	u := e.createUser(t, "alice", RoleAdmin)
-	s := newTestSessions(t, e, SessionOptions{})
+	u := e.createUser(t, "alice", auth.RoleAdmin)
+	s := newTestSessions(t, e, auth.SessionOptions{})
 	ended := start(t, s, u)
 	if err := s.End(httptest.NewRecorder(), request(ended)); err != nil {
 		t.Fatal(err)
@@ -310,10 +313,10 @@ func TestSessionPurgeExpired(t *testing.T) {
 
 func TestNewSessionsKeyLengths(t *testing.T) {
 	e := newEnv(t)
-	if _, err := NewSessions(e.svc, make([]byte, 16), make([]byte, 32), SessionOptions{}); err == nil {
+	if _, err := auth.NewSessions(e.svc, make([]byte, 16), make([]byte, 32), auth.SessionOptions{}); err == nil {
 		t.Fatal("short hash key accepted")
 	}
-	if _, err := NewSessions(e.svc, make([]byte, 64), make([]byte, 16), SessionOptions{}); err == nil {
+	if _, err := auth.NewSessions(e.svc, make([]byte, 64), make([]byte, 16), auth.SessionOptions{}); err == nil {
 		t.Fatal("short block key accepted")
 	}
 }

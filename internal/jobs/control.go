@@ -21,13 +21,13 @@ var (
 // pause or cancel. Its methods are safe for concurrent use.
 type Control struct {
 	r       *Runner
-	lease   lease
+	lease   Lease
 	ctx     context.Context // the handler's
 	cancel  context.CancelCauseFunc
 	writeMu sync.Mutex // orders progress snapshots and their writes
 
 	mu          sync.Mutex
-	progress    progress
+	progress    Progress
 	dirty       bool      // progress not written yet
 	lastWrite   time.Time // when the lease was last extended
 	told        bool      // a Boundary has told the handler to pause or cancel
@@ -37,7 +37,7 @@ type Control struct {
 func newControl(r *Runner, j Job, ctx context.Context, cancel context.CancelCauseFunc) *Control {
 	return &Control{
 		r:         r,
-		lease:     lease{j.ID, j.LeaseOwner, j.Attempt},
+		lease:     Lease{j.ID, j.LeaseOwner, j.Attempt},
 		ctx:       ctx,
 		cancel:    cancel,
 		progress:  progressOf(j),
@@ -52,14 +52,14 @@ func newControl(r *Runner, j Job, ctx context.Context, cancel context.CancelCaus
 func (c *Control) Progress(phase string, bytesDone, bytesTotal, rowsDone, rowsTotal int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	p := progress{phase, c.progress.fraction, bytesDone, bytesTotal, rowsDone, rowsTotal}
+	p := Progress{phase, c.progress.Fraction, bytesDone, bytesTotal, rowsDone, rowsTotal}
 	switch {
 	case bytesTotal > 0:
-		p.fraction = float64(bytesDone) / float64(bytesTotal)
+		p.Fraction = float64(bytesDone) / float64(bytesTotal)
 	case rowsTotal > 0:
-		p.fraction = float64(rowsDone) / float64(rowsTotal)
+		p.Fraction = float64(rowsDone) / float64(rowsTotal)
 	}
-	p.fraction = min(max(p.fraction, 0), 1)
+	p.Fraction = min(max(p.Fraction, 0), 1)
 	c.progress, c.dirty = p, true
 }
 
@@ -99,7 +99,7 @@ func (c *Control) Boundary(ctx context.Context) error {
 		// A pause or cancel waits for the next boundary rather than a
 		// passing database error failing the job; a lost lease shows up
 		// in the next heartbeat.
-		c.r.log.Warn("jobs: read status at boundary", "job", c.lease.jobID, "err", err)
+		c.r.log.Warn("jobs: read status at boundary", "job", c.lease.JobID, "err", err)
 		return nil
 	}
 	var ask error
@@ -175,7 +175,7 @@ func (c *Control) noteWriteErr(what string, err error) {
 	case errors.Is(err, ErrLeaseLost):
 		c.cancel(ErrLeaseLost)
 	default:
-		c.r.log.Warn("jobs: "+what, "job", c.lease.jobID, "err", err)
+		c.r.log.Warn("jobs: "+what, "job", c.lease.JobID, "err", err)
 	}
 }
 
@@ -220,7 +220,7 @@ func (c *Control) watch(st Status) {
 	}
 	if time.Since(c.requestedAt) >= c.r.interruptGrace {
 		c.r.log.Warn("jobs: interrupting a job that did not reach a boundary after a request",
-			"job", c.lease.jobID, "status", st, "grace", c.r.interruptGrace)
+			"job", c.lease.JobID, "status", st, "grace", c.r.interruptGrace)
 		c.cancel(errInterrupted)
 	}
 }

@@ -1,4 +1,4 @@
-package jobs
+package jobs_test
 
 import (
 	"bytes"
@@ -13,14 +13,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
-func newTestStore(t *testing.T) (*Store, *sql.DB) {
+func newTestStore(t *testing.T) (*jobs.Store, *sql.DB) {
 	t.Helper()
 	db := statestore.Open(t, t.TempDir())
-	return NewStore(db), db
+	return jobs.NewStore(sqlite.NewJobs(db)), db
 }
 
 // logBuf collects a runner's log; it is printed when the test fails.
@@ -53,20 +55,20 @@ func newLog(t *testing.T) (*slog.Logger, *logBuf) {
 
 // fastTimings keep tests quick; the lease is long enough never to expire
 // by accident on a slow, race-enabled run.
-var fastTimings = []RunnerOption{
-	WithLease(5 * time.Second),
-	WithHeartbeat(100 * time.Millisecond),
-	WithProgressInterval(20 * time.Millisecond),
-	WithPollInterval(20 * time.Millisecond),
+var fastTimings = []jobs.RunnerOption{
+	jobs.WithLease(5 * time.Second),
+	jobs.WithHeartbeat(100 * time.Millisecond),
+	jobs.WithProgressInterval(20 * time.Millisecond),
+	jobs.WithPollInterval(20 * time.Millisecond),
 }
 
 // startRunner starts a runner with h for type "backup" (and fastTimings
 // before opts) and stops it when the test ends.
-func startRunner(t *testing.T, s *Store, owner string, workers int, log *slog.Logger, h Handler, opts ...RunnerOption) *Runner {
+func startRunner(t *testing.T, s *jobs.Store, owner string, workers int, log *slog.Logger, h jobs.Handler, opts ...jobs.RunnerOption) *jobs.Runner {
 	t.Helper()
-	r := NewRunner(s, owner, workers, log, append(slices.Clone(fastTimings), opts...)...)
+	r := jobs.NewRunner(s, owner, workers, log, append(slices.Clone(fastTimings), opts...)...)
 	if h != nil {
-		r.Register(TypeBackup, h)
+		r.Register(jobs.TypeBackup, h)
 	}
 	r.Start(context.Background())
 	t.Cleanup(func() {
@@ -79,9 +81,9 @@ func startRunner(t *testing.T, s *Store, owner string, workers int, log *slog.Lo
 	return r
 }
 
-func create(t *testing.T, s *Store, typ string) Job {
+func create(t *testing.T, s *jobs.Store, typ string) jobs.Job {
 	t.Helper()
-	j, err := s.Create(context.Background(), NewJob{Type: typ, Cluster: "prod", Description: "nightly", CreatedBy: "alice"})
+	j, err := s.Create(context.Background(), jobs.NewJob{Type: typ, Cluster: "prod", Description: "nightly", CreatedBy: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +91,7 @@ func create(t *testing.T, s *Store, typ string) Job {
 }
 
 // waitFor polls job id until ok accepts it, failing the test after 15s.
-func waitFor(t *testing.T, s *Store, id int64, what string, ok func(Job) bool) Job {
+func waitFor(t *testing.T, s *jobs.Store, id int64, what string, ok func(jobs.Job) bool) jobs.Job {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -107,9 +109,9 @@ func waitFor(t *testing.T, s *Store, id int64, what string, ok func(Job) bool) J
 	}
 }
 
-func waitStatus(t *testing.T, s *Store, id int64, want Status) Job {
+func waitStatus(t *testing.T, s *jobs.Store, id int64, want jobs.Status) jobs.Job {
 	t.Helper()
-	return waitFor(t, s, id, string(want), func(j Job) bool { return j.Status == want })
+	return waitFor(t, s, id, string(want), func(j jobs.Job) bool { return j.Status == want })
 }
 
 // waitLog waits until the runner's log contains substr.
@@ -153,7 +155,7 @@ type chunkCheckpoint struct {
 	Next int `json:"next"`
 }
 
-func checkpointOf(t *testing.T, j Job) chunkCheckpoint {
+func checkpointOf(t *testing.T, j jobs.Job) chunkCheckpoint {
 	t.Helper()
 	var cp chunkCheckpoint
 	if j.Checkpoint != nil {
@@ -171,23 +173,23 @@ type chunkHandler struct {
 	chunks int
 	// before, if set, runs before chunk i is processed and may block; an
 	// error it returns is returned by Run before the chunk is processed.
-	before func(ctx context.Context, j Job, i int) error
+	before func(ctx context.Context, j jobs.Job, i int) error
 	// cleanup, if set, runs while reverting and may block.
-	cleanup func(j Job)
+	cleanup func(j jobs.Job)
 	// refuseResume makes a run of an adopted job fail with this message.
 	refuseResume string
 
 	mu        sync.Mutex
 	processed map[int64][]int
 	cleaned   map[int64]int
-	runs      map[int64][]Job // the job as each run saw it
+	runs      map[int64][]jobs.Job // the job as each run saw it
 }
 
 func newChunkHandler(chunks int) *chunkHandler {
-	return &chunkHandler{chunks: chunks, processed: map[int64][]int{}, cleaned: map[int64]int{}, runs: map[int64][]Job{}}
+	return &chunkHandler{chunks: chunks, processed: map[int64][]int{}, cleaned: map[int64]int{}, runs: map[int64][]jobs.Job{}}
 }
 
-func (h *chunkHandler) Run(ctx context.Context, job Job, ctl *Control) error {
+func (h *chunkHandler) Run(ctx context.Context, job jobs.Job, ctl *jobs.Control) error {
 	h.mu.Lock()
 	h.runs[job.ID] = append(h.runs[job.ID], job)
 	h.mu.Unlock()
@@ -203,7 +205,7 @@ func (h *chunkHandler) Run(ctx context.Context, job Job, ctl *Control) error {
 	}
 	for i := cp.Next; ; i++ {
 		if err := ctl.Boundary(ctx); err != nil {
-			if errors.Is(err, ErrCancelRequested) {
+			if errors.Is(err, jobs.ErrCancelRequested) {
 				ctl.Reverting()
 				if h.cleanup != nil {
 					h.cleanup(job)
@@ -245,7 +247,7 @@ func (h *chunkHandler) cleanups(id int64) int {
 	return h.cleaned[id]
 }
 
-func (h *chunkHandler) runsOf(id int64) []Job {
+func (h *chunkHandler) runsOf(id int64) []jobs.Job {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return slices.Clone(h.runs[id])

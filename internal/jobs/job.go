@@ -55,19 +55,19 @@ type Job struct {
 	Unreadable string `json:"-"`
 
 	// The current claim's start and the fraction completed then (for ETA).
-	runStartedAt     *time.Time
-	runStartFraction float64
+	RunStartedAt     *time.Time `json:"-"`
+	RunStartFraction float64    `json:"-"`
 }
 
 // ETA estimates the time left from the progress made since the job was
 // last claimed, so time spent paused or before a crash does not count. It
 // reports false while the job is not running or has made no progress yet.
 func (j Job) ETA(now time.Time) (time.Duration, bool) {
-	if j.Status != StatusRunning && j.Status != StatusPauseRequested || j.runStartedAt == nil {
+	if j.Status != StatusRunning && j.Status != StatusPauseRequested || j.RunStartedAt == nil {
 		return 0, false
 	}
-	progress := j.FractionCompleted - j.runStartFraction
-	elapsed := now.Sub(*j.runStartedAt)
+	progress := j.FractionCompleted - j.RunStartFraction
+	elapsed := now.Sub(*j.RunStartedAt)
 	if progress <= 0 || j.FractionCompleted >= 1 || elapsed <= 0 {
 		return 0, false
 	}

@@ -1,4 +1,4 @@
-package jobs
+package jobs_test
 
 import (
 	"bufio"
@@ -13,7 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
@@ -28,9 +29,9 @@ func TestKilledConsoleJobResumesFromCheckpoint(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	path := filepath.Join(dir, store.FileName)
-	s := NewStore(statestore.Open(t, dir))
-	j := create(t, s, TypeBackup)
+	path := filepath.Join(dir, sqlite.FileName)
+	s := jobs.NewStore(statestore.OpenStores(t, dir).Jobs)
+	j := create(t, s, jobs.TypeBackup)
 
 	child := exec.Command(os.Args[0], "-test.run=^TestKilledConsoleJobResumesFromCheckpoint$")
 	child.Env = append(os.Environ(), killChildEnv+"="+path)
@@ -70,14 +71,14 @@ func TestKilledConsoleJobResumesFromCheckpoint(t *testing.T) {
 	child.Wait()
 
 	j, _ = s.Get(ctx, j.ID)
-	if j.Status != StatusRunning || j.LeaseOwner != "doomed" || j.Attempt != 1 || checkpointOf(t, j).Next != 3 {
+	if j.Status != jobs.StatusRunning || j.LeaseOwner != "doomed" || j.Attempt != 1 || checkpointOf(t, j).Next != 3 {
 		t.Fatalf("job left by the killed console = %+v (checkpoint %s)", j, j.Checkpoint)
 	}
 
 	log, logs := newLog(t)
 	h := newChunkHandler(6)
 	startRunner(t, s, "restarted", 1, log, h)
-	j = waitStatus(t, s, j.ID, StatusSucceeded)
+	j = waitStatus(t, s, j.ID, jobs.StatusSucceeded)
 	if got := h.processedChunks(j.ID); !slices.Equal(got, []int{3, 4, 5}) {
 		t.Fatalf("the restarted console processed chunks %v, want [3 4 5]", got)
 	}
@@ -92,13 +93,13 @@ func TestKilledConsoleJobResumesFromCheckpoint(t *testing.T) {
 // then blocks, and waits to be killed.
 func runConsoleUntilKilled(path string) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, path)
+	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
 	h := newChunkHandler(6)
-	h.before = func(ctx context.Context, j Job, i int) error {
+	h.before = func(ctx context.Context, j jobs.Job, i int) error {
 		if i == 3 {
 			fmt.Println("at chunk 3")
 			<-ctx.Done()
@@ -106,9 +107,9 @@ func runConsoleUntilKilled(path string) {
 		return nil
 	}
 	// A short lease, so that the restarted console adopts the job soon.
-	r := NewRunner(NewStore(db), "doomed", 1, slog.New(slog.NewTextHandler(os.Stderr, nil)),
-		WithLease(time.Second), WithHeartbeat(100*time.Millisecond), WithPollInterval(20*time.Millisecond))
-	r.Register(TypeBackup, h)
+	r := jobs.NewRunner(jobs.NewStore(sqlite.NewJobs(db)), "doomed", 1, slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		jobs.WithLease(time.Second), jobs.WithHeartbeat(100*time.Millisecond), jobs.WithPollInterval(20*time.Millisecond))
+	r.Register(jobs.TypeBackup, h)
 	r.Start(ctx)
 	time.Sleep(time.Minute)
 	os.Exit(4) // not killed: the parent test has failed

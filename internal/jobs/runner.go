@@ -279,7 +279,7 @@ func (r *Runner) run(runCtx context.Context, job Job) {
 	case err == nil:
 		// Not from reverting: the handler has begun removing its output.
 		to, from = StatusSucceeded, []Status{StatusRunning, StatusPauseRequested, StatusCancelRequested}
-		p.fraction = 1
+		p.Fraction = 1
 	case errors.Is(err, ErrPauseRequested):
 		to, from = StatusPaused, []Status{StatusPauseRequested}
 	case errors.Is(err, ErrCancelRequested):

@@ -2,15 +2,11 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/stratabackup/strata/internal/store"
 
 	"github.com/stratabackup/strata/internal/usererror"
 )
@@ -21,12 +17,11 @@ const (
 	MaxLimit     = 1000
 )
 
-// Store keeps jobs in the state store. It is safe for concurrent use, also
-// by several processes sharing one SQLite file: every transaction takes the
-// write lock when it begins (see internal/store).
+// Store keeps jobs in a [Storage]. It is safe for concurrent use, also by
+// several processes sharing one state store.
 type Store struct {
-	db  *sql.DB
-	now func() time.Time
+	rows Storage
+	now  func() time.Time
 
 	mu     sync.Mutex
 	wakers []func() // runners of this process, told about new work
@@ -41,9 +36,9 @@ func WithClock(now func() time.Time) StoreOption {
 	return func(s *Store) { s.now = now }
 }
 
-// NewStore returns a store over db, a state store opened with store.Open.
-func NewStore(db *sql.DB, opts ...StoreOption) *Store {
-	s := &Store{db: db, now: time.Now}
+// NewStore returns a store of the jobs in rows (such as sqlite.NewJobs).
+func NewStore(rows Storage, opts ...StoreOption) *Store {
+	s := &Store{rows: rows, now: time.Now}
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -90,22 +85,9 @@ func (s *Store) insert(ctx context.Context, nj NewJob, status Status, reason str
 			return Job{}, fmt.Errorf("jobs: create: payload: %w", err)
 		}
 	}
-	now := store.Time(s.now())
-	var schedule any
-	if nj.ScheduleID != 0 {
-		schedule = nj.ScheduleID
-	}
-	var finished any
-	if status != StatusPending {
-		finished = now
-	}
-	row := s.db.QueryRowContext(ctx, `INSERT INTO jobs
-		(type, cluster, schedule_id, schedule_run, description, created_by, status, error, payload, created_at, updated_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+jobColumns,
-		nj.Type, nj.Cluster, schedule, store.OptionalTime(nj.ScheduleRun), nj.Description, nj.CreatedBy, status, reason, nullJSON(payload), now, now, finished)
-	j, err := scanJob(row)
+	j, err := s.rows.Insert(ctx, nj, payload, status, reason, s.now())
 	if err != nil {
-		return Job{}, fmt.Errorf("jobs: create: %w", err)
+		return Job{}, err
 	}
 	s.changed()
 	return j, nil
@@ -123,14 +105,7 @@ func (s *Store) RunFailed(ctx context.Context, scheduleID int64, run time.Time) 
 
 // Get returns the job with the given id, or [ErrNotFound].
 func (s *Store) Get(ctx context.Context, id int64) (Job, error) {
-	j, err := scanJob(s.db.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Job{}, ErrNotFound
-	}
-	if err != nil {
-		return Job{}, fmt.Errorf("jobs: get %d: %w", id, err)
-	}
-	return j, nil
+	return s.rows.Get(ctx, id)
 }
 
 // List returns up to limit jobs matching f, newest first, with ids below
@@ -143,57 +118,15 @@ func (s *Store) List(ctx context.Context, f Filter, before int64, limit int) (jo
 	}
 	limit = min(limit, MaxLimit)
 
-	var where []string
-	var args []any
-	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, f.Status)
-	}
-	if f.Type != "" {
-		where, args = append(where, "type = ?"), append(args, f.Type)
-	}
-	if f.Cluster != "" {
-		where, args = append(where, "cluster = ?"), append(args, f.Cluster)
-	}
-	if f.ScheduleID != 0 {
-		where, args = append(where, "schedule_id = ?"), append(args, f.ScheduleID)
-	}
-	if !f.ScheduleRun.IsZero() {
-		where, args = append(where, "schedule_run = ?"), append(args, store.Time(f.ScheduleRun))
-	}
-	if before > 0 {
-		where, args = append(where, "id < ?"), append(args, before)
-	}
-	query := `SELECT ` + jobColumns + ` FROM jobs`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY id DESC LIMIT ?"
-	jobs, err = s.query(ctx, query, append(args, limit+1)...)
+	jobs, err = s.rows.List(ctx, f, before, limit+1)
 	if err != nil {
-		return nil, 0, fmt.Errorf("jobs: list: %w", err)
+		return nil, 0, err
 	}
 	if len(jobs) > limit {
 		jobs = jobs[:limit]
 		next = jobs[limit-1].ID
 	}
 	return jobs, next, nil
-}
-
-func (s *Store) query(ctx context.Context, query string, args ...any) ([]Job, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var jobs []Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		jobs = append(jobs, j)
-	}
-	return jobs, rows.Err()
 }
 
 // Pause asks a job to pause: a pending job is paused at once, a running one
@@ -251,35 +184,9 @@ func (s *Store) Cancel(ctx context.Context, id int64) (Job, error) {
 // transition moves job id to the status next returns for it, in one
 // transaction, so it cannot interleave with a worker's claim or finish.
 func (s *Store) transition(ctx context.Context, id int64, next func(Job) (Status, error)) (Job, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return Job{}, fmt.Errorf("jobs: update %d: %w", id, err)
-	}
-	defer tx.Rollback()
-	j, err := scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Job{}, ErrNotFound
-	}
-	if err != nil {
-		return Job{}, fmt.Errorf("jobs: update %d: %w", id, err)
-	}
-	to, err := next(j)
+	j, err := s.rows.Transition(ctx, id, next, s.now())
 	if err != nil {
 		return Job{}, err
-	}
-	now := store.Time(s.now())
-	var finishedAt any
-	if to.Terminal() {
-		finishedAt = now
-	}
-	j, err = scanJob(tx.QueryRowContext(ctx, `UPDATE jobs
-		SET status = ?, updated_at = ?, finished_at = coalesce(?, finished_at)
-		WHERE id = ? RETURNING `+jobColumns, to, now, finishedAt, id))
-	if err != nil {
-		return Job{}, fmt.Errorf("jobs: update %d: %w", id, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return Job{}, fmt.Errorf("jobs: update %d: %w", id, err)
 	}
 	s.changed()
 	return j, nil
@@ -306,57 +213,4 @@ func statusPhrase(s Status) string {
 		return "has been canceled"
 	}
 	return "is " + statusWords(s)
-}
-
-const jobColumns = `id, type, cluster, coalesce(schedule_id, 0), description, created_by, status, phase, error,
-	fraction_completed, bytes_done, bytes_total, rows_done, rows_total,
-	payload, checkpoint, result, attempt, created_at, started_at, finished_at, updated_at,
-	run_started_at, run_start_fraction, lease_owner, lease_expires_at`
-
-type scanner interface{ Scan(dest ...any) error }
-
-// scanJob reads a job row. The columns a hand edit or an old bug can
-// damage (its JSON and times) are read leniently: such a job is still
-// listed, with Unreadable saying what, and fails when claimed instead of
-// failing every list and claim it is in.
-func scanJob(row scanner) (Job, error) {
-	var j Job
-	var p store.RowProblems
-	err := row.Scan(&j.ID, &j.Type, &j.Cluster, &j.ScheduleID, &j.Description, &j.CreatedBy, &j.Status, &j.Phase, &j.Error,
-		&j.FractionCompleted, &j.BytesDone, &j.BytesTotal, &j.RowsDone, &j.RowsTotal,
-		p.Scanner(jsonDest{&j.Payload}, "payload"), p.Scanner(jsonDest{&j.Checkpoint}, "checkpoint"),
-		p.Scanner(jsonDest{&j.Result}, "result"), &j.Attempt,
-		p.Scanner(store.ScanTime(&j.CreatedAt), "created_at"), p.Scanner(store.ScanNullTime(&j.StartedAt), "started_at"),
-		p.Scanner(store.ScanNullTime(&j.FinishedAt), "finished_at"), p.Scanner(store.ScanTime(&j.UpdatedAt), "updated_at"),
-		p.Scanner(store.ScanNullTime(&j.runStartedAt), "run_started_at"), &j.runStartFraction, &j.LeaseOwner,
-		p.Scanner(store.ScanNullTime(&j.LeaseExpiresAt), "lease_expires_at"))
-	if perr := p.Err(); perr != nil {
-		j.Unreadable = perr.Error()
-	}
-	return j, err
-}
-
-// jsonDest scans a JSON column that may be NULL into *m, nil for NULL.
-type jsonDest struct{ m *json.RawMessage }
-
-func (d jsonDest) Scan(src any) error {
-	switch v := src.(type) {
-	case nil:
-		*d.m = nil
-	case string:
-		*d.m = json.RawMessage(v)
-	case []byte:
-		*d.m = append(json.RawMessage(nil), v...)
-	default:
-		return fmt.Errorf("stored JSON is %T, want text", src)
-	}
-	return nil
-}
-
-// nullJSON stores JSON as text, or NULL when there is none.
-func nullJSON(b []byte) any {
-	if b == nil {
-		return nil
-	}
-	return string(b)
 }

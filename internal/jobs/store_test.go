@@ -1,4 +1,4 @@
-package jobs
+package jobs_test
 
 import (
 	"context"
@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/jobs"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
@@ -16,9 +17,9 @@ func TestCreateAndGet(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 123, time.UTC)
 	_, db := newTestStore(t)
-	s := NewStore(db, WithClock(func() time.Time { return now }))
+	s := jobs.NewStore(sqlite.NewJobs(db), jobs.WithClock(func() time.Time { return now }))
 
-	j, err := s.Create(ctx, NewJob{Type: TypeBackup, Cluster: "prod", Description: "full backup of prod",
+	j, err := s.Create(ctx, jobs.NewJob{Type: jobs.TypeBackup, Cluster: "prod", Description: "full backup of prod",
 		CreatedBy: "alice", Payload: map[string]string{"collection": "file:///backups"}})
 	if err != nil {
 		t.Fatal(err)
@@ -27,7 +28,7 @@ func TestCreateAndGet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != StatusPending || got.Type != TypeBackup || got.Cluster != "prod" || got.CreatedBy != "alice" ||
+	if got.Status != jobs.StatusPending || got.Type != jobs.TypeBackup || got.Cluster != "prod" || got.CreatedBy != "alice" ||
 		got.Description != "full backup of prod" || got.Attempt != 0 || !got.CreatedAt.Equal(now) ||
 		got.StartedAt != nil || got.FinishedAt != nil || got.LeaseExpiresAt != nil || got.Checkpoint != nil {
 		t.Fatalf("created job = %+v", got)
@@ -35,10 +36,10 @@ func TestCreateAndGet(t *testing.T) {
 	if string(got.Payload) != `{"collection":"file:///backups"}` {
 		t.Fatalf("payload = %s", got.Payload)
 	}
-	if _, err := s.Get(ctx, j.ID+1); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Get(ctx, j.ID+1); !errors.Is(err, jobs.ErrNotFound) {
 		t.Fatalf("Get(missing) = %v, want ErrNotFound", err)
 	}
-	if _, err := s.Create(ctx, NewJob{}); err == nil {
+	if _, err := s.Create(ctx, jobs.NewJob{}); err == nil {
 		t.Fatal("Create without a type succeeded")
 	}
 }
@@ -48,47 +49,47 @@ func TestTransitions(t *testing.T) {
 	s, db := newTestStore(t)
 	type action struct {
 		name string
-		do   func(context.Context, int64) (Job, error)
+		do   func(context.Context, int64) (jobs.Job, error)
 	}
 	pause, resume, cancel := action{"pause", s.Pause}, action{"resume", s.Resume}, action{"cancel", s.Cancel}
 	tests := []struct {
-		from    Status
+		from    jobs.Status
 		attempt int
 		act     action
-		want    Status
+		want    jobs.Status
 		wantErr string
 	}{
-		{StatusPending, 0, pause, StatusPaused, ""},
-		{StatusRunning, 1, pause, StatusPauseRequested, ""},
-		{StatusPauseRequested, 1, pause, "", "job %d is already pausing"},
-		{StatusPaused, 1, pause, "", "job %d is already paused"},
-		{StatusCancelRequested, 1, pause, "", "job %d is being canceled; only pending or running jobs can be paused"},
-		{StatusReverting, 1, pause, "", "job %d is being canceled; only pending or running jobs can be paused"},
-		{StatusSucceeded, 1, pause, "", "job %d has succeeded; only pending or running jobs can be paused"},
-		{StatusFailed, 1, pause, "", "job %d has failed; only pending or running jobs can be paused"},
-		{StatusCanceled, 1, pause, "", "job %d has been canceled; only pending or running jobs can be paused"},
+		{jobs.StatusPending, 0, pause, jobs.StatusPaused, ""},
+		{jobs.StatusRunning, 1, pause, jobs.StatusPauseRequested, ""},
+		{jobs.StatusPauseRequested, 1, pause, "", "job %d is already pausing"},
+		{jobs.StatusPaused, 1, pause, "", "job %d is already paused"},
+		{jobs.StatusCancelRequested, 1, pause, "", "job %d is being canceled; only pending or running jobs can be paused"},
+		{jobs.StatusReverting, 1, pause, "", "job %d is being canceled; only pending or running jobs can be paused"},
+		{jobs.StatusSucceeded, 1, pause, "", "job %d has succeeded; only pending or running jobs can be paused"},
+		{jobs.StatusFailed, 1, pause, "", "job %d has failed; only pending or running jobs can be paused"},
+		{jobs.StatusCanceled, 1, pause, "", "job %d has been canceled; only pending or running jobs can be paused"},
 
-		{StatusPaused, 1, resume, StatusPending, ""},
-		{StatusPauseRequested, 1, resume, StatusRunning, ""},
-		{StatusPending, 0, resume, "", "job %d is pending; only paused jobs can be resumed"},
-		{StatusRunning, 1, resume, "", "job %d is running; only paused jobs can be resumed"},
-		{StatusCancelRequested, 1, resume, "", "job %d is being canceled; only paused jobs can be resumed"},
-		{StatusSucceeded, 1, resume, "", "job %d has succeeded; only paused jobs can be resumed"},
+		{jobs.StatusPaused, 1, resume, jobs.StatusPending, ""},
+		{jobs.StatusPauseRequested, 1, resume, jobs.StatusRunning, ""},
+		{jobs.StatusPending, 0, resume, "", "job %d is pending; only paused jobs can be resumed"},
+		{jobs.StatusRunning, 1, resume, "", "job %d is running; only paused jobs can be resumed"},
+		{jobs.StatusCancelRequested, 1, resume, "", "job %d is being canceled; only paused jobs can be resumed"},
+		{jobs.StatusSucceeded, 1, resume, "", "job %d has succeeded; only paused jobs can be resumed"},
 
-		{StatusPending, 0, cancel, StatusCanceled, ""}, // never started: nothing to clean up
-		{StatusPending, 2, cancel, StatusCancelRequested, ""},
-		{StatusRunning, 1, cancel, StatusCancelRequested, ""},
-		{StatusPauseRequested, 1, cancel, StatusCancelRequested, ""},
-		{StatusPaused, 1, cancel, StatusCancelRequested, ""},
-		{StatusCancelRequested, 1, cancel, "", "job %d is already being canceled"},
-		{StatusReverting, 1, cancel, "", "job %d is already being canceled"},
-		{StatusSucceeded, 1, cancel, "", "job %d has succeeded; only pending, running or paused jobs can be canceled"},
-		{StatusFailed, 1, cancel, "", "job %d has failed; only pending, running or paused jobs can be canceled"},
-		{StatusCanceled, 1, cancel, "", "job %d has been canceled; only pending, running or paused jobs can be canceled"},
+		{jobs.StatusPending, 0, cancel, jobs.StatusCanceled, ""}, // never started: nothing to clean up
+		{jobs.StatusPending, 2, cancel, jobs.StatusCancelRequested, ""},
+		{jobs.StatusRunning, 1, cancel, jobs.StatusCancelRequested, ""},
+		{jobs.StatusPauseRequested, 1, cancel, jobs.StatusCancelRequested, ""},
+		{jobs.StatusPaused, 1, cancel, jobs.StatusCancelRequested, ""},
+		{jobs.StatusCancelRequested, 1, cancel, "", "job %d is already being canceled"},
+		{jobs.StatusReverting, 1, cancel, "", "job %d is already being canceled"},
+		{jobs.StatusSucceeded, 1, cancel, "", "job %d has succeeded; only pending, running or paused jobs can be canceled"},
+		{jobs.StatusFailed, 1, cancel, "", "job %d has failed; only pending, running or paused jobs can be canceled"},
+		{jobs.StatusCanceled, 1, cancel, "", "job %d has been canceled; only pending, running or paused jobs can be canceled"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s %s attempt %d", tt.act.name, tt.from, tt.attempt), func(t *testing.T) {
-			j := create(t, s, TypeBackup)
+			j := create(t, s, jobs.TypeBackup)
 			setState(t, db, j.ID, "status = ?, attempt = ?", tt.from, tt.attempt)
 			got, err := tt.act.do(ctx, j.ID)
 			if tt.wantErr != "" {
@@ -113,7 +114,7 @@ func TestTransitions(t *testing.T) {
 		})
 	}
 	for _, act := range []action{pause, resume, cancel} {
-		if _, err := act.do(ctx, 999999); !errors.Is(err, ErrNotFound) || !errors.As(err, new(*usererror.Error)) {
+		if _, err := act.do(ctx, 999999); !errors.Is(err, jobs.ErrNotFound) || !errors.As(err, new(*usererror.Error)) {
 			t.Errorf("%s(missing) = %v, want ErrNotFound", act.name, err)
 		}
 	}
@@ -122,13 +123,13 @@ func TestTransitions(t *testing.T) {
 func TestResumeKeepsCheckpoint(t *testing.T) {
 	ctx := context.Background()
 	s, db := newTestStore(t)
-	j := create(t, s, TypeBackup)
+	j := create(t, s, jobs.TypeBackup)
 	setState(t, db, j.ID, `status = 'paused', attempt = 1, checkpoint = '{"next":3}'`)
 	got, err := s.Resume(ctx, j.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != StatusPending || string(got.Checkpoint) != `{"next":3}` {
+	if got.Status != jobs.StatusPending || string(got.Checkpoint) != `{"next":3}` {
 		t.Fatalf("resumed job: status %s, checkpoint %s", got.Status, got.Checkpoint)
 	}
 }
@@ -138,21 +139,21 @@ func TestListFiltersAndPages(t *testing.T) {
 	s, db := newTestStore(t)
 	var want []int64 // backups of cluster a, newest first
 	for i := range 12 {
-		typ, cluster := TypeBackup, "a"
+		typ, cluster := jobs.TypeBackup, "a"
 		if i%3 == 1 {
-			typ = TypeRestore
+			typ = jobs.TypeRestore
 		}
 		if i%4 == 3 {
 			cluster = "b"
 		}
-		j, err := s.Create(ctx, NewJob{Type: typ, Cluster: cluster, CreatedBy: "alice"})
+		j, err := s.Create(ctx, jobs.NewJob{Type: typ, Cluster: cluster, CreatedBy: "alice"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if i%5 == 0 {
 			setState(t, db, j.ID, "status = 'failed'")
 		}
-		if typ == TypeBackup && cluster == "a" {
+		if typ == jobs.TypeBackup && cluster == "a" {
 			want = append([]int64{j.ID}, want...)
 		}
 	}
@@ -161,7 +162,7 @@ func TestListFiltersAndPages(t *testing.T) {
 	before := int64(0)
 	pages := 0
 	for {
-		page, next, err := s.List(ctx, Filter{Type: TypeBackup, Cluster: "a"}, before, 2)
+		page, next, err := s.List(ctx, jobs.Filter{Type: jobs.TypeBackup, Cluster: "a"}, before, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +182,7 @@ func TestListFiltersAndPages(t *testing.T) {
 		t.Fatalf("%d pages, want %d", pages, wantPages)
 	}
 
-	failed, next, err := s.List(ctx, Filter{Status: StatusFailed}, 0, 0)
+	failed, next, err := s.List(ctx, jobs.Filter{Status: jobs.StatusFailed}, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,15 +190,15 @@ func TestListFiltersAndPages(t *testing.T) {
 		t.Fatalf("failed jobs = %d (next %d), want 3", len(failed), next)
 	}
 	for _, j := range failed {
-		if j.Status != StatusFailed {
+		if j.Status != jobs.StatusFailed {
 			t.Fatalf("status filter returned a %s job", j.Status)
 		}
 	}
-	all, _, err := s.List(ctx, Filter{}, 0, 100)
+	all, _, err := s.List(ctx, jobs.Filter{}, 0, 100)
 	if err != nil || len(all) != 12 || all[0].ID < all[11].ID {
 		t.Fatalf("unfiltered list: %d jobs, %v", len(all), err)
 	}
-	none, next, err := s.List(ctx, Filter{Cluster: "nope"}, 0, 10)
+	none, next, err := s.List(ctx, jobs.Filter{Cluster: "nope"}, 0, 10)
 	if err != nil || len(none) != 0 || next != 0 {
 		t.Fatalf("list of unknown cluster = %v, %d, %v", none, next, err)
 	}
@@ -206,10 +207,10 @@ func TestListFiltersAndPages(t *testing.T) {
 func TestETA(t *testing.T) {
 	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	now := start.Add(10 * time.Minute)
-	running := Job{Status: StatusRunning, runStartedAt: &start}
+	running := jobs.Job{Status: jobs.StatusRunning, RunStartedAt: &start}
 	tests := []struct {
 		name   string
-		job    Job
+		job    jobs.Job
 		want   time.Duration
 		wantOK bool
 	}{
@@ -217,8 +218,8 @@ func TestETA(t *testing.T) {
 		{"resumed at half, 3/4 now", with(running, 0.5, 0.75), 10 * time.Minute, true},
 		{"no progress yet", with(running, 0.5, 0.5), 0, false},
 		{"done", with(running, 0, 1), 0, false},
-		{"never claimed", Job{Status: StatusRunning, FractionCompleted: 0.5}, 0, false},
-		{"paused", func() Job { j := with(running, 0, 0.5); j.Status = StatusPaused; return j }(), 0, false},
+		{"never claimed", jobs.Job{Status: jobs.StatusRunning, FractionCompleted: 0.5}, 0, false},
+		{"paused", func() jobs.Job { j := with(running, 0, 0.5); j.Status = jobs.StatusPaused; return j }(), 0, false},
 	}
 	for _, tt := range tests {
 		got, ok := tt.job.ETA(now)
@@ -228,14 +229,14 @@ func TestETA(t *testing.T) {
 	}
 }
 
-func with(j Job, startFraction, fraction float64) Job {
-	j.runStartFraction, j.FractionCompleted = startFraction, fraction
+func with(j jobs.Job, startFraction, fraction float64) jobs.Job {
+	j.RunStartFraction, j.FractionCompleted = startFraction, fraction
 	return j
 }
 
 func TestJobJSON(t *testing.T) {
 	s, _ := newTestStore(t)
-	j := create(t, s, TypeRestore)
+	j := create(t, s, jobs.TypeRestore)
 	b, err := json.Marshal(j)
 	if err != nil {
 		t.Fatal(err)
@@ -252,18 +253,18 @@ func TestJobJSON(t *testing.T) {
 func TestJobsOfASchedule(t *testing.T) {
 	ctx := context.Background()
 	s, db := newTestStore(t)
-	now := store.Time(time.Now())
+	now := sqlite.Time(time.Now())
 	res, err := db.ExecContext(ctx, `INSERT INTO schedules (label, cluster, database, collection, recurrence, on_failure,
 		on_previous_running, next_run, owner, created_at, updated_at) VALUES ('nightly', 'a', 'shop', 'local', '@daily', 'retry', 'wait', ?, 'root', ?, ?)`, now, now, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	schedule, _ := res.LastInsertId()
-	scheduled, err := s.Create(ctx, NewJob{Type: TypeBackup, Cluster: "a", ScheduleID: schedule, CreatedBy: "schedule nightly"})
+	scheduled, err := s.Create(ctx, jobs.NewJob{Type: jobs.TypeBackup, Cluster: "a", ScheduleID: schedule, CreatedBy: "schedule nightly"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	manual, err := s.Create(ctx, NewJob{Type: TypeBackup, Cluster: "a", CreatedBy: "alice"})
+	manual, err := s.Create(ctx, jobs.NewJob{Type: jobs.TypeBackup, Cluster: "a", CreatedBy: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,11 +274,11 @@ func TestJobsOfASchedule(t *testing.T) {
 	if got, _ := s.Get(ctx, manual.ID); got.ScheduleID != 0 {
 		t.Errorf("a manual job has schedule id %d", got.ScheduleID)
 	}
-	list, _, err := s.List(ctx, Filter{ScheduleID: schedule}, 0, 10)
+	list, _, err := s.List(ctx, jobs.Filter{ScheduleID: schedule}, 0, 10)
 	if err != nil || len(list) != 1 || list[0].ID != scheduled.ID {
 		t.Errorf("jobs of the schedule: %+v, %v", list, err)
 	}
-	if _, err := s.Create(ctx, NewJob{Type: TypeBackup, ScheduleID: schedule + 100, CreatedBy: "x"}); err == nil {
+	if _, err := s.Create(ctx, jobs.NewJob{Type: jobs.TypeBackup, ScheduleID: schedule + 100, CreatedBy: "x"}); err == nil {
 		t.Error("a job of a schedule that does not exist was created")
 	}
 }

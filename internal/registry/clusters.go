@@ -2,14 +2,11 @@ package registry
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/stratabackup/strata/internal/store"
 
 	"github.com/stratabackup/strata/internal/cluster"
 	"github.com/stratabackup/strata/internal/usererror"
@@ -42,15 +39,6 @@ type ClusterChange struct {
 	RemovePassword bool
 }
 
-const clusterColumns = `id, name, kind, dsn, password <> '', created_at, updated_at, created_by`
-
-func scanCluster(row interface{ Scan(...any) error }) (Cluster, error) {
-	var c Cluster
-	err := row.Scan(&c.ID, &c.Name, &c.Kind, &c.DSN, &c.HasPassword,
-		store.ScanTime(&c.CreatedAt), store.ScanTime(&c.UpdatedAt), &c.CreatedBy)
-	return c, err
-}
-
 func passwordContext(id int64) string { return "cluster:" + strconv.FormatInt(id, 10) + ":password" }
 
 // AddCluster registers a cluster. The name must be new (case-insensitively);
@@ -72,67 +60,32 @@ func (r *Registry) AddCluster(ctx context.Context, name string, kind cluster.Kin
 	now := r.now().UTC()
 	c := Cluster{Name: name, Kind: kind, DSN: d.Redacted(), HasPassword: d.Password() != "",
 		CreatedAt: now, UpdatedAt: now, CreatedBy: createdBy}
-	err = r.inTx(ctx, func(tx *sql.Tx) error {
-		var taken bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM clusters WHERE name = ?)`, name).Scan(&taken); err != nil {
-			return fmt.Errorf("registry: look up cluster %q: %w", name, err)
-		}
-		if taken {
-			return usererror.Errorf("a cluster named %s already exists", name)
-		}
-		res, err := tx.ExecContext(ctx, `
-			INSERT INTO clusters (name, kind, dsn, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?)`,
-			c.Name, c.Kind, c.DSN, c.CreatedBy, store.Time(now), store.Time(now))
-		if err != nil {
-			return fmt.Errorf("registry: insert cluster %q: %w", name, err)
-		}
-		if c.ID, err = res.LastInsertId(); err != nil {
-			return fmt.Errorf("registry: insert cluster %q: %w", name, err)
-		}
-		return r.storePassword(ctx, tx, c.ID, d.Password())
-	})
+	c.ID, err = r.store.InsertCluster(ctx, c, func(id int64) (string, error) { return r.sealPassword(id, d.Password()) })
+	if errors.Is(err, ErrNameTaken) {
+		return Cluster{}, usererror.Errorf("a cluster named %s already exists", name)
+	}
 	if err != nil {
 		return Cluster{}, err
 	}
 	return c, nil
 }
 
-func (r *Registry) storePassword(ctx context.Context, tx *sql.Tx, id int64, password string) error {
+func (r *Registry) sealPassword(id int64, password string) (string, error) {
 	sealed, err := r.box.Seal(password, passwordContext(id))
 	if err != nil {
-		return fmt.Errorf("registry: seal password of cluster %d: %w", id, err)
+		return "", fmt.Errorf("registry: seal password of cluster %d: %w", id, err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE clusters SET password = ? WHERE id = ?`, sealed, id); err != nil {
-		return fmt.Errorf("registry: store password of cluster %d: %w", id, err)
-	}
-	return nil
+	return sealed, nil
 }
 
 // Clusters returns every registered cluster, by name.
 func (r *Registry) Clusters(ctx context.Context) ([]Cluster, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT `+clusterColumns+` FROM clusters ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("registry: list clusters: %w", err)
-	}
-	defer rows.Close()
-	var list []Cluster
-	for rows.Next() {
-		c, err := scanCluster(rows)
-		if err != nil {
-			return nil, fmt.Errorf("registry: list clusters: %w", err)
-		}
-		list = append(list, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("registry: list clusters: %w", err)
-	}
-	return list, nil
+	return r.store.Clusters(ctx)
 }
 
 // Cluster returns the cluster with id, or an error wrapping [ErrNotFound].
 func (r *Registry) Cluster(ctx context.Context, id int64) (Cluster, error) {
-	return getCluster(ctx, r.db, `id = ?`, id)
+	return r.store.Cluster(ctx, id)
 }
 
 // ClusterByName returns the cluster named name (case-insensitively), or an
@@ -140,20 +93,9 @@ func (r *Registry) Cluster(ctx context.Context, id int64) (Cluster, error) {
 func (r *Registry) ClusterByName(ctx context.Context, name string) (Cluster, error) {
 	name = strings.TrimSpace(name)
 	if validateName("cluster", name) != nil {
-		return Cluster{}, notFound("cluster")
+		return Cluster{}, ErrClusterNotFound
 	}
-	return getCluster(ctx, r.db, `name = ?`, name)
-}
-
-func getCluster(ctx context.Context, q querier, where string, arg any) (Cluster, error) {
-	c, err := scanCluster(q.QueryRowContext(ctx, `SELECT `+clusterColumns+` FROM clusters WHERE `+where, arg))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Cluster{}, notFound("cluster")
-	}
-	if err != nil {
-		return Cluster{}, fmt.Errorf("registry: get cluster %v: %w", arg, err)
-	}
-	return c, nil
+	return r.store.ClusterByName(ctx, name)
 }
 
 // UpdateCluster changes a cluster's connection string or password and
@@ -167,12 +109,7 @@ func (r *Registry) UpdateCluster(ctx context.Context, id int64, change ClusterCh
 		}
 		newDSN = &d
 	}
-	var c Cluster
-	err := r.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if c, err = getCluster(ctx, tx, `id = ?`, id); err != nil {
-			return err
-		}
+	return r.store.UpdateCluster(ctx, id, func(c *Cluster) (func(int64) (string, error), error) {
 		password, setPassword := change.Password, change.Password != "" || change.RemovePassword
 		if newDSN != nil {
 			c.DSN = newDSN.Redacted()
@@ -180,49 +117,26 @@ func (r *Registry) UpdateCluster(ctx context.Context, id int64, change ClusterCh
 				password, setPassword = newDSN.Password(), true
 			}
 		}
-		if setPassword {
-			if err := r.storePassword(ctx, tx, id, password); err != nil {
-				return err
-			}
-			c.HasPassword = password != ""
-		}
 		c.UpdatedAt = r.now().UTC()
-		_, err = tx.ExecContext(ctx, `UPDATE clusters SET dsn = ?, updated_at = ? WHERE id = ?`, c.DSN, store.Time(c.UpdatedAt), id)
-		if err != nil {
-			return fmt.Errorf("registry: update cluster %d: %w", id, err)
+		if !setPassword {
+			return nil, nil
 		}
-		return nil
+		c.HasPassword = password != ""
+		return func(id int64) (string, error) { return r.sealPassword(id, password) }, nil
 	})
-	if err != nil {
-		return Cluster{}, err
-	}
-	return c, nil
 }
 
 // RemoveCluster forgets a cluster. Its backups stay in their collections.
 func (r *Registry) RemoveCluster(ctx context.Context, id int64) error {
-	res, err := r.db.ExecContext(ctx, `DELETE FROM clusters WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("registry: remove cluster %d: %w", id, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("registry: remove cluster %d: %w", id, err)
-	} else if n == 0 {
-		return notFound("cluster")
-	}
-	return nil
+	return r.store.RemoveCluster(ctx, id)
 }
 
 // ConnString returns the full connection string of cluster id, password
 // included, for drivers and the engine. Never show or log it.
 func (r *Registry) ConnString(ctx context.Context, id int64) (string, error) {
-	var dsn, sealed string
-	err := r.db.QueryRowContext(ctx, `SELECT dsn, password FROM clusters WHERE id = ?`, id).Scan(&dsn, &sealed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", notFound("cluster")
-	}
+	dsn, sealed, err := r.store.ClusterSecret(ctx, id)
 	if err != nil {
-		return "", fmt.Errorf("registry: get connection string of cluster %d: %w", id, err)
+		return "", err
 	}
 	d, err := cluster.ParseDSN(dsn)
 	if err != nil {

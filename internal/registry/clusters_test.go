@@ -1,4 +1,4 @@
-package registry
+package registry_test
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/internal/cluster"
+	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/secrets"
 	"github.com/stratabackup/strata/internal/usererror"
 )
@@ -21,16 +22,16 @@ func TestAddCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Cluster{ID: c.ID, Name: "prod", Kind: cluster.KindPostgres,
+	want := registry.Cluster{ID: c.ID, Name: "prod", Kind: cluster.KindPostgres,
 		DSN: "postgres://strata@db.example.com:5432/app?sslmode=require", HasPassword: true,
 		CreatedAt: e.now, UpdatedAt: e.now, CreatedBy: "alice"}
 	if c.ID <= 0 || c != want {
 		t.Fatalf("AddCluster() =\n%+v, want\n%+v", c, want)
 	}
 
-	for what, get := range map[string]func() (Cluster, error){
-		"Cluster":       func() (Cluster, error) { return e.reg.Cluster(e.ctx, c.ID) },
-		"ClusterByName": func() (Cluster, error) { return e.reg.ClusterByName(e.ctx, "PROD") },
+	for what, get := range map[string]func() (registry.Cluster, error){
+		"Cluster":       func() (registry.Cluster, error) { return e.reg.Cluster(e.ctx, c.ID) },
+		"ClusterByName": func() (registry.Cluster, error) { return e.reg.ClusterByName(e.ctx, "PROD") },
 	} {
 		got, err := get()
 		if err != nil || got != want {
@@ -113,7 +114,7 @@ func TestUpdateCluster(t *testing.T) {
 	}
 	later := e.now.Add(time.Hour)
 	e.now = later
-	update := func(change ClusterChange) Cluster {
+	update := func(change registry.ClusterChange) registry.Cluster {
 		t.Helper()
 		got, err := e.reg.UpdateCluster(e.ctx, c.ID, change)
 		if err != nil {
@@ -128,28 +129,28 @@ func TestUpdateCluster(t *testing.T) {
 	dsn := func(s string) *string { return &s }
 
 	// An edit form sends the shown DSN back with an empty password field.
-	got := update(ClusterChange{DSN: dsn("postgres://strata@db2.example.com:5432/app?sslmode=require")})
+	got := update(registry.ClusterChange{DSN: dsn("postgres://strata@db2.example.com:5432/app?sslmode=require")})
 	if got.DSN != "postgres://strata@db2.example.com:5432/app?sslmode=require" || !got.HasPassword || !got.UpdatedAt.Equal(later) || !got.CreatedAt.Equal(c.CreatedAt) {
 		t.Errorf("after DSN change: %+v", got)
 	}
 	assertConnString(t, e, c.ID, "Pr0d-Passw0rd")
 
-	update(ClusterChange{Password: "N3w-Passw0rd"})
+	update(registry.ClusterChange{Password: "N3w-Passw0rd"})
 	assertConnString(t, e, c.ID, "N3w-Passw0rd")
 
-	update(ClusterChange{DSN: dsn("host=db3.example.com user=strata password=Fr0m-DSN dbname=app")})
+	update(registry.ClusterChange{DSN: dsn("host=db3.example.com user=strata password=Fr0m-DSN dbname=app")})
 	assertConnString(t, e, c.ID, "Fr0m-DSN")
 
-	got = update(ClusterChange{RemovePassword: true})
+	got = update(registry.ClusterChange{RemovePassword: true})
 	if got.HasPassword || got.DSN != "host=db3.example.com user=strata dbname=app" {
 		t.Errorf("after RemovePassword: %+v", got)
 	}
 	assertConnString(t, e, c.ID, "")
 
-	if _, err := e.reg.UpdateCluster(e.ctx, c.ID, ClusterChange{DSN: dsn("nonsense")}); !errors.As(err, new(*usererror.Error)) {
+	if _, err := e.reg.UpdateCluster(e.ctx, c.ID, registry.ClusterChange{DSN: dsn("nonsense")}); !errors.As(err, new(*usererror.Error)) {
 		t.Errorf("UpdateCluster with a bad DSN = %v, want a user error", err)
 	}
-	if _, err := e.reg.UpdateCluster(e.ctx, c.ID+1, ClusterChange{Password: "x"}); !errors.Is(err, ErrNotFound) {
+	if _, err := e.reg.UpdateCluster(e.ctx, c.ID+1, registry.ClusterChange{Password: "x"}); !errors.Is(err, registry.ErrNotFound) {
 		t.Errorf("UpdateCluster of a missing cluster = %v, want ErrNotFound", err)
 	}
 }
@@ -170,7 +171,7 @@ func TestRemoveCluster(t *testing.T) {
 		"ClusterByName(bad)":  second(e.reg.ClusterByName(e.ctx, "no/such")),
 		"ConnString":          second(e.reg.ConnString(e.ctx, c.ID)),
 	} {
-		if msg, _ := usererror.Message(err); !errors.Is(err, ErrNotFound) || err.Error() != "cluster not found" || msg != "cluster not found" {
+		if msg, _ := usererror.Message(err); !errors.Is(err, registry.ErrNotFound) || err.Error() != "cluster not found" || msg != "cluster not found" {
 			t.Errorf("%s = %v, want cluster not found", what, err)
 		}
 	}
@@ -209,7 +210,7 @@ func TestDriver(t *testing.T) {
 		t.Fatalf("Driver() = %v; the engine got %s", err, eng.dsn.Redacted())
 	}
 	_, err := e.reg.Driver(e.ctx, "gone", cluster.Engines{cluster.KindPostgres: eng})
-	if msg, _ := usererror.Message(err); !errors.Is(err, ErrNotFound) || !strings.Contains(msg, `no cluster named "gone"`) {
+	if msg, _ := usererror.Message(err); !errors.Is(err, registry.ErrNotFound) || !strings.Contains(msg, `no cluster named "gone"`) {
 		t.Errorf("Driver of a missing cluster = %v", err)
 	}
 	if _, err := e.reg.Driver(e.ctx, "prod", cluster.Engines{}); err == nil {

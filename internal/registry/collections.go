@@ -2,11 +2,9 @@ package registry
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/stratabackup/strata/internal/store"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -32,14 +30,6 @@ type Collection struct {
 // DefaultCollectionName is the collection [Registry.EnsureDefaultCollection] registers.
 const DefaultCollectionName = "local"
 
-const collectionColumns = `id, name, uri, created_at, created_by, credentials <> ''`
-
-func scanCollection(row interface{ Scan(...any) error }) (Collection, error) {
-	var c Collection
-	err := row.Scan(&c.ID, &c.Name, &c.URI, store.ScanTime(&c.CreatedAt), &c.CreatedBy, &c.HasCredentials)
-	return c, err
-}
-
 func credentialsContext(id int64) string {
 	return "collection:" + strconv.FormatInt(id, 10) + ":credentials"
 }
@@ -60,13 +50,19 @@ func (r *Registry) AddCollection(ctx context.Context, name, uri string, creds st
 		return Collection{}, err
 	}
 	c.CreatedAt, c.CreatedBy = r.now().UTC(), createdBy
-	err = r.inTx(ctx, func(tx *sql.Tx) error {
-		return r.insertCollection(ctx, tx, &c, creds)
-	})
+	c.ID, err = r.store.InsertCollection(ctx, c, r.credentialsSealer(creds))
 	if err != nil {
-		return Collection{}, err
+		return Collection{}, collectionError(err, c.Name)
 	}
 	return c, nil
+}
+
+// collectionError is err, or the user error for a name taken.
+func collectionError(err error, name string) error {
+	if errors.Is(err, ErrNameTaken) {
+		return usererror.Errorf("a collection named %s already exists", name)
+	}
+	return err
 }
 
 // CheckCollection says what to fix in a collection to be added, before
@@ -93,9 +89,9 @@ func (r *Registry) CheckCollection(ctx context.Context, name, uri string, creds 
 	if storage.Redact(c.URI) != c.URI {
 		return Collection{}, creds, usererror.New("the storage URI looks like it holds a secret: remove it and enter credentials in their own fields")
 	}
-	var taken bool
-	if err := r.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM collections WHERE name = ?)`, name).Scan(&taken); err != nil {
-		return Collection{}, creds, fmt.Errorf("registry: look up collection %q: %w", name, err)
+	taken, err := r.store.CollectionNameTaken(ctx, name)
+	if err != nil {
+		return Collection{}, creds, err
 	}
 	if taken {
 		return Collection{}, creds, usererror.Errorf("a collection named %s already exists", name)
@@ -103,38 +99,19 @@ func (r *Registry) CheckCollection(ctx context.Context, name, uri string, creds 
 	return c, creds, nil
 }
 
-func (r *Registry) insertCollection(ctx context.Context, tx *sql.Tx, c *Collection, creds storage.Credentials) error {
-	var taken bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM collections WHERE name = ?)`, c.Name).Scan(&taken); err != nil {
-		return fmt.Errorf("registry: look up collection %q: %w", c.Name, err)
+// credentialsSealer returns the function that seals creds for a collection's id.
+func (r *Registry) credentialsSealer(creds storage.Credentials) func(id int64) (string, error) {
+	return func(id int64) (string, error) {
+		plain, err := json.Marshal(sealedCredentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey})
+		if err != nil {
+			return "", fmt.Errorf("registry: encode credentials of collection %d: %w", id, err)
+		}
+		sealed, err := r.box.Seal(string(plain), credentialsContext(id))
+		if err != nil {
+			return "", fmt.Errorf("registry: seal credentials of collection %d: %w", id, err)
+		}
+		return sealed, nil
 	}
-	if taken {
-		return usererror.Errorf("a collection named %s already exists", c.Name)
-	}
-	res, err := tx.ExecContext(ctx, `
-		INSERT INTO collections (name, uri, created_by, created_at) VALUES (?, ?, ?, ?)`,
-		c.Name, c.URI, c.CreatedBy, store.Time(c.CreatedAt))
-	if err != nil {
-		return fmt.Errorf("registry: insert collection %q: %w", c.Name, err)
-	}
-	if c.ID, err = res.LastInsertId(); err != nil {
-		return fmt.Errorf("registry: insert collection %q: %w", c.Name, err)
-	}
-	if !c.HasCredentials {
-		return nil
-	}
-	plain, err := json.Marshal(sealedCredentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey})
-	if err != nil {
-		return fmt.Errorf("registry: encode credentials of collection %d: %w", c.ID, err)
-	}
-	sealed, err := r.box.Seal(string(plain), credentialsContext(c.ID))
-	if err != nil {
-		return fmt.Errorf("registry: seal credentials of collection %d: %w", c.ID, err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE collections SET credentials = ? WHERE id = ?`, sealed, c.ID); err != nil {
-		return fmt.Errorf("registry: store credentials of collection %d: %w", c.ID, err)
-	}
-	return nil
 }
 
 // EnsureDefaultCollection registers the collection "local", a folder in the
@@ -151,49 +128,21 @@ func (r *Registry) EnsureDefaultCollection(ctx context.Context, dataDir string) 
 	if err != nil {
 		return Collection{}, fmt.Errorf("registry: default collection in %s: %w", abs, err)
 	}
-	var c Collection
-	err = r.inTx(ctx, func(tx *sql.Tx) error {
-		existing, err := getCollection(ctx, tx, `name = ?`, DefaultCollectionName)
-		if err == nil {
-			c = existing
-			return nil
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		c = Collection{Name: DefaultCollectionName, URI: loc.String(), CreatedAt: r.now().UTC(), CreatedBy: "strata"}
-		return r.insertCollection(ctx, tx, &c, storage.Credentials{})
-	})
+	c, err := r.store.EnsureCollection(ctx, Collection{Name: DefaultCollectionName, URI: loc.String(), CreatedAt: r.now().UTC(), CreatedBy: "strata"})
 	if err != nil {
-		return Collection{}, err
+		return Collection{}, collectionError(err, DefaultCollectionName)
 	}
 	return c, nil
 }
 
 // Collections returns every registered collection, by name.
 func (r *Registry) Collections(ctx context.Context) ([]Collection, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT `+collectionColumns+` FROM collections ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("registry: list collections: %w", err)
-	}
-	defer rows.Close()
-	var list []Collection
-	for rows.Next() {
-		c, err := scanCollection(rows)
-		if err != nil {
-			return nil, fmt.Errorf("registry: list collections: %w", err)
-		}
-		list = append(list, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("registry: list collections: %w", err)
-	}
-	return list, nil
+	return r.store.Collections(ctx)
 }
 
 // Collection returns the collection with id, or an error wrapping [ErrNotFound].
 func (r *Registry) Collection(ctx context.Context, id int64) (Collection, error) {
-	return getCollection(ctx, r.db, `id = ?`, id)
+	return r.store.Collection(ctx, id)
 }
 
 // CollectionByName returns the collection named name (case-insensitively),
@@ -201,48 +150,24 @@ func (r *Registry) Collection(ctx context.Context, id int64) (Collection, error)
 func (r *Registry) CollectionByName(ctx context.Context, name string) (Collection, error) {
 	name = strings.TrimSpace(name)
 	if validateName("collection", name) != nil {
-		return Collection{}, notFound("collection")
+		return Collection{}, ErrCollectionNotFound
 	}
-	return getCollection(ctx, r.db, `name = ?`, name)
-}
-
-func getCollection(ctx context.Context, q querier, where string, arg any) (Collection, error) {
-	c, err := scanCollection(q.QueryRowContext(ctx, `SELECT `+collectionColumns+` FROM collections WHERE `+where, arg))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Collection{}, notFound("collection")
-	}
-	if err != nil {
-		return Collection{}, fmt.Errorf("registry: get collection %v: %w", arg, err)
-	}
-	return c, nil
+	return r.store.CollectionByName(ctx, name)
 }
 
 // RemoveCollection forgets a collection. It removes only the registration:
 // the backups stored at its location are left untouched, and registering
 // the location again lists them again.
 func (r *Registry) RemoveCollection(ctx context.Context, id int64) error {
-	res, err := r.db.ExecContext(ctx, `DELETE FROM collections WHERE id = ?`, id)
-	if err != nil {
-		return fmt.Errorf("registry: remove collection %d: %w", id, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("registry: remove collection %d: %w", id, err)
-	} else if n == 0 {
-		return notFound("collection")
-	}
-	return nil
+	return r.store.RemoveCollection(ctx, id)
 }
 
 // Location returns where collection id is stored and the credentials to
 // open it with storage.Open. Never show or log the credentials.
 func (r *Registry) Location(ctx context.Context, id int64) (storage.Location, storage.Credentials, error) {
-	var uri, sealed string
-	err := r.db.QueryRowContext(ctx, `SELECT uri, credentials FROM collections WHERE id = ?`, id).Scan(&uri, &sealed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return storage.Location{}, storage.Credentials{}, notFound("collection")
-	}
+	uri, sealed, err := r.store.CollectionSecret(ctx, id)
 	if err != nil {
-		return storage.Location{}, storage.Credentials{}, fmt.Errorf("registry: get location of collection %d: %w", id, err)
+		return storage.Location{}, storage.Credentials{}, err
 	}
 	loc, err := storage.Parse(uri)
 	if err != nil {

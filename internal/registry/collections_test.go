@@ -1,4 +1,4 @@
-package registry
+package registry_test
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/internal/usererror"
 )
@@ -25,13 +26,13 @@ func TestAddCollection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Collection{ID: c.ID, Name: "offsite", URI: loc.String(), CreatedAt: e.now, CreatedBy: "alice", HasCredentials: true}
+	want := registry.Collection{ID: c.ID, Name: "offsite", URI: loc.String(), CreatedAt: e.now, CreatedBy: "alice", HasCredentials: true}
 	if c.ID <= 0 || c != want {
 		t.Fatalf("AddCollection() =\n%+v, want\n%+v", c, want)
 	}
-	for what, get := range map[string]func() (Collection, error){
-		"Collection":       func() (Collection, error) { return e.reg.Collection(e.ctx, c.ID) },
-		"CollectionByName": func() (Collection, error) { return e.reg.CollectionByName(e.ctx, "OffSite") },
+	for what, get := range map[string]func() (registry.Collection, error){
+		"Collection":       func() (registry.Collection, error) { return e.reg.Collection(e.ctx, c.ID) },
+		"CollectionByName": func() (registry.Collection, error) { return e.reg.CollectionByName(e.ctx, "OffSite") },
 	} {
 		got, err := get()
 		if err != nil || got != want {
@@ -120,11 +121,11 @@ func TestRemoveCollectionKeepsTheBackups(t *testing.T) {
 		"Collection":             second(e.reg.Collection(e.ctx, c.ID)),
 		"CollectionByName":       second(e.reg.CollectionByName(e.ctx, "nearby")),
 	} {
-		if !errors.Is(err, ErrNotFound) || err.Error() != "collection not found" {
+		if !errors.Is(err, registry.ErrNotFound) || err.Error() != "collection not found" {
 			t.Errorf("%s = %v, want collection not found", what, err)
 		}
 	}
-	if _, _, err := e.reg.Location(e.ctx, c.ID); !errors.Is(err, ErrNotFound) {
+	if _, _, err := e.reg.Location(e.ctx, c.ID); !errors.Is(err, registry.ErrNotFound) {
 		t.Errorf("Location = %v, want ErrNotFound", err)
 	}
 }

@@ -1,4 +1,4 @@
-package registry
+package registry_test
 
 import (
 	"context"
@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/secrets"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
@@ -14,7 +16,7 @@ type env struct {
 	ctx context.Context
 	dir string // the data dir: state store and key file
 	db  *sql.DB
-	reg *Registry
+	reg *registry.Registry
 	now time.Time
 }
 
@@ -27,7 +29,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.db = db
-	e.reg = New(db, box)
-	e.reg.now = func() time.Time { return e.now }
+	e.reg = registry.New(sqlite.NewRegistry(db), box)
+	registry.SetClock(e.reg, func() time.Time { return e.now })
 	return e
 }

@@ -1,10 +1,11 @@
-package registry
+package registry_test
 
 import (
 	"errors"
 	"strings"
 	"testing"
 
+	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/storage"
 )
 
@@ -46,7 +47,7 @@ func TestManagedCollection(t *testing.T) {
 	if list, _ := e.reg.RemovedManagedCollections(e.ctx); len(list) != 0 {
 		t.Fatalf("a cluster registered again did not take its managed collection back: %+v", list)
 	}
-	if _, _, err := e.reg.ManagedCluster(e.ctx, 999); !errors.Is(err, ErrNotFound) {
+	if _, _, err := e.reg.ManagedCluster(e.ctx, 999); !errors.Is(err, registry.ErrNotFound) {
 		t.Fatalf("unknown collection: %v", err)
 	}
 }

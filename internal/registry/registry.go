@@ -1,9 +1,7 @@
 package registry
 
 import (
-	"context"
-	"database/sql"
-	"fmt"
+	"errors"
 	"time"
 
 	"github.com/stratabackup/strata/internal/secrets"
@@ -18,23 +16,33 @@ import (
 // start with "registry: " and belong in the log.
 var ErrNotFound = usererror.New("not found")
 
+// The errors for a cluster or a collection that does not exist.
+var (
+	ErrClusterNotFound    = notFound("cluster")
+	ErrCollectionNotFound = notFound("collection")
+)
+
 // notFound is the error for a what ("cluster", "collection") that does not exist.
 func notFound(what string) error {
 	return usererror.Wrap(ErrNotFound, "%s %s", what, ErrNotFound.Msg)
 }
 
-// Registry stores clusters and collections in the state store. It is safe
-// for concurrent use.
+// ErrNameTaken is what a [Store] returns for a cluster or collection added
+// under the name of another.
+var ErrNameTaken = errors.New("registry: name taken")
+
+// Registry keeps clusters and collections in a [Store], sealing their
+// secrets. It is safe for concurrent use.
 type Registry struct {
-	db  *sql.DB
-	box *secrets.Box
-	now func() time.Time
+	store Store
+	box   *secrets.Box
+	now   func() time.Time
 }
 
-// New returns a registry over db, a state store opened with store.Open,
-// sealing secrets with box.
-func New(db *sql.DB, box *secrets.Box) *Registry {
-	return &Registry{db: db, box: box, now: time.Now}
+// New returns a registry over store (such as sqlite.NewRegistry), sealing
+// secrets with box.
+func New(store Store, box *secrets.Box) *Registry {
+	return &Registry{store: store, box: box, now: time.Now}
 }
 
 // MaxNameLength is the longest cluster or collection name.
@@ -57,26 +65,4 @@ func validateName(what, name string) error {
 		}
 	}
 	return nil
-}
-
-// inTx runs fn in a transaction, which (with the store's _txlock=immediate)
-// holds the write lock from its start, so a name checked in fn stays free
-// until fn's insert.
-func (r *Registry) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := r.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("registry: begin transaction: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("registry: commit: %w", err)
-	}
-	return nil
-}
-
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }

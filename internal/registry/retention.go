@@ -2,9 +2,6 @@ package registry
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"fmt"
 
 	"github.com/stratabackup/strata/internal/retention"
 )
@@ -19,15 +16,7 @@ func (r Retention) Check() error { return retention.CheckLimits(r.KeepDays, r.Ke
 
 // CollectionRetention returns collection id's own retention policy.
 func (r *Registry) CollectionRetention(ctx context.Context, id int64) (Retention, error) {
-	var ret Retention
-	err := r.db.QueryRowContext(ctx, `SELECT keep_days, keep_count FROM collections WHERE id = ?`, id).Scan(&ret.KeepDays, &ret.KeepCount)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Retention{}, notFound("collection")
-	}
-	if err != nil {
-		return Retention{}, fmt.Errorf("registry: retention of collection %d: %w", id, err)
-	}
-	return ret, nil
+	return r.store.CollectionRetention(ctx, id)
 }
 
 // SetCollectionRetention checks and stores collection id's own retention
@@ -36,14 +25,5 @@ func (r *Registry) SetCollectionRetention(ctx context.Context, id int64, ret Ret
 	if err := ret.Check(); err != nil {
 		return err
 	}
-	res, err := r.db.ExecContext(ctx, `UPDATE collections SET keep_days = ?, keep_count = ? WHERE id = ?`, ret.KeepDays, ret.KeepCount, id)
-	if err != nil {
-		return fmt.Errorf("registry: set retention of collection %d: %w", id, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("registry: set retention of collection %d: %w", id, err)
-	} else if n == 0 {
-		return notFound("collection")
-	}
-	return nil
+	return r.store.SetCollectionRetention(ctx, id, ret)
 }

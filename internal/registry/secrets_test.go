@@ -1,4 +1,4 @@
-package registry
+package registry_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stratabackup/strata/internal/cluster"
+	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/storage"
 )
 
@@ -29,7 +30,7 @@ func TestSecretsStayEncrypted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.reg.UpdateCluster(e.ctx, other.ID, ClusterChange{Password: secrets[1]}); err != nil {
+	if _, err := e.reg.UpdateCluster(e.ctx, other.ID, registry.ClusterChange{Password: secrets[1]}); err != nil {
 		t.Fatal(err)
 	}
 	col, err := e.reg.AddCollection(e.ctx, "offsite", offsiteURI,

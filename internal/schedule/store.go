@@ -2,8 +2,6 @@ package schedule
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/stratabackup/strata/internal/retention"
 	"github.com/stratabackup/strata/internal/secrets"
-	"github.com/stratabackup/strata/internal/store"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
@@ -104,18 +101,14 @@ func (s Schedule) UnreadableError() error {
 // ErrNotFound: no schedule with that id.
 var ErrNotFound = errors.New("schedule not found")
 
-// Store keeps schedules in the state store, their webhooks sealed with box.
+// Store keeps schedules in a [Storage], their webhooks sealed with box.
 type Store struct {
-	db  *sql.DB
-	box *secrets.Box
+	rows Storage
+	box  *secrets.Box
 }
 
-// NewStore uses the state store db.
-func NewStore(db *sql.DB, box *secrets.Box) *Store { return &Store{db: db, box: box} }
-
-const columns = `id, label, cluster, database, tables, collection, recurrence, full_recurrence, revision_history,
-	on_failure, on_previous_running, ignore_existing_backups, keep_days, keep_count, webhook_url, alert_after_seconds, managed,
-	owner, created_at, updated_at, paused, next_run, next_full, has_full, running, last_run_at`
+// NewStore keeps schedules in rows (such as sqlite.NewSchedules).
+func NewStore(rows Storage, box *secrets.Box) *Store { return &Store{rows: rows, box: box} }
 
 func webhookContext(id int64) string { return "schedule:" + strconv.FormatInt(id, 10) + ":webhook" }
 
@@ -194,46 +187,30 @@ func (st *Store) Create(ctx context.Context, s Schedule, firstRun, now time.Time
 	}
 	s.State = State{Paused: s.State.Paused, NextRun: next}
 	s.CreatedAt, s.UpdatedAt = now.UTC(), now.UTC()
-	tables, _ := json.Marshal(nonNil(s.Tables))
-	tx, err := st.db.BeginTx(ctx, nil)
-	if err != nil {
-		return Schedule{}, err
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO schedules (label, cluster, database, tables, collection, recurrence,
-		full_recurrence, revision_history, on_failure, on_previous_running, ignore_existing_backups,
-		keep_days, keep_count, alert_after_seconds, managed, owner, created_at, updated_at,
-		paused, next_run, next_full, has_full, running) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, 0)`,
-		s.Label, s.Cluster, s.Database, string(tables), s.Collection, s.Recurrence, s.FullRecurrence, s.RevisionHistory,
-		s.OnFailure, s.OnPreviousRunning, s.IgnoreExistingBackups, s.KeepDays, s.KeepCount, int64(s.AlertAfter/time.Second),
-		s.Managed, s.Owner, store.Time(s.CreatedAt), store.Time(s.UpdatedAt), s.State.Paused, store.Time(s.State.NextRun))
+	id, err := st.rows.Insert(ctx, s, func(id int64) (string, error) { return st.seal(s.Webhook, id) })
 	if err != nil {
 		return Schedule{}, uniqueError(err, s)
 	}
-	s.ID, _ = res.LastInsertId()
-	if err := st.storeWebhook(ctx, tx, s.ID, s.Webhook); err != nil {
-		return Schedule{}, err
-	}
-	return s, tx.Commit()
+	s.ID = id
+	return s, nil
 }
 
 func uniqueError(err error, s Schedule) error {
 	switch {
-	case strings.Contains(err.Error(), "schedules.label"):
+	case errors.Is(err, ErrLabelTaken):
 		return usererror.Errorf("a schedule labelled %q exists already: choose another label", s.Label)
-	case strings.Contains(err.Error(), "UNIQUE") && s.Managed:
+	case errors.Is(err, ErrNotUnique) && s.Managed:
 		return usererror.Errorf("cluster %s has a managed schedule already", s.Cluster)
 	}
 	return err
 }
 
-func (st *Store) storeWebhook(ctx context.Context, tx *sql.Tx, id int64, webhook string) error {
+func (st *Store) seal(webhook string, id int64) (string, error) {
 	sealed, err := st.box.Seal(webhook, webhookContext(id))
 	if err != nil {
-		return fmt.Errorf("schedule %d: seal webhook: %w", id, err)
+		return "", fmt.Errorf("schedule %d: seal webhook: %w", id, err)
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE schedules SET webhook_url = ? WHERE id = ?`, sealed, id)
-	return err
+	return sealed, nil
 }
 
 // Update applies change to schedule id and stores the result if it checks
@@ -280,150 +257,77 @@ func (st *Store) Update(ctx context.Context, id int64, change func(*Schedule) er
 
 // write stores s over old if the row is still as old was read.
 func (st *Store) write(ctx context.Context, old, s Schedule) (bool, error) {
-	tables, _ := json.Marshal(nonNil(s.Tables))
-	tx, err := st.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
+	var sealed *string
+	if s.Webhook != old.Webhook {
+		w, err := st.seal(s.Webhook, s.ID)
+		if err != nil {
+			return false, err
+		}
+		sealed = &w
 	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE schedules SET label = ?, database = ?, tables = ?, collection = ?, recurrence = ?,
-		full_recurrence = ?, revision_history = ?, on_failure = ?, on_previous_running = ?, ignore_existing_backups = ?,
-		keep_days = ?, keep_count = ?, alert_after_seconds = ?, paused = ?, next_run = ?, next_full = ?, updated_at = ?
-		WHERE id = ? AND updated_at = ? AND paused = ? AND next_run = ? AND next_full = ? AND has_full = ? AND running = ?`,
-		s.Label, s.Database, string(tables), s.Collection, s.Recurrence, s.FullRecurrence, s.RevisionHistory, s.OnFailure,
-		s.OnPreviousRunning, s.IgnoreExistingBackups, s.KeepDays, s.KeepCount, int64(s.AlertAfter/time.Second),
-		s.State.Paused, store.Time(s.State.NextRun), store.OptionalTime(s.State.NextFull), store.Time(s.UpdatedAt),
-		old.ID, store.Time(old.UpdatedAt), old.State.Paused, store.Time(old.State.NextRun), store.OptionalTime(old.State.NextFull),
-		old.State.HasFull, old.State.Running)
+	ok, err := st.rows.Replace(ctx, old, s, sealed)
 	if err != nil {
 		return false, uniqueError(err, s)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
-	}
-	if s.Webhook != old.Webhook {
-		if err := st.storeWebhook(ctx, tx, s.ID, s.Webhook); err != nil {
-			return false, err
-		}
-	}
-	return true, tx.Commit()
+	return ok, nil
 }
 
 // Managed returns the managed schedule of a cluster.
 func (st *Store) Managed(ctx context.Context, clusterName string) (Schedule, error) {
-	s, err := st.scan(st.db.QueryRowContext(ctx, `SELECT `+columns+` FROM schedules WHERE managed = 1 AND cluster = ?`, clusterName))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Schedule{}, ErrNotFound
-	}
-	return s, err
+	return st.open(st.rows.Managed(ctx, clusterName))
 }
 
 // Get returns schedule id.
 func (st *Store) Get(ctx context.Context, id int64) (Schedule, error) {
-	s, err := st.scan(st.db.QueryRowContext(ctx, `SELECT `+columns+` FROM schedules WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Schedule{}, ErrNotFound
-	}
-	return s, err
+	return st.open(st.rows.Get(ctx, id))
 }
 
 // List returns every schedule, by label.
 func (st *Store) List(ctx context.Context) ([]Schedule, error) {
-	return st.query(ctx, `SELECT `+columns+` FROM schedules ORDER BY label`)
+	return st.openAll(st.rows.List(ctx))
 }
 
 // DueAt lists the active schedules whose next run is due at now.
 func (st *Store) DueAt(ctx context.Context, now time.Time) ([]Schedule, error) {
-	return st.query(ctx, `SELECT `+columns+` FROM schedules WHERE paused = 0 AND next_run <= ? ORDER BY next_run, id`, store.Time(now))
+	return st.openAll(st.rows.DueAt(ctx, now))
 }
 
 // Advance moves schedule id from state from to state to, only if it is
 // still at from: of two schedulers acting on one store, only one moves it,
 // so each run starts once. It reports whether it moved.
 func (st *Store) Advance(ctx context.Context, id int64, from, to State, now time.Time) (bool, error) {
-	res, err := st.db.ExecContext(ctx, `UPDATE schedules SET paused = ?, next_run = ?, next_full = ?, has_full = ?, running = ?,
-		last_run_at = ?, updated_at = ?
-		WHERE id = ? AND paused = ? AND next_run = ? AND next_full = ? AND has_full = ? AND running = ? AND last_run_at = ?`,
-		to.Paused, store.Time(to.NextRun), store.OptionalTime(to.NextFull), to.HasFull, to.Running, store.OptionalTime(to.LastRunAt), store.Time(now),
-		id, from.Paused, store.Time(from.NextRun), store.OptionalTime(from.NextFull), from.HasFull, from.Running, store.OptionalTime(from.LastRunAt))
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return st.rows.Advance(ctx, id, from, to, now)
 }
 
 // Delete removes schedule id; its jobs stay, without their link.
 func (st *Store) Delete(ctx context.Context, id int64) error {
-	tx, err := st.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET schedule_id = NULL WHERE schedule_id = ?`, id); err != nil {
-		return err
-	}
-	res, err := tx.ExecContext(ctx, `DELETE FROM schedules WHERE id = ?`, id)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return tx.Commit()
+	return st.rows.Delete(ctx, id)
 }
 
-func (st *Store) query(ctx context.Context, q string, args ...any) ([]Schedule, error) {
-	rows, err := st.db.QueryContext(ctx, q, args...)
+func (st *Store) openAll(list []Schedule, err error) ([]Schedule, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Schedule
-	for rows.Next() {
-		s, err := st.scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
+	for i := range list {
+		list[i], _ = st.open(list[i], nil)
 	}
-	return out, rows.Err()
+	return list, nil
 }
 
-// scan reads a schedule row. A row that cannot be read whole is still
-// returned, with what could be read and Unreadable saying why, so that it
-// is shown, skipped and can be deleted without failing the others.
-func (st *Store) scan(row interface{ Scan(...any) error }) (Schedule, error) {
-	var s Schedule
-	var tables, webhook string
-	var alertAfter int64
-	var p store.RowProblems
-	err := row.Scan(&s.ID, p.Text(&s.Label, "label"), p.Text(&s.Cluster, "cluster"), p.Text(&s.Database, "database"),
-		p.Text(&tables, "tables"), p.Text(&s.Collection, "collection"), p.Text(&s.Recurrence, "recurrence"),
-		p.Text(&s.FullRecurrence, "full_recurrence"), p.Bool(&s.RevisionHistory, "revision_history"),
-		p.Text(&s.OnFailure, "on_failure"), p.Text(&s.OnPreviousRunning, "on_previous_running"),
-		p.Bool(&s.IgnoreExistingBackups, "ignore_existing_backups"), p.Int(&s.KeepDays, "keep_days"),
-		p.Int(&s.KeepCount, "keep_count"), p.Text(&webhook, "webhook_url"), p.Int64(&alertAfter, "alert_after_seconds"),
-		p.Bool(&s.Managed, "managed"), p.Text(&s.Owner, "owner"), p.Scanner(store.ScanTime(&s.CreatedAt), "created_at"),
-		p.Scanner(store.ScanTime(&s.UpdatedAt), "updated_at"), p.Bool(&s.State.Paused, "paused"),
-		p.Scanner(store.ScanTime(&s.State.NextRun), "next_run"), p.Scanner(store.ScanOptionalTime(&s.State.NextFull), "next_full"),
-		p.Bool(&s.State.HasFull, "has_full"), p.Bool(&s.State.Running, "running"),
-		p.Scanner(store.ScanOptionalTime(&s.State.LastRunAt), "last_run_at"))
+// open unseals the webhook of s, as a Storage returns it, and checks its
+// recurrences. A schedule that cannot be read whole is still returned, with
+// what could be read and Unreadable saying why, so that it is shown,
+// skipped and can be deleted without failing the others.
+func (st *Store) open(s Schedule, err error) (Schedule, error) {
 	if err != nil {
 		return Schedule{}, err
 	}
-	problems := p.Err()
-	if problems == nil && (alertAfter < 0 || time.Duration(alertAfter) > MaxAlertAfter/time.Second) {
-		problems = fmt.Errorf("alert_after_seconds: %d is out of range", alertAfter)
+	var problems error
+	if s.Unreadable != "" {
+		problems = errors.New(s.Unreadable)
 	}
 	if problems == nil {
-		s.AlertAfter = time.Duration(alertAfter) * time.Second
-		if err := json.Unmarshal([]byte(tables), &s.Tables); err != nil {
-			problems = fmt.Errorf("tables: not a JSON list of names")
-		}
-	}
-	if problems == nil {
-		if s.Webhook, err = st.box.Open(webhook, webhookContext(s.ID)); err != nil {
+		if s.Webhook, err = st.box.Open(s.Webhook, webhookContext(s.ID)); err != nil {
 			problems = fmt.Errorf("webhook_url: %w", err)
 		}
 	}
@@ -442,11 +346,4 @@ func (st *Store) scan(row interface{ Scan(...any) error }) (Schedule, error) {
 		s.Webhook = ""
 	}
 	return s, nil
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

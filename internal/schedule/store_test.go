@@ -1,36 +1,39 @@
-package schedule
+package schedule_test
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
-func openStore(t *testing.T) *Store {
+func openStore(t *testing.T) (*schedule.Store, *sql.DB) {
 	t.Helper()
 	db := statestore.Open(t, t.TempDir())
 	box, err := secrets.New(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewStore(db, box)
+	return schedule.NewStore(sqlite.NewSchedules(db), box), db
 }
 
-func sample() Schedule {
-	return Schedule{Label: "nightly shop", Cluster: "prod", Database: "shop", Collection: "local", Tables: []string{"public.orders"},
+func sample() schedule.Schedule {
+	return schedule.Schedule{Label: "nightly shop", Cluster: "prod", Database: "shop", Collection: "local", Tables: []string{"public.orders"},
 		Recurrence: "*/15 * * * *", FullRecurrence: "@daily", RevisionHistory: true,
-		OnFailure: OnFailureRetry, OnPreviousRunning: OnRunningWait, Owner: "root"}
+		OnFailure: schedule.OnFailureRetry, OnPreviousRunning: schedule.OnRunningWait, Owner: "root"}
 }
 
 func TestStoreCreateGetListDelete(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st, _ := openStore(t)
 	now := time.Date(2026, 11, 23, 10, 7, 0, 0, time.UTC)
 	s, err := st.Create(ctx, sample(), time.Time{}, now)
 	if err != nil {
@@ -59,7 +62,7 @@ func TestStoreCreateGetListDelete(t *testing.T) {
 	if err := st.Delete(ctx, s.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Get(ctx, s.ID); err != ErrNotFound {
+	if _, err := st.Get(ctx, s.ID); err != schedule.ErrNotFound {
 		t.Errorf("after delete: %v", err)
 	}
 }
@@ -68,7 +71,7 @@ func TestStoreCreateGetListDelete(t *testing.T) {
 // 2104, further than cron looks; the schedule's next run was the zero
 // time, so it was due at once (found by FuzzFirstRun).
 func TestFirstRunYearsBeforeFebruary29(t *testing.T) {
-	st := openStore(t)
+	st, _ := openStore(t)
 	s := sample()
 	s.Recurrence, s.FullRecurrence = "0 0 29 2 *", ""
 	s, err := st.Create(context.Background(), s, time.Date(2097, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 23, 10, 7, 0, 0, time.UTC))
@@ -79,20 +82,20 @@ func TestFirstRunYearsBeforeFebruary29(t *testing.T) {
 
 func TestStoreRefusesBadSchedulesAndSavesNothing(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st, _ := openStore(t)
 	now := time.Now()
-	for want, edit := range map[string]func(*Schedule){
-		"give the schedule a label":    func(s *Schedule) { s.Label = "  " },
-		"needs a cluster":              func(s *Schedule) { s.Cluster = "" },
-		"it needs five":                func(s *Schedule) { s.Recurrence = "every day" },
-		"full backup cadence":          func(s *Schedule) { s.FullRecurrence = "99 * * * *" },
-		"not one of retry, reschedule": func(s *Schedule) { s.OnFailure = "ignore" },
-		"not one of start, skip, wait": func(s *Schedule) { s.OnPreviousRunning = "queue" },
-		"at most 36500 days":           func(s *Schedule) { s.KeepDays = 159009088813961 },
-		"at most the newest 100000":    func(s *Schedule) { s.KeepCount = 1 << 40 },
-		"cannot be negative":           func(s *Schedule) { s.KeepDays = -1 },
-		"label is at most 200":         func(s *Schedule) { s.Label = strings.Repeat("l", 100_000) },
-		"without control characters":   func(s *Schedule) { s.Label = "a\x00b" },
+	for want, edit := range map[string]func(*schedule.Schedule){
+		"give the schedule a label":    func(s *schedule.Schedule) { s.Label = "  " },
+		"needs a cluster":              func(s *schedule.Schedule) { s.Cluster = "" },
+		"it needs five":                func(s *schedule.Schedule) { s.Recurrence = "every day" },
+		"full backup cadence":          func(s *schedule.Schedule) { s.FullRecurrence = "99 * * * *" },
+		"not one of retry, reschedule": func(s *schedule.Schedule) { s.OnFailure = "ignore" },
+		"not one of start, skip, wait": func(s *schedule.Schedule) { s.OnPreviousRunning = "queue" },
+		"at most 36500 days":           func(s *schedule.Schedule) { s.KeepDays = 159009088813961 },
+		"at most the newest 100000":    func(s *schedule.Schedule) { s.KeepCount = 1 << 40 },
+		"cannot be negative":           func(s *schedule.Schedule) { s.KeepDays = -1 },
+		"label is at most 200":         func(s *schedule.Schedule) { s.Label = strings.Repeat("l", 100_000) },
+		"without control characters":   func(s *schedule.Schedule) { s.Label = "a\x00b" },
 	} {
 		s := sample()
 		edit(&s)
@@ -124,14 +127,14 @@ func TestStoreRefusesBadSchedulesAndSavesNothing(t *testing.T) {
 // run; exactly one moves the schedule.
 func TestAdvanceStartsEachRunOnce(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st, _ := openStore(t)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	s, err := st.Create(ctx, sample(), now, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	spec, _ := s.Spec()
-	run := Due(spec, s.State, now)
+	run := schedule.Due(spec, s.State, now)
 	if !run.Start {
 		t.Fatalf("not due: %+v", run)
 	}
@@ -163,7 +166,7 @@ func TestAdvanceStartsEachRunOnce(t *testing.T) {
 
 func TestUpdateChecksAndKeepsSecrets(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st, db := openStore(t)
 	now := time.Date(2026, 11, 23, 10, 7, 0, 0, time.UTC)
 	in := sample()
 	in.Webhook = "https://hooks.example.com/T0/secret-token"
@@ -173,7 +176,7 @@ func TestUpdateChecksAndKeepsSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	var raw string
-	if err := st.db.QueryRow(`SELECT webhook_url FROM schedules WHERE id = ?`, s.ID).Scan(&raw); err != nil || strings.Contains(raw, "secret-token") {
+	if err := db.QueryRow(`SELECT webhook_url FROM schedules WHERE id = ?`, s.ID).Scan(&raw); err != nil || strings.Contains(raw, "secret-token") {
 		t.Fatalf("webhook stored in clear: %q %v", raw, err)
 	}
 	got, err := st.Get(ctx, s.ID)
@@ -182,7 +185,7 @@ func TestUpdateChecksAndKeepsSecrets(t *testing.T) {
 	}
 
 	// A bad edit says what to fix and stores nothing.
-	_, err = st.Update(ctx, s.ID, func(s *Schedule) error { s.Recurrence = "61 * * * *"; s.KeepDays = 30; return nil }, now)
+	_, err = st.Update(ctx, s.ID, func(s *schedule.Schedule) error { s.Recurrence = "61 * * * *"; s.KeepDays = 30; return nil }, now)
 	if _, ok := usererror.Message(err); !ok {
 		t.Fatalf("bad cron: %v", err)
 	}
@@ -192,10 +195,10 @@ func TestUpdateChecksAndKeepsSecrets(t *testing.T) {
 
 	// A new recurrence runs from now; a new full cadence makes the next run full.
 	later := now.Add(time.Hour)
-	if _, err := st.Advance(ctx, s.ID, s.State, State{NextRun: s.State.NextRun, NextFull: later.Add(24 * time.Hour), HasFull: true}, now); err != nil {
+	if _, err := st.Advance(ctx, s.ID, s.State, schedule.State{NextRun: s.State.NextRun, NextFull: later.Add(24 * time.Hour), HasFull: true}, now); err != nil {
 		t.Fatal(err)
 	}
-	up, err := st.Update(ctx, s.ID, func(s *Schedule) error {
+	up, err := st.Update(ctx, s.ID, func(s *schedule.Schedule) error {
 		s.Recurrence, s.FullRecurrence, s.Webhook = "@hourly", "@weekly", ""
 		return nil
 	}, later.Add(5*time.Minute))
@@ -209,13 +212,13 @@ func TestUpdateChecksAndKeepsSecrets(t *testing.T) {
 		t.Fatalf("stored edit: %+v", got)
 	}
 
-	for _, bad := range []func(*Schedule){
-		func(s *Schedule) { s.Webhook = "ftp://example.com" },
-		func(s *Schedule) { s.KeepCount = -1 },
-		func(s *Schedule) { s.AlertAfter = time.Second },
-		func(s *Schedule) { s.Database = "" },
+	for _, bad := range []func(*schedule.Schedule){
+		func(s *schedule.Schedule) { s.Webhook = "ftp://example.com" },
+		func(s *schedule.Schedule) { s.KeepCount = -1 },
+		func(s *schedule.Schedule) { s.AlertAfter = time.Second },
+		func(s *schedule.Schedule) { s.Database = "" },
 	} {
-		if _, err := st.Update(ctx, s.ID, func(s *Schedule) error { bad(s); return nil }, now); err == nil {
+		if _, err := st.Update(ctx, s.ID, func(s *schedule.Schedule) error { bad(s); return nil }, now); err == nil {
 			t.Error("a bad edit was accepted")
 		}
 	}
@@ -223,10 +226,10 @@ func TestUpdateChecksAndKeepsSecrets(t *testing.T) {
 
 func TestOneManagedSchedulePerCluster(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st, _ := openStore(t)
 	now := time.Now()
-	m := Schedule{Label: "managed: prod", Cluster: "prod", Collection: "managed-prod", Recurrence: "@hourly",
-		FullRecurrence: "@daily", OnFailure: OnFailureReschedule, OnPreviousRunning: OnRunningWait, KeepDays: 30, Managed: true, Owner: "strata"}
+	m := schedule.Schedule{Label: "managed: prod", Cluster: "prod", Collection: "managed-prod", Recurrence: "@hourly",
+		FullRecurrence: "@daily", OnFailure: schedule.OnFailureReschedule, OnPreviousRunning: schedule.OnRunningWait, KeepDays: 30, Managed: true, Owner: "strata"}
 	if _, err := st.Create(ctx, m, time.Time{}, now); err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +246,7 @@ func TestOneManagedSchedulePerCluster(t *testing.T) {
 // column is listed, marked unreadable, paused and without its webhook, and
 // the rows around it read as they are; it cannot be updated, only deleted.
 func TestDamagedRowsAreListedAsUnreadable(t *testing.T) {
-	st := openStore(t)
+	st, db := openStore(t)
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	damage := map[string]string{
@@ -269,7 +272,7 @@ func TestDamagedRowsAreListedAsUnreadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	for what, set := range damage {
-		if _, err := st.db.Exec(`UPDATE schedules SET `+set+` WHERE id = ?`, ids[what]); err != nil {
+		if _, err := db.Exec(`UPDATE schedules SET `+set+` WHERE id = ?`, ids[what]); err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
@@ -291,7 +294,7 @@ func TestDamagedRowsAreListedAsUnreadable(t *testing.T) {
 			t.Errorf("schedule %d: unreadable %q, paused %v, webhook %q", s.ID, s.Unreadable, s.State.Paused, s.Webhook)
 		}
 	}
-	if _, err := st.Update(ctx, ids["tables"], func(*Schedule) error { return nil }, now); err == nil || !strings.Contains(err.Error(), "delete it and create it again") {
+	if _, err := st.Update(ctx, ids["tables"], func(*schedule.Schedule) error { return nil }, now); err == nil || !strings.Contains(err.Error(), "delete it and create it again") {
 		t.Errorf("update of an unreadable schedule: %v", err)
 	}
 	if err := st.Delete(ctx, ids["next_run"]); err != nil {

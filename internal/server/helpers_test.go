@@ -24,6 +24,7 @@ import (
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
@@ -49,7 +50,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	ctx := context.Background()
 	dir := t.TempDir()
 	db := statestore.Open(t, dir)
-	svc := auth.New(db)
+	svc := auth.New(sqlite.NewAuth(db))
 	hashKey, blockKey, err := auth.LoadOrCreateKeys(dir, "")
 	if err != nil {
 		t.Fatal(err)
@@ -67,15 +68,15 @@ func newTestEnv(t testing.TB) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := audit.New(db, key, audit.WithAnchors(audit.NewCheckpointFile(dir)))
-	reg := registry.New(db, box)
+	log := audit.New(sqlite.NewAudit(db), key, audit.WithAnchors(audit.NewCheckpointFile(dir)))
+	reg := registry.New(sqlite.NewRegistry(db), box)
 	if _, err := reg.EnsureDefaultCollection(ctx, dir); err != nil {
 		t.Fatal(err)
 	}
-	js := jobs.NewStore(db)
+	js := jobs.NewStore(sqlite.NewJobs(db))
 	runner := jobs.NewRunner(js, "test", 2, logger, jobs.WithPollInterval(50*time.Millisecond))
-	schedules := schedule.NewStore(db, box)
-	notifier := alerts.New(db, schedules, js, logger)
+	schedules := schedule.NewStore(sqlite.NewSchedules(db), box)
+	notifier := alerts.New(sqlite.NewDeliveries(db), schedules, js, logger)
 	doors := app.New(app.Options{Registry: reg, Jobs: js, Schedules: schedules, Audit: log, Auth: svc, Alerts: notifier,
 		Engines: cluster.Engines{cluster.KindPostgres: engine.New(logger)}, Log: logger, KeepAfterRemoval: 30 * 24 * time.Hour})
 	doors.Register(runner)

@@ -2,7 +2,6 @@ package apptest
 
 import (
 	"context"
-	"database/sql"
 	"io"
 	"log/slog"
 	"testing"
@@ -24,7 +23,7 @@ import (
 // stores below it for tests to set up and inspect.
 type Env struct {
 	*app.App
-	DB            *sql.DB
+	Stores        statestore.Stores // the state store's, by noun, and its handle
 	Registry      *registry.Registry
 	JobStore      *jobs.Store
 	ScheduleStore *schedule.Store
@@ -43,7 +42,7 @@ func New(t testing.TB, set ...func(*app.Options)) *Env {
 // console: several may share one dir.
 func Open(t testing.TB, dir string, set ...func(*app.Options)) *Env {
 	t.Helper()
-	db := statestore.Open(t, dir)
+	st := statestore.OpenStores(t, dir)
 	box, err := secrets.LoadOrCreate(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -53,8 +52,8 @@ func Open(t testing.TB, dir string, set ...func(*app.Options)) *Env {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := &Env{DB: db, Registry: registry.New(db, box), JobStore: jobs.NewStore(db), ScheduleStore: schedule.NewStore(db, box),
-		Audit: audit.New(db, key), Log: logger}
+	e := &Env{Stores: st, Registry: registry.New(st.Registry, box), JobStore: jobs.NewStore(st.Jobs), ScheduleStore: schedule.NewStore(st.Schedules, box),
+		Audit: audit.New(st.Audit, key), Log: logger}
 	o := app.Options{Registry: e.Registry, Jobs: e.JobStore, Schedules: e.ScheduleStore, Audit: e.Audit, Engines: cluster.Engines{cluster.KindPostgres: engine.New(logger)}, Log: logger}
 	for _, f := range set {
 		f(&o)

@@ -19,7 +19,7 @@ import (
 // canceled one is reverting while it cleans up, then canceled.
 func TestTrackerPauseAndCancel(t *testing.T) {
 	ctx := t.Context()
-	js := jobs.NewStore(statestore.Open(t, t.TempDir()))
+	js := jobs.NewStore(statestore.OpenStores(t, t.TempDir()).Jobs)
 
 	reached := make(chan struct{}) // the handler is holding until release
 	release := make(chan struct{})

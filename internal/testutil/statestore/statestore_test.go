@@ -5,13 +5,13 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/stratabackup/strata/internal/store"
+	"github.com/stratabackup/strata/internal/store/sqlite"
 )
 
 func TestOpenSharesTheDirsStore(t *testing.T) {
 	dir := t.TempDir()
 	a, b := Open(t, dir), Open(t, dir)
-	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, sqlite.FileName)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.Exec(`CREATE TABLE probe (x INTEGER)`); err != nil {

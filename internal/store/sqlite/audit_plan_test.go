@@ -1,17 +1,25 @@
-package audit
+package sqlite
 
 import (
+	"context"
 	"database/sql"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stratabackup/strata/internal/audit"
 )
 
 // The list queries must walk an index in id order and stop after a page,
 // never collect and sort the matching set: that is what keeps pages fast on a
 // large log. EXPLAIN QUERY PLAN shows a sort as "USE TEMP B-TREE".
 func TestQueryPlansUseIndexesInIDOrder(t *testing.T) {
-	_, db := newLog(t)
-	list := func(f Filter, before, lo, hi int64) func() (string, []any) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	list := func(f audit.Filter, before, lo, hi int64) func() (string, []any) {
 		return func() (string, []any) { return listQuery(f, before, lo, hi, 51) }
 	}
 	tests := []struct {
@@ -19,14 +27,14 @@ func TestQueryPlansUseIndexesInIDOrder(t *testing.T) {
 		query func() (string, []any)
 		want  []string // each must appear in the plan
 	}{
-		{"first page", list(Filter{}, 0, 0, 0), []string{"SCAN audit_log"}},
-		{"next page", list(Filter{}, 1000, 0, 0), []string{"USING INTEGER PRIMARY KEY (rowid<?)"}},
-		{"actor", list(Filter{Actor: "a"}, 1000, 0, 0), []string{"USING INDEX audit_log_actor (actor=? AND id<?)"}},
-		{"action", list(Filter{Action: "a"}, 0, 0, 0), []string{"USING INDEX audit_log_action (action=?)"}},
-		{"outcome", list(Filter{Outcome: "denied"}, 1000, 0, 0), []string{"USING INDEX audit_log_outcome (outcome=? AND id<?)"}},
-		{"time range", list(Filter{}, 0, 100, 200), []string{"USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"}},
-		{"actor in time range", list(Filter{Actor: "a"}, 0, 100, 200), []string{"USING INDEX audit_log_actor (actor=? AND id>? AND id<?)"}},
-		{"target", list(Filter{Target: "user:alice"}, 1000, 0, 0), []string{
+		{"first page", list(audit.Filter{}, 0, 0, 0), []string{"SCAN audit_log"}},
+		{"next page", list(audit.Filter{}, 1000, 0, 0), []string{"USING INTEGER PRIMARY KEY (rowid<?)"}},
+		{"actor", list(audit.Filter{Actor: "a"}, 1000, 0, 0), []string{"USING INDEX audit_log_actor (actor=? AND id<?)"}},
+		{"action", list(audit.Filter{Action: "a"}, 0, 0, 0), []string{"USING INDEX audit_log_action (action=?)"}},
+		{"outcome", list(audit.Filter{Outcome: "denied"}, 1000, 0, 0), []string{"USING INDEX audit_log_outcome (outcome=? AND id<?)"}},
+		{"time range", list(audit.Filter{}, 0, 100, 200), []string{"USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"}},
+		{"actor in time range", list(audit.Filter{Actor: "a"}, 0, 100, 200), []string{"USING INDEX audit_log_actor (actor=? AND id>? AND id<?)"}},
+		{"target", list(audit.Filter{Target: "user:alice"}, 1000, 0, 0), []string{
 			"MERGE (UNION ALL)",
 			"USING INDEX audit_log_target_type (target_type=? AND id<?)",
 			"USING INDEX audit_log_target_id (target_id=? AND id<?)",
