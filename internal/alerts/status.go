@@ -37,18 +37,18 @@ func (s Status) rank() int {
 // ones first, then overdue ones, then the others, each group in list's
 // order.
 func (n *Notifier) Statuses(ctx context.Context, list []schedule.Schedule, now time.Time) ([]Status, error) {
+	runs := make([]jobs.ScheduleRun, len(list))
+	for i, s := range list {
+		runs[i] = jobs.ScheduleRun{ScheduleID: s.ID, Run: s.State.LastRunAt}
+	}
+	activity, err := n.jobs.ScheduleActivity(ctx, runs)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Status, 0, len(list))
 	for _, s := range list {
-		st := Status{Schedule: s}
-		var err error
-		if st.LastSuccess, err = n.LastSuccess(ctx, s.ID); err != nil {
-			return nil, err
-		}
-		if st.Failing, err = n.jobs.RunFailed(ctx, s.ID, s.State.LastRunAt); err != nil {
-			return nil, err
-		}
-		st.Overdue = IsOverdue(s, st.LastSuccess, now)
-		out = append(out, st)
+		a := activity[s.ID]
+		out = append(out, Status{Schedule: s, LastSuccess: a.LastSuccess.UTC(), Failing: a.RunFailed, Overdue: IsOverdue(s, a.LastSuccess, now)})
 	}
 	slices.SortStableFunc(out, func(a, b Status) int { return cmp.Compare(a.rank(), b.rank()) })
 	return out, nil

@@ -39,3 +39,6 @@ var (
 	ErrPauseRequested  = errors.New("jobs: pause requested")
 	ErrCancelRequested = errors.New("jobs: cancel requested")
 )
+
+// Unfinished are the statuses of jobs that may still run.
+var Unfinished = slices.DeleteFunc(slices.Clone(Statuses), Status.Terminal)

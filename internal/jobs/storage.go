@@ -45,4 +45,9 @@ type Storage interface {
 	// FailAbandoned fails j, if it is still started and its lease (as j
 	// has it) expired by now, with reason as its error.
 	FailAbandoned(ctx context.Context, j Job, reason string, now time.Time) error
+
+	// ScheduleActivity tells, for each schedule of runs, what its jobs say,
+	// in a number of queries bounded by the number of schedules, not of
+	// jobs.
+	ScheduleActivity(ctx context.Context, runs []ScheduleRun) (map[int64]ScheduleActivity, error)
 }

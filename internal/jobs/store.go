@@ -93,14 +93,27 @@ func (s *Store) insert(ctx context.Context, nj NewJob, status Status, reason str
 	return j, nil
 }
 
-// RunFailed reports whether a job of the run of schedule scheduleID that
-// started at run failed (false for the zero run: none yet).
-func (s *Store) RunFailed(ctx context.Context, scheduleID int64, run time.Time) (bool, error) {
-	if run.IsZero() {
-		return false, nil
-	}
-	failed, _, err := s.List(ctx, Filter{ScheduleID: scheduleID, ScheduleRun: run, Status: StatusFailed}, 0, 1)
-	return len(failed) > 0, err
+// ScheduleRun names a schedule and the start of its newest run (zero: it
+// has not run).
+type ScheduleRun struct {
+	ScheduleID int64
+	Run        time.Time
+}
+
+// ScheduleActivity is what a schedule's jobs say of it.
+type ScheduleActivity struct {
+	Unfinished   int  // its jobs that may still run
+	LastFinished *Job // its newest finished job; nil when none has finished
+	RunFailed    bool // a job of its newest run failed
+	// LastSuccess is when its newest successful job finished; zero when
+	// none has.
+	LastSuccess time.Time
+}
+
+// ScheduleActivity tells, for each schedule of runs, what its jobs say, in
+// a few queries for them all; a schedule without jobs has the zero value.
+func (s *Store) ScheduleActivity(ctx context.Context, runs []ScheduleRun) (map[int64]ScheduleActivity, error) {
+	return s.rows.ScheduleActivity(ctx, runs)
 }
 
 // Get returns the job with the given id, or [ErrNotFound].

@@ -101,14 +101,13 @@ func (s *Server) apiSchedulesList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	overviews, err := s.app.Schedules.Overviews(ctx, list, time.Now(), nextRunsShown)
+	if err != nil {
+		return err
+	}
 	out := make([]apiSchedule, 0, len(list))
-	for _, sch := range list {
-		o, err := s.app.Schedules.Overview(ctx, sch, now, nextRunsShown)
-		if err != nil {
-			return err
-		}
-		out = append(out, toAPISchedule(sch, o))
+	for i, sch := range list {
+		out = append(out, toAPISchedule(sch, overviews[i]))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"schedules": out})
 }

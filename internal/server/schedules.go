@@ -72,13 +72,12 @@ func (s *Server) schedulesList(c echo.Context) error {
 		return err
 	}
 	v := templates.SchedulesView{}
-	now := time.Now()
-	for _, sch := range list {
-		sv, err := s.scheduleView(c, sch, now)
-		if err != nil {
-			return err
-		}
-		v.Schedules = append(v.Schedules, sv)
+	overviews, err := s.app.Schedules.Overviews(ctx, list, time.Now(), nextRunsShown)
+	if err != nil {
+		return err
+	}
+	for i, sch := range list {
+		v.Schedules = append(v.Schedules, templates.ScheduleView{Schedule: sch, Overview: overviews[i]})
 	}
 	if len(list) == 0 {
 		names, err := s.clusterNames(c)

@@ -324,12 +324,35 @@ type Overview struct {
 	LastJob     *jobs.Job   // its newest finished job
 }
 
-// overviewJobs bounds the jobs an overview reads to find the running ones
-// and the last result.
-const overviewJobs = 100
-
 // Overview tells where sch stands at now, with the next n runs.
 func (sc *Service) Overview(ctx context.Context, sch schedule.Schedule, now time.Time, n int) (Overview, error) {
+	o, err := sc.Overviews(ctx, []schedule.Schedule{sch}, now, n)
+	if err != nil {
+		return Overview{}, err
+	}
+	return o[0], nil
+}
+
+// Overviews tells where each schedule of list stands at now, with its
+// next n runs, reading the jobs of them all at once.
+func (sc *Service) Overviews(ctx context.Context, list []schedule.Schedule, now time.Time, n int) ([]Overview, error) {
+	runs := make([]jobs.ScheduleRun, len(list))
+	for i, sch := range list {
+		runs[i] = jobs.ScheduleRun{ScheduleID: sch.ID, Run: sch.State.LastRunAt}
+	}
+	activity, err := sc.jobs.ScheduleActivity(ctx, runs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Overview, len(list))
+	for i, sch := range list {
+		out[i] = overview(sch, activity[sch.ID], now, n)
+	}
+	return out, nil
+}
+
+// overview is where sch stands at now, given what its jobs say.
+func overview(sch schedule.Schedule, a jobs.ScheduleActivity, now time.Time, n int) Overview {
 	var o Overview
 	spec, err := sch.Spec()
 	switch {
@@ -345,20 +368,7 @@ func (sc *Service) Overview(ctx context.Context, sch schedule.Schedule, now time
 	if err == nil {
 		o.Words, o.FullWords = spec.Recurrence.Words, schedule.CadenceWords(sch.FullRecurrence)
 	}
-	list, _, err := sc.jobs.List(ctx, jobs.Filter{ScheduleID: sch.ID}, 0, overviewJobs)
-	if err != nil {
-		return o, err
-	}
-	for i, j := range list {
-		if !j.Status.Terminal() {
-			o.JobsRunning++
-		} else if o.LastJob == nil {
-			o.LastJob = &list[i]
-		}
-	}
-	if o.Failing, err = sc.jobs.RunFailed(ctx, sch.ID, sch.State.LastRunAt); err != nil {
-		return o, err
-	}
+	o.JobsRunning, o.LastJob, o.Failing = a.Unfinished, a.LastFinished, a.RunFailed
 	switch {
 	case sch.Unreadable != "":
 		o.Status, o.Words, o.FullWords, o.NextRuns = Unreadable, "cannot be read: "+sch.Unreadable, "—", nil
@@ -369,5 +379,5 @@ func (sc *Service) Overview(ctx context.Context, sch schedule.Schedule, now time
 	default:
 		o.Status = Active
 	}
-	return o, nil
+	return o
 }
