@@ -248,6 +248,18 @@ func (s *Store) list(ctx context.Context, prefix, delim string, limit int) ([]Ob
 const listAttempts = 5
 
 func (s *Store) listOnce(ctx context.Context, prefix, delim string, limit int) ([]Object, error) {
+	if l, ok := s.b.(lister); ok {
+		all, err := l.List(ctx, prefix, delim, limit)
+		if err != nil {
+			return nil, err
+		}
+		out := slices.DeleteFunc(all, func(o Object) bool { return tempName.MatchString(strings.TrimSuffix(o.Key, "/")) })
+		slices.SortFunc(out, func(a, b Object) int { return strings.Compare(a.Key, b.Key) })
+		if limit > 0 && len(out) > limit {
+			out = out[:limit]
+		}
+		return out, nil
+	}
 	it := s.b.Blob().List(&blob.ListOptions{Prefix: prefix, Delimiter: delim})
 	var out []Object
 	for limit == 0 || len(out) < limit {
