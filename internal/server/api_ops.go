@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,7 +141,11 @@ func (s *Server) apiCollectionBackups(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cc, err := s.app.Collections.Contents(c.Request().Context(), rc.Name, false)
+	q, err := backupsQuery(c)
+	if err != nil {
+		return err
+	}
+	cc, err := s.app.Collections.Backups(c.Request().Context(), rc.Name, q)
 	if err != nil {
 		return apiError(err)
 	}
@@ -147,7 +153,7 @@ func (s *Server) apiCollectionBackups(c echo.Context) error {
 	for i, l := range cc.Layers {
 		layers[i] = apiLayer{Summary: l, Type: l.Kind}
 	}
-	out := map[string]any{"backups": layers}
+	out := map[string]any{"backups": layers, "next_cursor": cc.Next}
 	if len(cc.Damaged) > 0 {
 		var entries []apiDamagedEntry
 		for _, d := range cc.Damaged {
@@ -156,6 +162,34 @@ func (s *Server) apiCollectionBackups(c echo.Context) error {
 		out["damaged"] = entries
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// backupsQuery reads the page a listing of backups asks for: database,
+// from and to (RFC 3339: the layers that end within), cursor, limit.
+func backupsQuery(c echo.Context) (collection.PageQuery, error) {
+	q := collection.PageQuery{Database: c.QueryParam("database"), Cursor: c.QueryParam("cursor")}
+	if l := c.QueryParam("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > collection.MaxPageSize {
+			return q, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("limit must be a whole number from 1 to %d", collection.MaxPageSize))
+		}
+		q.Limit = n
+	}
+	for _, p := range []struct {
+		name string
+		t    *time.Time
+	}{{"from", &q.From}, {"to", &q.To}} {
+		v := c.QueryParam(p.name)
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return q, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("%s %q is not an RFC 3339 time: write it like 2026-11-23T14:05:00Z", p.name, v))
+		}
+		*p.t = t
+	}
+	return q, nil
 }
 
 // apiDamagedEntry is an index entry the collection could not use: the

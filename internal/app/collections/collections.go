@@ -108,6 +108,25 @@ func (s *Service) Contents(ctx context.Context, name string, incomplete bool) (C
 	return cc, err
 }
 
+// BackupPage is one page of a collection's layers.
+type BackupPage struct {
+	Layers []collection.Summary // newest first
+	Next   string               // the cursor of the next page; "" after the last
+	// Damaged are index entries that could not be used: the layers they
+	// list are on no page.
+	Damaged []collection.DamagedEntry
+}
+
+// Backups returns the page of collection name's layers that q selects.
+func (s *Service) Backups(ctx context.Context, name string, q collection.PageQuery) (BackupPage, error) {
+	cc, err := s.Contents(ctx, name, false)
+	if err != nil {
+		return BackupPage{}, err
+	}
+	page, next, err := collection.Page(cc.Layers, q)
+	return BackupPage{Layers: page, Next: next, Damaged: cc.Damaged}, err
+}
+
 // Backup reads the manifest of the layer at path in collection name.
 func (s *Service) Backup(ctx context.Context, name, path string) (*collection.Manifest, error) {
 	coll, err := s.reg.OpenCollection(ctx, name)
