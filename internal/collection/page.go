@@ -1,6 +1,7 @@
 package collection
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -73,11 +74,56 @@ func cursor(s Summary) string {
 	return s.EndTime.UTC().Format(time.RFC3339Nano) + "|" + s.Path
 }
 
+// ErrBadCursor is a cursor no listing gave.
+var ErrBadCursor = errors.New("collection: bad cursor")
+
 func parseCursor(c string) (Summary, error) {
 	end, path, ok := strings.Cut(c, "|")
 	t, err := time.Parse(time.RFC3339Nano, end)
 	if !ok || err != nil || path == "" {
-		return Summary{}, usererror.New("cursor is not one a listing of backups gave: start again without it")
+		return Summary{}, usererror.Wrap(ErrBadCursor, "cursor is not one a listing of backups gave: start again without it")
 	}
 	return Summary{EndTime: t, Path: path}, nil
+}
+
+// Chains groups sums (newest first, as Backups lists them) by chain, in
+// one pass: each chain's layers oldest first with its full backup first
+// (as ChainLayers orders them), the chains in the order of their newest
+// layer.
+func Chains(sums []Summary) [][]Summary {
+	at := map[string]int{}
+	var out [][]Summary
+	for _, s := range sums {
+		i, ok := at[s.Chain]
+		if !ok {
+			i = len(out)
+			at[s.Chain] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], s)
+	}
+	for _, ch := range out {
+		sortChain(ch)
+	}
+	return out
+}
+
+// ChainPage returns the page of the chains of sums (see Chains) that
+// cursor (a previous page's next; "" for the newest) and limit select, by
+// each chain's newest layer, and the cursor of the next page.
+func ChainPage(sums []Summary, cursor string, limit int) (chains [][]Summary, next string, err error) {
+	all := Chains(sums)
+	newest := make([]Summary, 0, len(all)) // each chain's newest layer: its first in sums
+	at := map[string]int{}
+	for _, s := range sums {
+		if _, ok := at[s.Chain]; !ok {
+			at[s.Chain] = len(newest)
+			newest = append(newest, s)
+		}
+	}
+	page, next, err := Page(newest, PageQuery{Cursor: cursor, Limit: limit})
+	for _, s := range page {
+		chains = append(chains, all[at[s.Chain]])
+	}
+	return chains, next, err
 }

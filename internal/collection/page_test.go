@@ -105,3 +105,54 @@ func FuzzPageCursor(f *testing.F) {
 		}
 	})
 }
+
+// TestChainPage: chains come newest first by their newest layer, each as
+// ChainLayers orders it, a page of whole chains at a time, every chain
+// once across the pages.
+func TestChainPage(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	var sums []Summary
+	for c := range 7 { // chain c: a full backup and c incrementals, chains interleaved in time
+		full := fmt.Sprintf("2026/12/%02d-full", c)
+		sums = append(sums, Summary{Path: full, Chain: full, Kind: KindFull, EndTime: t0.Add(time.Duration(c) * time.Hour)})
+		for i := range c {
+			sums = append(sums, Summary{Path: fmt.Sprintf("%s-inc%d", full, i), Chain: full, Kind: KindIncremental,
+				EndTime: t0.Add(time.Duration(c)*time.Hour + time.Duration(i+1)*17*time.Minute)})
+		}
+	}
+	slices.SortStableFunc(sums, func(a, b Summary) int {
+		if newer(a, b) {
+			return -1
+		}
+		return 1
+	})
+	want := Chains(sums)
+	for i, ch := range want {
+		if !slices.Equal(ch, ChainLayers(sums, ch[0].Chain)) {
+			t.Fatalf("chain %d: %v, want ChainLayers' order", i, ch)
+		}
+		if i > 0 && !newer(want[i-1][len(want[i-1])-1], ch[len(ch)-1]) { // by their newest layers
+			t.Fatalf("chain %d is newer than the one before it", i)
+		}
+	}
+	var got [][]Summary
+	for cursor := ""; ; {
+		page, next, err := ChainPage(sums, cursor, 3)
+		if err != nil || len(page) > 3 {
+			t.Fatal(len(page), err)
+		}
+		got = append(got, page...)
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d chains over the pages, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !slices.Equal(got[i], want[i]) {
+			t.Errorf("page chain %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+}

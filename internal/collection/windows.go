@@ -20,7 +20,13 @@ func ChainLayers(sums []Summary, chain string) []Summary {
 			out = append(out, s)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Summary) int {
+	sortChain(out)
+	return out
+}
+
+// sortChain orders a chain's layers oldest first, its full backup first.
+func sortChain(layers []Summary) {
+	slices.SortStableFunc(layers, func(a, b Summary) int {
 		if a.Kind != b.Kind { // the full backup first
 			if a.Kind == KindFull {
 				return -1
@@ -31,7 +37,6 @@ func ChainLayers(sums []Summary, chain string) []Summary {
 		}
 		return a.EndTime.Compare(b.EndTime)
 	})
-	return out
 }
 
 // Windows are the moments a chain's layers (full first) can restore, as

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/stratabackup/strata/internal/audit"
+	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/storage"
 	"github.com/stratabackup/strata/web/templates"
@@ -68,14 +70,19 @@ func (s *Server) renderCollection(c echo.Context, status int, rc registry.Collec
 	if v.ManagedFor, v.KeptUntil, err = s.app.Expiry.ManagedExpiry(ctx, rc.Name); err != nil {
 		return err
 	}
-	cc, err := s.app.Collections.Contents(ctx, rc.Name, true)
-	v.Chains, v.Damaged, v.Incomplete = chainsOf(cc.Layers), cc.Damaged, cc.Incomplete
+	cursor := c.QueryParam("cursor")
+	cp, err := s.app.Collections.Chains(ctx, rc.Name, cursor)
+	v.Chains, v.Damaged, v.Incomplete = chainViews(cp.Chains), cp.Damaged, cp.Incomplete
+	v.Newer, v.Next = cursor != "", cp.Next
 	if err != nil {
 		msg, ok := userMessage(err)
 		if !ok {
 			return err
 		}
 		v.Error = "This collection cannot be read: " + msg
+		if cursor != "" && errors.Is(err, collection.ErrBadCursor) {
+			v.Error = "This page of backups does not exist: " + msg
+		}
 	}
 	return render(c, status, templates.CollectionPage(s.pageFor(c, rc.Name, "collections"), v))
 }

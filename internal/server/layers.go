@@ -16,17 +16,14 @@ import (
 // last layer; incrementals whose full backup is not listed form a chain of
 // their own that cannot be restored.
 func chainsOf(sums []collection.Summary) []templates.Chain {
-	var order []string
-	seen := map[string]bool{}
-	for _, s := range sums {
-		if !seen[s.Chain] {
-			seen[s.Chain] = true
-			order = append(order, s.Chain)
-		}
-	}
-	out := make([]templates.Chain, 0, len(order))
-	for _, key := range order {
-		layers := collection.ChainLayers(sums, key)
+	return chainViews(collection.Chains(sums))
+}
+
+// chainViews are chains (each as collection.Chains orders it) as the
+// collection page and the wizard show them.
+func chainViews(chains [][]collection.Summary) []templates.Chain {
+	out := make([]templates.Chain, 0, len(chains))
+	for _, layers := range chains {
 		ch := templates.Chain{Layers: layers}
 		if layers[0].Kind == collection.KindFull {
 			ch.Windows = collection.Windows(layers)

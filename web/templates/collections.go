@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"net/url"
 	"strings"
 	"time"
 
@@ -17,7 +18,11 @@ type CollectionForm struct {
 // CollectionView is one collection's page.
 type CollectionView struct {
 	Collection registry.Collection
-	Chains     []Chain // newest first
+	Chains     []Chain // newest first: one page of them
+	// Newer says newer chains are on earlier pages; Next is the cursor of
+	// the page of older ones ("" when none).
+	Newer      bool
+	Next       string
 	Incomplete []string
 	Damaged    []collection.DamagedEntry
 	Error      string // the location could not be read: what to fix
@@ -26,6 +31,15 @@ type CollectionView struct {
 	// KeptUntil is set once that cluster was removed.
 	ManagedFor string
 	KeptUntil  time.Time
+}
+
+// pageURL is the page of the collection's chains after cursor ("" for
+// the newest).
+func (v CollectionView) pageURL(cursor string) string {
+	if cursor == "" {
+		return collectionPath(v.Collection.Name, "")
+	}
+	return collectionPath(v.Collection.Name, "?"+url.Values{"cursor": {cursor}}.Encode())
 }
 
 // managedLive reports whether the collection holds the managed backups of

@@ -108,6 +108,32 @@ func (s *Service) Contents(ctx context.Context, name string, incomplete bool) (C
 	return cc, err
 }
 
+// ChainsPage is one page of a collection's chains, with what else its
+// page shows.
+type ChainsPage struct {
+	Chains [][]collection.Summary // newest first (see collection.Chains)
+	Next   string                 // the cursor of the next page; "" after the last
+	// Damaged are index entries that could not be used; Incomplete, the
+	// folders of layers never committed.
+	Damaged    []collection.DamagedEntry
+	Incomplete []string
+}
+
+// ChainsPerPage is how many chains a page of a collection shows.
+const ChainsPerPage = 20
+
+// Chains returns the page of collection name's chains after cursor (""
+// for the newest).
+func (s *Service) Chains(ctx context.Context, name, cursor string) (ChainsPage, error) {
+	cc, err := s.Contents(ctx, name, true)
+	p := ChainsPage{Damaged: cc.Damaged, Incomplete: cc.Incomplete}
+	if err != nil {
+		return p, err
+	}
+	p.Chains, p.Next, err = collection.ChainPage(cc.Layers, cursor, ChainsPerPage)
+	return p, err
+}
+
 // BackupPage is one page of a collection's layers.
 type BackupPage struct {
 	Layers []collection.Summary // newest first
