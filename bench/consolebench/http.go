@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"runtime/pprof"
 	"strconv"
 	"time"
@@ -34,8 +35,9 @@ type fixtures struct {
 
 type endpoint struct {
 	name, path string
-	api        bool   // needs an API key; else a logged-in session
-	want       string // the body has it, or the page did not show what it should
+	shown      string   // the path in the table, when not path
+	api        bool     // needs an API key; else a logged-in session
+	want       []string // the body has them all, or the page did not show what it should
 }
 
 // measure serves the console on the filled store and times every page
@@ -63,24 +65,25 @@ func measure(ctx context.Context, c *console, o options, f fixtures) ([]httpbenc
 	jobID := strconv.Itoa(max(f.jobs/2, 1))
 	coll := url.PathEscape(collectionName)
 	endpoints := []endpoint{
-		{name: "home", path: "/", want: clusterName},
-		{name: "collections", path: "/collections", want: collectionName},
-		{name: "collection page", path: "/collections/" + coll, want: f.newestLayer},
-		{name: "backup page (newest layer)", path: "/collections/" + coll + "/backup?path=" + url.QueryEscape(f.newestLayer), want: f.newestLayer},
-		{name: "restore wizard: source", path: "/restore?collection=" + coll, want: database(0)},
+		{name: "home", path: "/", want: w("<strong>"+database(0)+"</strong>", "→")},
+		{name: "collections", path: "/collections", want: w(collectionName)},
+		{name: "collection page", path: "/collections/" + coll, want: w(f.newestLayer)},
+		{name: "backup page (newest layer)", path: "/collections/" + coll + "/backup?path=" + url.QueryEscape(f.newestLayer),
+			shown: "/collections/" + coll + "/backup?path=…", want: w(f.newestLayer)},
+		{name: "restore wizard: source", path: "/restore?collection=" + coll, want: w(database(0))},
 		{name: "restore wizard: scope (latest)", path: "/restore?" + url.Values{"collection": {collectionName}, "database": {database(0)},
-			"point": {"latest"}, "step": {"scope"}}.Encode(), want: database(0)},
-		{name: "jobs", path: "/jobs", want: "backup"},
-		{name: "jobs, failed", path: "/jobs?status=failed", want: "failed"},
-		{name: "job page", path: "/jobs/" + jobID, want: "backup"},
-		{name: "schedules", path: "/schedules", want: "hourly"},
-		{name: "schedule page", path: "/schedules/" + sch, want: "hourly"},
-		{name: "clusters", path: "/clusters", want: clusterName},
-		{name: "cluster page", path: "/clusters/" + clusterName, want: clusterName},
+			"point": {"latest"}, "step": {"scope"}}.Encode(), want: w("What to restore from " + database(0))},
+		{name: "jobs", path: "/jobs", want: w("backup")},
+		{name: "jobs, failed", path: "/jobs?status=failed", want: w("failed")},
+		{name: "job page", path: "/jobs/" + jobID, want: w("backup")},
+		{name: "schedules", path: "/schedules", want: w("hourly")},
+		{name: "schedule page", path: "/schedules/" + sch, want: w("hourly")},
+		{name: "clusters", path: "/clusters", want: w(clusterName)},
+		{name: "cluster page", path: "/clusters/" + clusterName, want: w(clusterName)},
 		{name: "audit", path: "/audit"},
-		{name: "API collection backups", path: "/api/v1/collections/" + coll + "/backups", api: true, want: f.newestLayer},
-		{name: "API jobs", path: "/api/v1/jobs", api: true, want: "backup"},
-		{name: "API schedules", path: "/api/v1/schedules", api: true, want: "hourly"},
+		{name: "API collection backups", path: "/api/v1/collections/" + coll + "/backups", api: true, want: w(f.newestLayer)},
+		{name: "API jobs", path: "/api/v1/jobs", api: true, want: w("backup")},
+		{name: "API schedules", path: "/api/v1/schedules", api: true, want: w("hourly")},
 	}
 
 	if o.cpuProfile != "" {
@@ -101,16 +104,30 @@ func measure(ctx context.Context, c *console, o options, f fixtures) ([]httpbenc
 			client, header = apiClient, bearer
 		}
 		check := func(body []byte) error {
-			if e.want != "" && !bytes.Contains(body, []byte(e.want)) {
-				return fmt.Errorf("GET %s: the response does not name %q", e.path, e.want)
+			for _, want := range e.want {
+				if !bytes.Contains(body, []byte(want)) {
+					err := fmt.Errorf("GET %s: the response does not have %q", e.path, want)
+					if m := alert.FindSubmatch(body); m != nil {
+						err = fmt.Errorf("%w; it says %q", err, m[1])
+					}
+					return err
+				}
 			}
 			return nil
 		}
-		r := b.Measure(fmt.Sprintf("%s `%s`", e.name, e.path), timer.Get(client, hs.URL+e.path, header, check))
+		shown := e.path
+		if e.shown != "" {
+			shown = e.shown
+		}
+		r := b.Measure(fmt.Sprintf("%s `%s`", e.name, shown), timer.Get(client, hs.URL+e.path, header, check))
 		fmt.Fprintf(os.Stderr, "%-40s p95 %s\n", e.name, httpbench.Ms(r.P95))
 	}
 	return b.Results, nil
 }
+
+var alert = regexp.MustCompile(`role="alert">([^<]*)<`)
+
+func w(s ...string) []string { return s }
 
 // targets are issue 13's: every page and list's p95 and size.
 type targets struct {

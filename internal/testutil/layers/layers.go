@@ -32,11 +32,12 @@ func CommitKept(t testing.TB, c *collection.Collection, db string, end time.Time
 
 // Layer is a layer Write commits: of database Database of cluster
 // Cluster, ended at End; a full backup when Chain is "", else an
-// incremental on Chain covering (Start, End].
+// incremental on Chain covering (Start, End] after layer Parent (""
+// for Chain).
 type Layer struct {
 	Database, Cluster string
 	End               time.Time
-	Chain             string
+	Chain, Parent     string
 	Start             time.Time
 	KeepDays          int  // its own retention (a managed backup's); 0: none
 	RevisionHistory   bool // an incremental that can restore every moment it covers
@@ -48,6 +49,9 @@ func Write(ctx context.Context, c *collection.Collection, l Layer) (string, erro
 	kind := collection.KindFull
 	if l.Chain != "" {
 		kind = collection.KindIncremental
+		if l.Parent == "" {
+			l.Parent = l.Chain
+		}
 	}
 	layer, err := c.BeginLayer(ctx, kind, l.End, l.Chain, l.Start)
 	if err != nil {
@@ -63,7 +67,7 @@ func Write(ctx context.Context, c *collection.Collection, l Layer) (string, erro
 	if err != nil {
 		return "", err
 	}
-	m := &collection.Manifest{Database: l.Database, Cluster: l.Cluster, Parent: l.Chain, KeepDays: l.KeepDays, RevisionHistory: l.RevisionHistory,
+	m := &collection.Manifest{Database: l.Database, Cluster: l.Cluster, Parent: l.Parent, KeepDays: l.KeepDays, RevisionHistory: l.RevisionHistory,
 		Tables: []collection.Table{{OID: 16384, Schema: "public", Name: "t", Files: []collection.FileInfo{fi}}}}
 	if err := layer.Commit(ctx, m); err != nil {
 		return "", err
