@@ -28,13 +28,15 @@ func database(i int) string { return fmt.Sprintf("app%d", i%databases+1) }
 
 // fillLayers commits n layers to c, spread over the databases as hourly
 // backups with revision history: per database a full backup every
-// chainLength layers and incrementals between, the newest ending now.
+// chainLength layers and incrementals between, the newest ending in the
+// last hour.
 // Each database's layers end a few seconds after the one before's, so no
 // two layers share a folder. It returns the path of the newest layer of
 // the first database.
 func fillLayers(ctx context.Context, c *collection.Collection, n int, now time.Time) (string, error) {
 	hours := (n + databases - 1) / databases
-	first := now.Truncate(time.Hour).Add(-time.Duration(hours-1) * time.Hour)
+	last := now.Add(-time.Minute).Truncate(time.Hour) // the newest layers end by now
+	first := last.Add(-time.Duration(hours-1) * time.Hour)
 	chains := make([]string, databases)
 	prev := make([]string, databases)
 	prevEnd := make([]time.Time, databases)

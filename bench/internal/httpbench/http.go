@@ -14,10 +14,11 @@ import (
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 // Login returns a browser-like client (it keeps cookies) logged in to the
-// console at base as user.
+// console at base as user. It follows no redirect, so a page that sends
+// it elsewhere (to the login form) fails Fetch.
 func Login(base, user, password string) (*http.Client, error) {
 	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar}
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	body, err := Fetch(client, base+"/login", nil)
 	if err != nil {
 		return nil, err
@@ -31,8 +32,8 @@ func Login(base, user, password string) (*http.Client, error) {
 		return nil, err
 	}
 	resp.Body.Close()
-	if resp.Request.URL.Path == "/login" {
-		return nil, fmt.Errorf("login as %s refused", user)
+	if resp.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("login as %s refused: status %d", user, resp.StatusCode)
 	}
 	return client, nil
 }
