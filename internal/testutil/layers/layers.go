@@ -23,31 +23,56 @@ func Commit(t testing.TB, c *collection.Collection, db string, end time.Time, ch
 // (a managed backup's).
 func CommitKept(t testing.TB, c *collection.Collection, db string, end time.Time, chain string, start time.Time, keepDays int) string {
 	t.Helper()
-	ctx := context.Background()
+	path, err := Write(context.Background(), c, Layer{Database: db, Cluster: "pg", End: end, Chain: chain, Start: start, KeepDays: keepDays})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Layer is a layer Write commits: of database Database of cluster
+// Cluster, ended at End; a full backup when Chain is "", else an
+// incremental on Chain covering (Start, End] after layer Parent (""
+// for Chain).
+type Layer struct {
+	Database, Cluster string
+	End               time.Time
+	Chain, Parent     string
+	Start             time.Time
+	KeepDays          int  // its own retention (a managed backup's); 0: none
+	RevisionHistory   bool // an incremental that can restore every moment it covers
+}
+
+// Write writes and commits l to c with one data file and returns its
+// path: what Commit does, for callers without a testing.TB (benchmarks).
+func Write(ctx context.Context, c *collection.Collection, l Layer) (string, error) {
 	kind := collection.KindFull
-	if chain != "" {
+	if l.Chain != "" {
 		kind = collection.KindIncremental
+		if l.Parent == "" {
+			l.Parent = l.Chain
+		}
 	}
-	l, err := c.BeginLayer(ctx, kind, end, chain, start)
+	layer, err := c.BeginLayer(ctx, kind, l.End, l.Chain, l.Start)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	w, err := l.CreateFile(ctx, "data/16384/0001.copy.zst")
+	w, err := layer.CreateFile(ctx, "data/16384/0001.copy.zst")
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	fmt.Fprintf(w, "%s\t%s\n", db, end)
+	fmt.Fprintf(w, "%s\t%s\n", l.Database, l.End)
 	w.SetRows(1)
 	fi, err := w.Close()
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	m := &collection.Manifest{Database: db, Cluster: "pg", Parent: chain, KeepDays: keepDays,
+	m := &collection.Manifest{Database: l.Database, Cluster: l.Cluster, Parent: l.Parent, KeepDays: l.KeepDays, RevisionHistory: l.RevisionHistory,
 		Tables: []collection.Table{{OID: 16384, Schema: "public", Name: "t", Files: []collection.FileInfo{fi}}}}
-	if err := l.Commit(ctx, m); err != nil {
-		t.Fatal(err)
+	if err := layer.Commit(ctx, m); err != nil {
+		return "", err
 	}
-	return l.Path()
+	return layer.Path(), nil
 }
 
 // Intact fails the test unless the layer at path has its manifest and
