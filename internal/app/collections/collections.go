@@ -120,7 +120,7 @@ type ChainsPage struct {
 }
 
 // ChainsPerPage is how many chains a page of a collection shows.
-const ChainsPerPage = 20
+const ChainsPerPage = 10
 
 // Chains returns the page of collection name's chains after cursor (""
 // for the newest).
