@@ -19,11 +19,7 @@ import (
 // says what to fix.
 func TestAPIBackupsPages(t *testing.T) {
 	env := newTestEnv(t)
-	coll, err := env.registry.OpenCollection(t.Context(), "local")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer coll.Close()
+	coll := env.localCollection(t)
 	now := time.Now().UTC()
 	var want []string // newest first
 	for i := 5; i >= 1; i-- {

@@ -16,11 +16,7 @@ import (
 // damaged entry; removing its chain from the page clears it.
 func TestBrowserDamagedIndexEntry(t *testing.T) {
 	env := newTestEnv(t)
-	coll, err := env.registry.OpenCollection(t.Context(), "local")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer coll.Close()
+	coll := env.localCollection(t)
 	now := time.Now()
 	hurt := layers.Commit(t, coll, "shop", now.Add(-48*time.Hour), "", time.Time{})
 	fine := layers.Commit(t, coll, "shop", now.Add(-time.Hour), "", time.Time{})

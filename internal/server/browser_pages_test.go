@@ -15,11 +15,7 @@ import (
 // and back to the newest; a cursor no page gave says so.
 func TestBrowserCollectionPages(t *testing.T) {
 	env := newTestEnv(t)
-	coll, err := env.registry.OpenCollection(t.Context(), "local")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer coll.Close()
+	coll := env.localCollection(t)
 	now := time.Now()
 	extra := 3
 	for i := range collections.ChainsPerPage + extra {

@@ -13,11 +13,7 @@ import (
 // expiry, and expires through the confirmation dialog.
 func TestBrowserRetention(t *testing.T) {
 	env := newTestEnv(t)
-	coll, err := env.registry.OpenCollection(t.Context(), "local")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer coll.Close()
+	coll := env.localCollection(t)
 	now := time.Now()
 	old := layers.Commit(t, coll, "shop", now.Add(-90*retention.Day), "", time.Time{})
 	layers.Commit(t, coll, "shop", now.Add(-89*retention.Day), old, now.Add(-90*retention.Day))

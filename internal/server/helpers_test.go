@@ -19,6 +19,7 @@ import (
 	"github.com/stratabackup/strata/internal/audit"
 	"github.com/stratabackup/strata/internal/auth"
 	"github.com/stratabackup/strata/internal/cluster"
+	"github.com/stratabackup/strata/internal/collection"
 	"github.com/stratabackup/strata/internal/engine"
 	"github.com/stratabackup/strata/internal/jobs"
 	"github.com/stratabackup/strata/internal/registry"
@@ -88,6 +89,18 @@ func newTestEnv(t testing.TB) *testEnv {
 	t.Cleanup(hs.Close)
 	return &testEnv{t: t, srv: srv, http: hs, auth: svc, audit: log, registry: reg, jobs: js,
 		schedules: schedules, app: doors, db: db, dataDir: dir}
+}
+
+// localCollection opens the console's default collection, "local", to
+// write layers into; it is closed when the test ends.
+func (e *testEnv) localCollection(t testing.TB) *collection.Collection {
+	t.Helper()
+	c, err := e.registry.OpenCollection(t.Context(), "local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 func (e *testEnv) addUser(name string, role auth.Role) auth.User {
