@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -20,6 +21,11 @@ type Slot struct {
 	SafeWALSize       *int64 // WAL that may still be written before the slot is at risk; nil when max_slot_wal_keep_size is unlimited
 	Lost              bool   // the server removed WAL the slot needs: its changes cannot be read any more
 }
+
+// SlotDropTimeout bounds dropping Strata's replication slots on a cluster
+// when a chain or the cluster is removed: an unreachable cluster must not
+// hold the removal for long.
+const SlotDropTimeout = 15 * time.Second
 
 // ListSlotsSQL lists Strata's slots, for users who drop them by hand.
 const ListSlotsSQL = `SELECT slot_name, database FROM pg_replication_slots WHERE slot_name LIKE 'strata\_%'`

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -81,8 +80,3 @@ func Unreachable(err error) error {
 	}
 	return fmt.Errorf("on the cluster: %w", err)
 }
-
-// SlotDropTimeout bounds dropping Strata's replication slots on a cluster
-// when a chain or the cluster is removed: an unreachable cluster must not
-// hold the removal for long.
-const SlotDropTimeout = 15 * time.Second

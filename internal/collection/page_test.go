@@ -34,15 +34,15 @@ func pageLayers() []Summary {
 func TestPage(t *testing.T) {
 	sums := pageLayers()
 	t0 := sums[0].EndTime
-	for _, q := range []PageQuery{{}, {Database: "shop"}, {From: t0.Add(-5 * time.Hour)}, {To: t0.Add(-3 * time.Hour), Database: "crm"}} {
+	for _, filter := range []PageQuery{{}, {Database: "shop"}, {From: t0.Add(-5 * time.Hour)}, {To: t0.Add(-3 * time.Hour), Database: "crm"}} {
 		var want []string
 		for _, s := range sums {
-			if (q.Database == "" || s.Database == q.Database) && (q.From.IsZero() || !s.EndTime.Before(q.From)) && (q.To.IsZero() || !s.EndTime.After(q.To)) {
+			if (filter.Database == "" || s.Database == filter.Database) && (filter.From.IsZero() || !s.EndTime.Before(filter.From)) && (filter.To.IsZero() || !s.EndTime.After(filter.To)) {
 				want = append(want, s.Path)
 			}
 		}
 		for _, limit := range []int{1, 2, 3, 7, 100} {
-			q := q
+			q := filter // each walk starts at the newest
 			q.Limit = limit
 			var got []string
 			for pages := 0; ; pages++ {

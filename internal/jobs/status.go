@@ -40,5 +40,9 @@ var (
 	ErrCancelRequested = errors.New("jobs: cancel requested")
 )
 
-// Unfinished are the statuses of jobs that may still run.
-var Unfinished = slices.DeleteFunc(slices.Clone(Statuses), Status.Terminal)
+// Unfinished are the statuses of jobs that may still run; Finished, those
+// of jobs that never will.
+var (
+	Unfinished = slices.DeleteFunc(slices.Clone(Statuses), Status.Terminal)
+	Finished   = slices.DeleteFunc(slices.Clone(Statuses), func(s Status) bool { return !s.Terminal() })
+)

@@ -25,7 +25,6 @@ import (
 	"github.com/stratabackup/strata/internal/registry"
 	"github.com/stratabackup/strata/internal/schedule"
 	"github.com/stratabackup/strata/internal/secrets"
-	"github.com/stratabackup/strata/internal/store/sqlite"
 	"github.com/stratabackup/strata/internal/testutil/statestore"
 )
 
@@ -50,8 +49,8 @@ func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db := statestore.Open(t, dir)
-	svc := auth.New(sqlite.NewAuth(db))
+	st := statestore.OpenStores(t, dir)
+	svc := auth.New(st.Auth)
 	hashKey, blockKey, err := auth.LoadOrCreateKeys(dir, "")
 	if err != nil {
 		t.Fatal(err)
@@ -69,26 +68,26 @@ func newTestEnv(t testing.TB) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := audit.New(sqlite.NewAudit(db), key, audit.WithAnchors(audit.NewCheckpointFile(dir)))
-	reg := registry.New(sqlite.NewRegistry(db), box)
+	log := audit.New(st.Audit, key, audit.WithAnchors(audit.NewCheckpointFile(dir)))
+	reg := registry.New(st.Registry, box)
 	if _, err := reg.EnsureDefaultCollection(ctx, dir); err != nil {
 		t.Fatal(err)
 	}
-	js := jobs.NewStore(sqlite.NewJobs(db))
+	js := jobs.NewStore(st.Jobs)
 	runner := jobs.NewRunner(js, "test", 2, logger, jobs.WithPollInterval(50*time.Millisecond))
-	schedules := schedule.NewStore(sqlite.NewSchedules(db), box)
-	notifier := alerts.New(sqlite.NewDeliveries(db), schedules, js, logger)
+	schedules := schedule.NewStore(st.Schedules, box)
+	notifier := alerts.New(st.Deliveries, schedules, js, logger)
 	doors := app.New(app.Options{Registry: reg, Jobs: js, Schedules: schedules, Audit: log, Auth: svc, Alerts: notifier,
 		Engines: cluster.Engines{cluster.KindPostgres: engine.New(logger)}, Log: logger, KeepAfterRemoval: 30 * 24 * time.Hour})
 	doors.Register(runner)
 	runner.Start(ctx)
 	t.Cleanup(func() { runner.Stop(context.Background()) })
-	srv := New(Options{Health: db.PingContext, Auth: svc, Sessions: sessions, Audit: log, App: doors, Alerts: notifier, Runner: runner,
+	srv := New(Options{Health: st.DB.PingContext, Auth: svc, Sessions: sessions, Audit: log, App: doors, Alerts: notifier, Runner: runner,
 		Logger: logger, CookieKeys: [2][]byte{hashKey, blockKey}})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return &testEnv{t: t, srv: srv, http: hs, auth: svc, audit: log, registry: reg, jobs: js,
-		schedules: schedules, app: doors, db: db, dataDir: dir}
+		schedules: schedules, app: doors, db: st.DB, dataDir: dir}
 }
 
 // localCollection opens the console's default collection, "local", to

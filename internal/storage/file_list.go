@@ -58,9 +58,6 @@ func (f *fileBucket) List(ctx context.Context, prefix, delim string, limit int) 
 		}
 		return nil
 	})
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
 	return out, err
 }
 

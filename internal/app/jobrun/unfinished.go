@@ -7,14 +7,10 @@ import (
 	"github.com/stratabackup/strata/internal/usererror"
 )
 
-// unfinished are the statuses of jobs that may still run.
-var unfinished = []jobs.Status{jobs.StatusPending, jobs.StatusRunning, jobs.StatusPauseRequested,
-	jobs.StatusPaused, jobs.StatusCancelRequested, jobs.StatusReverting}
-
 // RefuseUnfinished refuses, saying to wait and then do what then says,
 // while a job of cluster may still run.
 func RefuseUnfinished(ctx context.Context, js *jobs.Store, cluster, then string) error {
-	for _, st := range unfinished {
+	for _, st := range jobs.Unfinished {
 		list, _, err := js.List(ctx, jobs.Filter{Cluster: cluster, Status: st}, 0, 1)
 		if err != nil {
 			return err

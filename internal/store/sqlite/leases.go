@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/stratabackup/strata/internal/jobs"
@@ -40,10 +39,7 @@ func (s *Jobs) Claim(ctx context.Context, owner string, types []string, now, unt
 	if len(types) == 0 {
 		return jobs.Job{}, false, nil
 	}
-	args := []any{Time(now), Time(now), owner, Time(until), Time(now), Time(now)}
-	for _, t := range types {
-		args = append(args, t)
-	}
+	args := append([]any{Time(now), Time(now), owner, Time(until), Time(now), Time(now)}, anys(types)...)
 	// The transaction takes the write lock at BEGIN, so two runners (even in
 	// two processes) cannot both see the same job as free.
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -59,7 +55,7 @@ func (s *Jobs) Claim(ctx context.Context, owner string, types []string, now, unt
 			lease_owner = ?, lease_expires_at = ?, updated_at = ?
 		WHERE id = (SELECT id FROM jobs
 			WHERE `+wantsWorker+` AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
-			AND type IN (?`+strings.Repeat(", ?", len(types)-1)+`)
+			AND type IN (`+placeholders(len(types))+`)
 			ORDER BY id LIMIT 1)
 		RETURNING `+jobColumns, args...))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -116,13 +112,10 @@ func (s *Jobs) Finish(ctx context.Context, l jobs.Lease, to jobs.Status, from []
 	}
 	args := append([]any{to, errMsg}, progressArgs(p)...)
 	args = append(args, finishedAt, Time(now))
-	args = leaseArgs(l, args...)
-	for _, st := range from {
-		args = append(args, st)
-	}
+	args = append(leaseArgs(l, args...), anys(from)...)
 	res, err := s.db.ExecContext(ctx, `UPDATE jobs SET status = ?, error = ?, `+setProgress+`,
 		finished_at = ?, updated_at = ?, lease_owner = '', lease_expires_at = NULL
-		WHERE `+fenced+` AND status IN (?`+strings.Repeat(", ?", len(from)-1)+`)`, args...)
+		WHERE `+fenced+` AND status IN (`+placeholders(len(from))+`)`, args...)
 	if err != nil {
 		return false, fmt.Errorf("jobs: finish job %d as %s: %w", l.JobID, to, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 type scanner interface{ Scan(dest ...any) error }
@@ -56,4 +57,18 @@ func insert(ctx context.Context, tx *sql.Tx, doing, stmt string, args ...any) (i
 		return 0, fmt.Errorf("%s: %w", doing, err)
 	}
 	return id, nil
+}
+
+// placeholders is n comma-separated question marks, for IN (…).
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// anys is xs as query arguments.
+func anys[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
 }

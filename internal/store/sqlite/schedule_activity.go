@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -30,18 +31,12 @@ func (s *Jobs) ScheduleActivity(ctx context.Context, runs []jobs.ScheduleRun) (m
 		for _, r := range chunk {
 			values, args = append(values, "(?, ?)"), append(args, r.ScheduleID, OptionalTime(r.Run))
 		}
-		args = append(args, jobs.StatusFailed, jobs.StatusSucceeded)
-		var finished []string
-		for _, st := range jobs.Statuses {
-			if st.Terminal() {
-				args, finished = append(args, st), append(finished, "?")
-			}
-		}
+		args = append(append(args, jobs.StatusFailed, jobs.StatusSucceeded), anys(jobs.Finished)...)
 		rows, err := s.db.QueryContext(ctx, `WITH s(id, run) AS (VALUES `+strings.Join(values, ", ")+`)
 			SELECT s.id,
 				EXISTS (SELECT 1 FROM jobs j WHERE j.schedule_id = s.id AND j.schedule_run = s.run AND s.run <> '' AND j.status = ?),
 				coalesce((SELECT coalesce(j.finished_at, j.updated_at) FROM jobs j WHERE j.schedule_id = s.id AND j.status = ? ORDER BY j.id DESC LIMIT 1), ''),
-				(SELECT j.id FROM jobs j WHERE j.schedule_id = s.id AND j.status IN (`+strings.Join(finished, ", ")+`) ORDER BY j.id DESC LIMIT 1)
+				(SELECT j.id FROM jobs j WHERE j.schedule_id = s.id AND j.status IN (`+placeholders(len(jobs.Finished))+`) ORDER BY j.id DESC LIMIT 1)
 			FROM s`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("jobs: schedule activity: %w", err)
@@ -75,12 +70,8 @@ func (s *Jobs) ScheduleActivity(ctx context.Context, runs []jobs.ScheduleRun) (m
 
 // unfinishedBySchedule counts the unfinished jobs of every schedule.
 func (s *Jobs) unfinishedBySchedule(ctx context.Context) (map[int64]int, error) {
-	var args []any
-	for _, st := range jobs.Unfinished {
-		args = append(args, st)
-	}
 	rows, err := s.db.QueryContext(ctx, `SELECT schedule_id, count(*) FROM jobs
-		WHERE status IN (`+placeholders(len(args))+`) AND schedule_id IS NOT NULL GROUP BY schedule_id`, args...)
+		WHERE status IN (`+placeholders(len(jobs.Unfinished))+`) AND schedule_id IS NOT NULL GROUP BY schedule_id`, anys(jobs.Unfinished)...)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: unfinished by schedule: %w", err)
 	}
@@ -103,12 +94,9 @@ func (s *Jobs) attachLastFinished(ctx context.Context, out map[int64]jobs.Schedu
 	if len(last) == 0 {
 		return nil
 	}
-	var args []any
-	for id := range last {
-		args = append(args, id)
-	}
+	ids := slices.Collect(maps.Keys(last))
 	list, err := list(ctx, s.db, "jobs: schedule activity", scanJob,
-		`SELECT `+jobColumns+` FROM jobs WHERE id IN (`+placeholders(len(args))+`)`, args...)
+		`SELECT `+jobColumns+` FROM jobs WHERE id IN (`+placeholders(len(ids))+`)`, anys(ids)...)
 	if err != nil {
 		return err
 	}
@@ -119,9 +107,4 @@ func (s *Jobs) attachLastFinished(ctx context.Context, out map[int64]jobs.Schedu
 		out[id] = a
 	}
 	return nil
-}
-
-// placeholders is n comma-separated question marks.
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
